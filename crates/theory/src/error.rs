@@ -1,0 +1,39 @@
+//! The error type of the theory crate.
+
+use lowrank_gauss::GaussError;
+
+/// Everything that can go wrong when solving the mean-field equations.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TheoryError {
+    /// A Gaussian integral was asked for an invalid argument (negative variance, NaN, ...).
+    #[error("Gaussian integral: {0}")]
+    Gauss(#[from] GaussError),
+    /// A solver did not reach its tolerance.
+    #[error(
+        "{what} did not converge: residual {residual:.3e} after {iterations} iterations ({reason})"
+    )]
+    NotConverged {
+        /// What was being solved.
+        what: String,
+        /// Max-norm residual at the last iterate.
+        residual: f64,
+        /// Iterations performed.
+        iterations: usize,
+        /// Why the solver stopped.
+        reason: String,
+    },
+    /// A parameter is outside the domain where the equations hold.
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// Name of the parameter (scenario path or equation symbol).
+        name: String,
+        /// Offending value.
+        value: f64,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The model has a feature this solver does not support (e.g. the energy method with
+    /// cross-population disorder).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
