@@ -2,12 +2,25 @@
 //!
 //! Map of the crate:
 //! - [`phi`]: the nonlinearities φ (tanh, erf(√π x/2), linear) with φ′, φ″, φ‴ and Φ.
-//! - [`hermite`]: probabilists' Gauss–Hermite rules of any order, built once and cached.
-//! - [`integrals`]: ⟨f(μ+√Δ z)⟩, the [`Moments`] bundle, nested and bivariate expectations;
-//!   closed forms for erf where they exist.
+//! - [`hermite`]: probabilists' Gauss–Hermite rules of any order, Gauss–Legendre, and
+//!   Gaussian-weighted trapezoid rules (for large-variance tanh integrals), built once and cached
+//!   process-wide.
+//! - [`integrals`]: [`Gauss`], the integrator: ⟨f(μ+√Δ z)⟩, the [`Moments`] bundle, nested
+//!   ∫Dz[∫Dx f]² and the [`Stationary`] bundle (C, F, ∂C/∂Δ), bivariate E[f(x₁)g(x₂)], C_φ,
+//!   E[φ′φ′]; typed [`GaussError`]s.
+//! - [`erf`]: closed forms for φ = erf(√π x/2) (THEORY.md §1.10), unchecked.
+//! - `reference` (cargo feature `reference`): slow independent adaptive (double-exponential)
+//!   quadrature for tests in this and other crates.
 //!
 //! This crate knows nothing about networks.
 
+pub mod erf;
+pub mod hermite;
+pub mod integrals;
 pub mod phi;
+#[cfg(feature = "reference")]
+pub mod reference;
 
+pub use hermite::{GaussHermite, GaussLegendre, TrapezoidRule};
+pub use integrals::{Gauss, GaussError, Moments, Stationary};
 pub use phi::{Phi, UnknownNonlinearity};

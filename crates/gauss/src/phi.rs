@@ -17,9 +17,9 @@ use std::f64::consts::PI;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phi {
-    /// φ(x) = tanh x, Φ(x) = ln cosh x ([MO]).
+    /// φ(x) = tanh x, Φ(x) = ln cosh x (\[MO\]).
     Tanh,
-    /// φ(x) = erf(√π x / 2), φ′(0) = 1 ([CB]); Gaussian integrals in closed form.
+    /// φ(x) = erf(√π x / 2), φ′(0) = 1 (\[CB\]); Gaussian integrals in closed form.
     Erf,
     /// φ(x) = x; the network is linear and every mean-field quantity is exact.
     Linear,
