@@ -7,13 +7,14 @@
 
 use lowrank_gauss::Phi;
 use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
 
-/// One population (a "region" in [CB]).
+/// One population (a "region" in \[CB\]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Population {
     /// Name used in scenario files and `--set` paths.
     pub name: String,
-    /// Weight α_p = N_p / N₀ (a fraction of N when populations are fractions; 1 for [CB] regions).
+    /// Weight α_p = N_p / N₀ (a fraction of N when populations are fractions; 1 for \[CB\] regions).
     pub weight: f64,
 }
 
@@ -29,7 +30,7 @@ pub struct LoadingStats {
 /// A rank-one structure term m nᵀ / N₀ (indices into [`Model::vectors`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Term {
-    /// Name of the term (e.g. `"1"`, or `"2->1"` for the [CB] block from region 2 to 1).
+    /// Name of the term (e.g. `"1"`, or `"1<-2"` for the \[CB\] block from region 2 to region 1).
     pub name: String,
     /// Output vector m^k (left factor).
     pub left: usize,
@@ -38,7 +39,8 @@ pub struct Term {
 }
 
 /// One rectangular pulse of an input schedule: `amplitude` is added on `start ≤ t < stop`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Pulse {
     /// Onset time.
     pub start: f64,
@@ -49,7 +51,8 @@ pub struct Pulse {
 }
 
 /// Time course u_a(t) of an input: baseline + pulses + shared white noise σ ξ(t).
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Schedule {
     /// Constant part (the value the static theory uses by default).
     pub baseline: f64,
@@ -57,7 +60,7 @@ pub struct Schedule {
     pub pulses: Vec<Pulse>,
     /// Amplitude σ of a scalar white noise ξ(t) shared by all neurons (Euler–Maruyama).
     pub noise: f64,
-    /// The noise is on only while a pulse is on (the [MO] detection task); otherwise always.
+    /// The noise is on only while a pulse is on (the \[MO\] detection task); otherwise always.
     pub noise_during_pulses_only: bool,
 }
 
@@ -82,7 +85,8 @@ impl Schedule {
 
     /// Noise amplitude σ at time t.
     pub fn noise_at(&self, t: f64) -> f64 {
-        if !self.noise_during_pulses_only || self.pulses.iter().any(|p| p.start <= t && t < p.stop) {
+        if !self.noise_during_pulses_only || self.pulses.iter().any(|p| p.start <= t && t < p.stop)
+        {
             self.noise
         } else {
             0.0
@@ -166,7 +170,9 @@ impl Model {
     /// ```
     pub fn disorder_coupling(&self) -> DMatrix<f64> {
         let p = self.n_populations();
-        DMatrix::from_fn(p, p, |a, b| self.populations[b].weight * self.gain[(a, b)].powi(2))
+        DMatrix::from_fn(p, p, |a, b| {
+            self.populations[b].weight * self.gain[(a, b)].powi(2)
+        })
     }
 
     /// Second moment of two loading vectors in population p: σ^{(p)}_{ab} + M_a M_b.
