@@ -1,0 +1,93 @@
+//! The floating-point type of a simulation: `f64` (reference) or `f32` (≈2× faster, the
+//! dense step being memory bound).
+
+use lowrank_gauss::Phi;
+
+/// A real scalar the integrator can run in: `f32` or `f64`.
+///
+/// Networks are always sampled in `f64`; a simulator in `f32` rounds the sampled matrices
+/// once. φ is evaluated in the scalar's own precision (`tanh`, `erf(√π x/2)`, identity).
+pub trait Real:
+    faer::traits::RealField
+    + Copy
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + std::ops::Neg<Output = Self>
+    + 'static
+{
+    /// Round an `f64` to this type.
+    fn of(x: f64) -> Self;
+    /// Widen to `f64`.
+    fn to_f64(self) -> f64;
+    /// φ(x) in this precision.
+    fn phi(self, phi: Phi) -> Self;
+    /// φ′(x) in this precision.
+    fn dphi(self, phi: Phi) -> Self;
+    /// `true` unless NaN or ±∞.
+    fn finite(self) -> bool;
+    /// Name for reports (`"f32"`, `"f64"`).
+    const NAME: &'static str;
+}
+
+/// √π/2, the argument scale of the erf nonlinearity of \[CB\].
+const ERF_SCALE: f64 = 0.886_226_925_452_758;
+
+impl Real for f64 {
+    #[inline(always)]
+    fn of(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn phi(self, phi: Phi) -> Self {
+        phi.phi(self)
+    }
+    #[inline(always)]
+    fn dphi(self, phi: Phi) -> Self {
+        phi.dphi(self)
+    }
+    #[inline(always)]
+    fn finite(self) -> bool {
+        self.is_finite()
+    }
+    const NAME: &'static str = "f64";
+}
+
+impl Real for f32 {
+    #[inline(always)]
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn phi(self, phi: Phi) -> Self {
+        match phi {
+            Phi::Tanh => self.tanh(),
+            Phi::Erf => libm::erff(ERF_SCALE as f32 * self),
+            Phi::Linear => self,
+        }
+    }
+    #[inline(always)]
+    fn dphi(self, phi: Phi) -> Self {
+        match phi {
+            Phi::Tanh => {
+                let t = self.tanh();
+                1.0 - t * t
+            }
+            Phi::Erf => (-std::f32::consts::PI * self * self / 4.0).exp(),
+            Phi::Linear => 1.0,
+        }
+    }
+    #[inline(always)]
+    fn finite(self) -> bool {
+        self.is_finite()
+    }
+    const NAME: &'static str = "f32";
+}

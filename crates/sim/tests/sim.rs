@@ -1,0 +1,544 @@
+//! Tests of the finite-N simulator against closed forms, mean-field theory and itself.
+
+use lowrank_gauss::{Gauss, Phi};
+use lowrank_model::{LoadingStats, Model, Population, Schedule, Term};
+use lowrank_sim::testing::{rank_one_model, rank_one_with_input};
+use lowrank_sim::{
+    connectivity_spectrum, jacobian_spectrum, AutocorrConfig, Init, Method, Network, SimConfig,
+    SimError, Simulator,
+};
+use nalgebra::{DMatrix, DVector};
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Linear rank-one network ẋ = −x + m (n·x)/N, x(0) = m + n. With Ω̂ = n·m/N, β = n·n/N and
+/// x = m s + n e^{−t}: ṡ = (Ω̂ − 1) s + β e^{−t}, s(0) = 1, so
+/// s(t) = e^{λt} + β (e^{λt} − e^{−t})/(λ + 1), λ = Ω̂ − 1, and κ = n·x/N = Ω̂ s + β e^{−t}.
+fn linear_case(method: Method, dt: f64, t: f64) -> (f64, f64) {
+    let model = rank_one_model(0.0, 1.0, 0.8, 1.0, 1.0, Phi::Linear);
+    let net = Network::sample(&model, 200, 11).unwrap();
+    let (m, n) = (&net.vectors[0], &net.vectors[1]);
+    let big_n = net.n0 as f64;
+    let omega = dot(n, m) / big_n;
+    let beta = dot(n, n) / big_n;
+    let lam = omega - 1.0;
+    let s = (lam * t).exp() + beta * ((lam * t).exp() - (-t).exp()) / (lam + 1.0);
+    let exact = omega * s + beta * (-t).exp();
+    let mut cfg = SimConfig::new(t, dt);
+    cfg.method = method;
+    cfg.init = Init::Vectors {
+        coefficients: vec![(0, 1.0), (1, 1.0)],
+        std: 0.0,
+    };
+    cfg.record_every = Some(t);
+    let res = Simulator::<f64>::new(&net).run(&cfg).unwrap();
+    let series = res.series.unwrap();
+    assert_eq!(series.t.len(), 2);
+    assert!((series.t[1] - t).abs() < 1e-12);
+    (series.trials[0].kappa[1][0], exact)
+}
+
+#[test]
+fn linear_network_matches_exact_solution() {
+    let (sim, exact) = linear_case(Method::Rk4, 0.01, 2.0);
+    // RK4 global error ~ C dt⁴ with C = O(1): 1e-8 leaves a factor 100.
+    assert!(
+        (sim - exact).abs() < 1e-8,
+        "rk4 κ(2) = {sim}, exact {exact}"
+    );
+}
+
+#[test]
+fn integrator_orders() {
+    for (method, order) in [
+        (Method::Euler, 1.0),
+        (Method::Heun, 2.0),
+        (Method::Rk4, 4.0),
+    ] {
+        let (a, ex) = linear_case(method, 0.1, 2.0);
+        let (b, _) = linear_case(method, 0.05, 2.0);
+        let (e1, e2) = ((a - ex).abs(), (b - ex).abs());
+        let observed = (e1 / e2).log2();
+        eprintln!("{method:?}: observed order {observed}");
+        // Halving dt divides the error by 2^order (asymptotically); allow ±0.3 in the exponent.
+        assert!(
+            (observed - order).abs() < 0.3,
+            "{method:?}: observed order {observed} (errors {e1:e}, {e2:e})"
+        );
+    }
+}
+
+/// Scalar mean-field equation of [MO] rank one with independent m, n (THEORY.md §2.1):
+/// κ = M_n⟨tanh(M_m κ + √Δ z)⟩, Δ = Σ_m² κ² + g²⟨tanh²⟩, solved by damped iteration.
+fn mean_field_kappa(g: f64, m_m: f64, m_n: f64, sigma_m: f64) -> (f64, f64) {
+    let gauss = Gauss::new(100);
+    let (mut kappa, mut delta) = (1.0f64, 1.0f64);
+    for _ in 0..2000 {
+        let mom = gauss.moments(Phi::Tanh, m_m * kappa, delta).unwrap();
+        let k_new = m_n * mom.phi;
+        let d_new = sigma_m * sigma_m * k_new * k_new + g * g * mom.phi2;
+        kappa = 0.8 * kappa + 0.2 * k_new;
+        delta = 0.8 * delta + 0.2 * d_new;
+    }
+    let mom = gauss.moments(Phi::Tanh, m_m * kappa, delta).unwrap();
+    assert!(
+        (m_n * mom.phi - kappa).abs() < 1e-12,
+        "mean field did not converge"
+    );
+    (kappa, delta)
+}
+
+#[test]
+fn stable_fixed_point_matches_mean_field() {
+    let (g, m_m, m_n, sigma_m) = (0.5, 2f64.sqrt(), 2f64.sqrt(), 1.0);
+    let (kappa_mf, delta_mf) = mean_field_kappa(g, m_m, m_n, sigma_m);
+    let n0 = 1000;
+    let model = rank_one_model(g, m_m, m_n, sigma_m, 1.0, Phi::Tanh);
+    let net = Network::sample(&model, n0, 5).unwrap();
+    let sim = Simulator::<f64>::new(&net);
+    let mut cfg = SimConfig::new(10.0, 0.1);
+    cfg.burn_in = 30.0;
+    cfg.init = Init::Vectors {
+        coefficients: vec![(0, 1.0)],
+        std: 0.0,
+    };
+    cfg.record_every = Some(1.0);
+    cfg.keep_final_state = true;
+    let res = sim.run(&cfg).unwrap();
+    // κ has stopped moving: its last recorded values agree to 1e-8.
+    let ks = &res.series.as_ref().unwrap().trials[0].kappa;
+    let last = ks[ks.len() - 1][0];
+    assert!((ks[ks.len() - 11][0] - last).abs() < 1e-8);
+    // x has stopped moving: 10 more time units change no entry by more than 1e-8.
+    let mut longer = cfg.clone();
+    longer.t = 20.0;
+    let res2 = sim.run(&longer).unwrap();
+    let (x1, x2) = (
+        &res.final_state.as_ref().unwrap()[0],
+        &res2.final_state.as_ref().unwrap()[0],
+    );
+    let moved = x1
+        .iter()
+        .zip(x2)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(moved < 1e-8, "x still moves by {moved}");
+    // Finite-N deviation: κ and Δ₀ are averages over N neurons, O(1/√N); c = 4 (the
+    // measured deviation at this seed is well inside, both ~1/√N in size).
+    let tol = 4.0 / (n0 as f64).sqrt();
+    eprintln!(
+        "fixed point: κ sim {last} mf {kappa_mf}; Δ0 sim {} mf {delta_mf}; tol {tol}",
+        res.delta0[0]
+    );
+    assert!(
+        (last - kappa_mf).abs() < tol * kappa_mf.abs().max(1.0),
+        "κ sim {last} vs mean field {kappa_mf}"
+    );
+    assert!(
+        (res.delta0[0] - delta_mf).abs() < tol * delta_mf.max(1.0),
+        "Δ0 sim {} vs mean field {delta_mf}",
+        res.delta0[0]
+    );
+    assert!((res.mu[0] - m_m * kappa_mf).abs() < tol * m_m * kappa_mf.abs().max(1.0));
+    // With the realised statistics of the drawn vectors (THEORY.md §4 "Pitfalls") the
+    // mean field κ = M̂_n⟨φ⟩ + ⟨φ′⟩σ̂_nm κ, Δ = σ̂_mm κ² + g²⟨φ²⟩ removes the O(1/√N) loading
+    // noise; what remains is the random part's finite-N effect, tolerance 2/√N.
+    let e = net.empirical_stats();
+    let (mm, mn, smm, snm) = (
+        e.mean[0][0],
+        e.mean[0][1],
+        e.cov[0][(0, 0)],
+        e.cov[0][(1, 0)],
+    );
+    let gauss = Gauss::new(100);
+    let (mut k, mut d) = (kappa_mf, delta_mf);
+    for _ in 0..3000 {
+        let mom = gauss.moments(Phi::Tanh, mm * k, d).unwrap();
+        let k_new = mn * mom.phi + mom.dphi * snm * k;
+        let d_new = smm * k_new * k_new + g * g * mom.phi2;
+        k = 0.8 * k + 0.2 * k_new;
+        d = 0.8 * d + 0.2 * d_new;
+    }
+    eprintln!("fixed point, empirical-statistics mean field: κ {k}, Δ0 {d}");
+    let tol_e = 2.0 / (n0 as f64).sqrt();
+    assert!(
+        (last - k).abs() < tol_e * k.abs().max(1.0),
+        "κ sim {last} vs empirical mean field {k}"
+    );
+    assert!(
+        (res.delta0[0] - d).abs() < tol_e * d.max(1.0),
+        "Δ0 sim {} vs empirical mean field {d}",
+        res.delta0[0]
+    );
+    // The fixed point is linearly stable: every eigenvalue of J·D has real part < 1.
+    let spec = jacobian_spectrum(&net, x1).unwrap();
+    assert!(spec.max_real < 1.0, "max Re eig(JD) = {}", spec.max_real);
+}
+
+#[test]
+fn spectrum_outlier_and_bulk() {
+    let (g, m_m, m_n, s_m, s_n) = (0.5, 1.0, 2.0, 0.5, 0.5);
+    let n0 = 1200;
+    let big_n = n0 as f64;
+    let net = Network::sample(&rank_one_model(g, m_m, m_n, s_m, s_n, Phi::Tanh), n0, 9).unwrap();
+    let spec = connectivity_spectrum(&net).unwrap();
+    assert_eq!(spec.outliers.len(), 1, "outliers: {:?}", spec.outliers);
+    let out = spec.outliers[0];
+    assert!(out[1].abs() < 1e-8, "real outlier expected, got {out:?}");
+    // λ − Ω̂ ≈ nᵀJ^rand m/(λN) + …, std g√(E[m²]E[n²]/N)/(|Ω| − g).
+    let (em2, en2) = (m_m * m_m + s_m * s_m, m_n * m_n + s_n * s_n);
+    let omega = m_m * m_n;
+    let random_shift = g * (em2 * en2 / big_n).sqrt() / (omega - g);
+    let omega_hat = net.empirical_overlap()[(0, 0)];
+    eprintln!(
+        "spectrum: outlier {out:?}, Ω̂ {omega_hat}, shift tol {}, bulk {} (g {g}, tol {})",
+        5.0 * random_shift,
+        spec.bulk_radius,
+        2.0 * g / big_n.sqrt()
+    );
+    assert!(
+        (out[0] - omega_hat).abs() < 5.0 * random_shift,
+        "outlier {} vs empirical overlap {omega_hat}",
+        out[0]
+    );
+    // Against the large-N overlap M_m M_n: add the fluctuation of n·m/N, std √(Var(m_i n_i)/N).
+    let var_mn = em2 * en2 - omega * omega;
+    assert!((out[0] - omega).abs() < 5.0 * ((var_mn / big_n).sqrt() + random_shift));
+    // Bulk radius g: the quantile estimator's relative error is ≈ 0.17/√N; the edge region
+    // of the finite-N circular law has width O(1/√N). Tolerance 2g/√N.
+    assert!(
+        (spec.bulk_radius - g).abs() < 2.0 * g / big_n.sqrt(),
+        "bulk radius {} vs g = {g}",
+        spec.bulk_radius
+    );
+    assert!(spec.bulk_edge < g * (1.0 + 3.0 / big_n.sqrt()) * 1.1);
+}
+
+#[test]
+fn reproducible_and_batched() {
+    let model = rank_one_model(1.2, 1.0, 1.5, 1.0, 1.0, Phi::Tanh);
+    let a = Network::sample(&model, 150, 77).unwrap();
+    let b = Network::sample(&model, 150, 77).unwrap();
+    let c = Network::sample(&model, 150, 78).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a.random, c.random);
+    assert_ne!(a.vectors, c.vectors);
+    let sim = Simulator::<f64>::new(&a);
+    let mut cfg = SimConfig::new(10.0, 0.05);
+    cfg.trials = 3;
+    cfg.seed = 4;
+    cfg.keep_final_state = true;
+    cfg.record_every = Some(0.5);
+    let r1 = sim.run(&cfg).unwrap();
+    let r2 = Simulator::<f64>::new(&b).run(&cfg).unwrap();
+    assert_eq!(r1, r2, "same seeds must give identical bits");
+    // Batch of 3 equals the 3 trials run one by one (to rounding: GEMM vs GEMV order).
+    for t in 0..3 {
+        let mut single = cfg.clone();
+        single.trials = 1;
+        single.trial_offset = t;
+        let s = sim.run(&single).unwrap();
+        let (xb, xs) = (
+            &r1.final_state.as_ref().unwrap()[t],
+            &s.final_state.as_ref().unwrap()[0],
+        );
+        let diff = xb
+            .iter()
+            .zip(xs)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max);
+        assert!(diff < 1e-9, "trial {t}: batched vs single differ by {diff}");
+        assert!((r1.per_trial[t].kappa[0] - s.kappa[0]).abs() < 1e-9);
+    }
+    // Different trials really differ.
+    assert_ne!(
+        r1.final_state.as_ref().unwrap()[0],
+        r1.final_state.as_ref().unwrap()[1]
+    );
+}
+
+#[test]
+fn f32_path_tracks_f64() {
+    let model = rank_one_model(0.5, 1.3, 1.3, 1.0, 1.0, Phi::Tanh);
+    let net = Network::sample(&model, 300, 2).unwrap();
+    let mut cfg = SimConfig::new(10.0, 0.05);
+    cfg.burn_in = 10.0;
+    let r64 = Simulator::<f64>::new(&net).run(&cfg).unwrap();
+    let r32 = Simulator::<f32>::new(&net).run(&cfg).unwrap();
+    assert_eq!(r32.precision, "f32");
+    // A contracting trajectory: rounding errors ~1e-7 per step stay ~1e-5 after 400 steps.
+    assert!(
+        (r64.kappa[0] - r32.kappa[0]).abs() < 1e-4,
+        "{} vs {}",
+        r64.kappa[0],
+        r32.kappa[0]
+    );
+    assert!((r64.delta0[0] - r32.delta0[0]).abs() < 1e-4);
+}
+
+fn two_region_model() -> Model {
+    // m lives in region A, n in region B; block-diagonal disorder ([CB] style).
+    let cov_a = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.0]));
+    let cov_b = DMatrix::from_diagonal(&DVector::from_vec(vec![0.0, 2.0]));
+    Model {
+        name: "two".into(),
+        populations: vec![
+            Population {
+                name: "A".into(),
+                weight: 1.0,
+            },
+            Population {
+                name: "B".into(),
+                weight: 1.0,
+            },
+        ],
+        gain: DMatrix::from_row_slice(2, 2, &[1.5, 0.0, 0.0, 0.8]),
+        vectors: vec!["m".into(), "n".into()],
+        stats: vec![
+            LoadingStats {
+                mean: DVector::zeros(2),
+                cov: cov_a,
+            },
+            LoadingStats {
+                mean: DVector::zeros(2),
+                cov: cov_b,
+            },
+        ],
+        terms: vec![Term {
+            name: "B->A".into(),
+            left: 0,
+            right: 1,
+        }],
+        inputs: vec![],
+        readouts: vec![],
+        nonlinearity: Phi::Erf,
+    }
+}
+
+#[test]
+fn regions_and_block_structure() {
+    let model = two_region_model();
+    let net = Network::sample(&model, 400, 3).unwrap();
+    assert_eq!(net.sizes, vec![400, 400]);
+    // Vectors are exactly zero outside their region.
+    assert!(net.vectors[0][400..].iter().all(|&v| v == 0.0));
+    assert!(net.vectors[1][..400].iter().all(|&v| v == 0.0));
+    assert!(net.vectors[0][..400].iter().all(|&v| v != 0.0));
+    // Only the two diagonal blocks are stored.
+    assert_eq!(net.random.len(), 2);
+    assert!(net
+        .random
+        .iter()
+        .all(|b| b.row_start == b.col_start && b.rows == 400));
+    // Empirical variances within 5 standard errors (var of a sample variance: 2σ⁴/N).
+    let e = net.empirical_stats();
+    assert!((e.cov[0][(0, 0)] - 1.0).abs() < 5.0 * (2.0f64 / 400.0).sqrt());
+    assert!((e.cov[1][(1, 1)] - 2.0).abs() < 5.0 * 2.0 * (2.0f64 / 400.0).sqrt());
+    // Random block variance g²/N₀ within 5 standard errors.
+    let blk = &net.random[0];
+    let var = blk.data.iter().map(|v| v * v).sum::<f64>() / blk.data.len() as f64;
+    let expect = 1.5f64.powi(2) / 400.0;
+    assert!((var - expect).abs() < 5.0 * expect * (2.0 / blk.data.len() as f64).sqrt());
+    // Changing the size of nothing else: same seed, same region-A loadings if B's weight changes.
+    let mut model2 = model.clone();
+    model2.populations[1].weight = 0.5;
+    let net2 = Network::sample(&model2, 400, 3).unwrap();
+    assert_eq!(net.vectors[0][..400], net2.vectors[0][..400]);
+    assert_eq!(net.random[0], net2.random[0]);
+    // The simulation runs (block GEMMs) and the per-region moments have the right length.
+    let res = Simulator::<f64>::new(&net)
+        .run(&SimConfig::new(2.0, 0.1))
+        .unwrap();
+    assert_eq!(res.mu.len(), 2);
+}
+
+#[test]
+fn low_rank_only_network_has_no_dense_part() {
+    let net = Network::sample(&rank_one_model(0.0, 1.0, 1.0, 1.0, 1.0, Phi::Tanh), 100, 1).unwrap();
+    assert!(net.random.is_empty());
+}
+
+#[test]
+fn autocorrelation_of_chaos() {
+    // Pure chaos g = 2 (no structure mean): Δ(0) = Δ₀, Δ decays; Δ∞ = 0 in the large-N theory.
+    let model = rank_one_model(2.0, 0.0, 0.0, 0.5, 0.5, Phi::Tanh);
+    let n0 = 400;
+    let net = Network::sample(&model, n0, 8).unwrap();
+    let mut cfg = SimConfig::new(100.0, 0.1);
+    cfg.burn_in = 20.0;
+    cfg.autocorr = Some(AutocorrConfig {
+        max_lag: 30.0,
+        every: 0.5,
+    });
+    let res = Simulator::<f64>::new(&net).run(&cfg).unwrap();
+    let ac = res.autocorrelation.as_ref().unwrap();
+    assert_eq!(ac.lags.len(), 61);
+    let d0 = ac.delta[0][0];
+    // Same estimator at lag 0, decimated: agrees with the every-step average to the
+    // sampling error of a time average (a few %).
+    assert!(
+        (d0 - res.delta0[0]).abs() < 0.05 * res.delta0[0],
+        "Δ(0) {d0} vs Δ0 {}",
+        res.delta0[0]
+    );
+    // Decays to a small tail: |Δ∞| ≪ Δ₀ (finite-N, finite-time residue O(Δ₀/√N)·few).
+    let dinf = res.delta_inf.as_ref().unwrap()[0];
+    eprintln!("chaos: Δ(0) {d0}, Δ0 {}, Δ∞ {dinf}", res.delta0[0]);
+    assert!(
+        dinf.abs() < 5.0 * d0 / (n0 as f64).sqrt(),
+        "Δ∞ = {dinf}, Δ0 = {d0}"
+    );
+    assert!(ac.delta[0][1] < d0);
+}
+
+#[test]
+fn input_noise_is_an_ou_process() {
+    // g = 0, no recurrent overlap (M_n = 0, Σ_n = 0 would be degenerate; use n ⟂ everything
+    // with tiny mean), input I with shared white noise σ: the projection y = I·x/|I|² obeys
+    // dy = −y dt + σ dW, stationary variance σ²/2. Average over 64 trials × time.
+    let sched = Schedule {
+        baseline: 0.0,
+        pulses: vec![],
+        noise: 0.6,
+        noise_during_pulses_only: false,
+    };
+    let mut model = rank_one_with_input(0.0, 0.0, 0.0, 1.0, sched, Phi::Linear);
+    model.terms.clear();
+    let net = Network::sample(&model, 50, 1).unwrap();
+    let i_vec = net.vectors[2].clone();
+    let mut cfg = SimConfig::new(20.0, 0.01);
+    cfg.trials = 64;
+    cfg.init = Init::Gaussian {
+        mean: 0.0,
+        std: 0.0,
+    };
+    cfg.keep_final_state = true;
+    let res = Simulator::<f64>::new(&net).run(&cfg).unwrap();
+    let norm = dot(&i_vec, &i_vec);
+    let ys: Vec<f64> = res
+        .final_state
+        .unwrap()
+        .iter()
+        .map(|x| dot(x, &i_vec) / norm)
+        .collect();
+    let var = ys.iter().map(|y| y * y).sum::<f64>() / ys.len() as f64;
+    // Exact EM variance of y after many steps: σ² dt / (1 − (1−dt)²) ≈ σ²/2 (1 + dt/2).
+    let expect = 0.36 * 0.01 / (1.0 - 0.99f64.powi(2));
+    // Sample variance of 64 Gaussians: relative std √(2/64) = 0.18; allow 4 of them.
+    assert!(
+        (var - expect).abs() < 4.0 * 0.18 * expect,
+        "var {var} vs {expect}"
+    );
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    // N₀ smaller than the number of populations.
+    let err = Network::sample(&two_region_model(), 1, 0).unwrap_err();
+    assert!(
+        matches!(err, SimError::TooFewNeurons { n0: 1, .. }),
+        "{err}"
+    );
+    let net = Network::sample(&rank_one_model(0.5, 1.0, 1.0, 1.0, 1.0, Phi::Tanh), 50, 0).unwrap();
+    let sim = Simulator::<f64>::new(&net);
+    for dt in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+        let err = sim.run(&SimConfig::new(1.0, dt)).unwrap_err();
+        assert!(
+            matches!(err, SimError::InvalidArgument { name: "dt", .. }),
+            "{err}"
+        );
+    }
+    let err = sim.run(&SimConfig::new(-1.0, 0.1)).unwrap_err();
+    assert!(
+        matches!(err, SimError::InvalidArgument { name: "t", .. }),
+        "{err}"
+    );
+    let mut cfg = SimConfig::new(1.0, 0.1);
+    cfg.burn_in = -2.0;
+    assert!(matches!(
+        sim.run(&cfg).unwrap_err(),
+        SimError::InvalidArgument {
+            name: "burn_in",
+            ..
+        }
+    ));
+    cfg.burn_in = 0.0;
+    cfg.trials = 0;
+    assert!(matches!(
+        sim.run(&cfg).unwrap_err(),
+        SimError::InvalidArgument { name: "trials", .. }
+    ));
+    cfg.trials = 1;
+    cfg.init = Init::State(vec![0.0; 3]);
+    assert!(matches!(
+        sim.run(&cfg).unwrap_err(),
+        SimError::WrongLength {
+            name: "init.state",
+            ..
+        }
+    ));
+    // Blow-up: linear network with Ω ≈ 5 grows like e^{4t}, overflowing f64 near t ≈ 180.
+    let lin =
+        Network::sample(&rank_one_model(0.0, 2.5, 2.0, 0.1, 0.1, Phi::Linear), 50, 0).unwrap();
+    let err = Simulator::<f64>::new(&lin)
+        .run(&SimConfig::new(400.0, 0.1))
+        .unwrap_err();
+    match err {
+        SimError::BlowUp { step, time, trial } => {
+            assert_eq!(trial, 0);
+            assert!(
+                step > 1000 && (time - step as f64 * 0.1).abs() < 1e-9,
+                "step {step}, time {time}"
+            );
+        }
+        other => panic!("expected BlowUp, got {other}"),
+    }
+}
+
+#[test]
+fn result_serializes_with_theory_names() {
+    let net = Network::sample(&rank_one_model(0.5, 1.0, 1.0, 1.0, 1.0, Phi::Tanh), 50, 0).unwrap();
+    let res = Simulator::<f64>::new(&net)
+        .run(&SimConfig::new(1.0, 0.1))
+        .unwrap();
+    let json = serde_json::to_value(&res).unwrap();
+    for key in [
+        "kappa",
+        "currents",
+        "mu",
+        "delta0",
+        "delta_inf",
+        "readouts",
+        "per_trial",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    let back: lowrank_sim::SimulationResult = serde_json::from_value(json).unwrap();
+    assert_eq!(back, res);
+}
+
+#[test]
+fn parallel_elementwise_passes_match_single_trials() {
+    // N·B above the parallel threshold (low-rank only, so no N² memory): the split
+    // elementwise passes must give exactly the same bits as the trials run one by one.
+    let model = rank_one_model(0.0, 1.0, 1.6, 1.0, 1.0, Phi::Tanh);
+    let net = Network::sample(&model, 20_000, 3).unwrap();
+    let sim = Simulator::<f64>::new(&net);
+    let mut cfg = SimConfig::new(2.0, 0.1);
+    cfg.trials = 4;
+    cfg.keep_final_state = true;
+    let batch = sim.run(&cfg).unwrap();
+    for t in [0, 3] {
+        let mut single = cfg.clone();
+        single.trials = 1;
+        single.trial_offset = t;
+        let s = sim.run(&single).unwrap();
+        assert_eq!(
+            batch.final_state.as_ref().unwrap()[t],
+            s.final_state.as_ref().unwrap()[0]
+        );
+        assert_eq!(batch.per_trial[t], s.per_trial[0]);
+    }
+}
