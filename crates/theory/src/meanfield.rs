@@ -201,9 +201,9 @@ impl MeanField {
             let mi = &self.s_mi[row * a..(row + 1) * a];
             acc += s1[i] * dot(mi, v2) + s2[i] * dot(mi, v1);
         }
-        for b in 0..a {
+        for (b, v1b) in v1.iter().enumerate().take(a) {
             let row = p * a + b;
-            acc += v1[b] * dot(&self.s_ii[row * a..(row + 1) * a], v2);
+            acc += v1b * dot(&self.s_ii[row * a..(row + 1) * a], v2);
         }
         acc
     }
