@@ -1,1 +1,25 @@
-//! lowrank
+//! `lowrank`: mean-field theory and simulation of random + low-rank recurrent networks
+//! (Mastrogiuseppe & Ostojic 2018; Clark & Beiran 2025). The science is in THEORY.md, the
+//! architecture in DESIGN.md.
+//!
+//! Map of the workspace, re-exported here:
+//! - [`model`] (`lowrank-model`): what a network is — scenario files, validation, paper constructors.
+//! - [`gauss`] (`lowrank-gauss`): Gaussian integrals and nonlinearities φ.
+//! - [`theory`] (`lowrank-theory`): mean-field, DMFT, stability, continuation.
+//! - [`sim`] (`lowrank-sim`): finite-N networks.
+//! - [`plot`]: line plots and regime maps (`plotters`, embedded DejaVu Sans font).
+//!
+//! The command-line interface (`lowrank check|...`) lives in the binary (`src/main.rs`,
+//! `src/cli/`).
+//!
+//! ```
+//! let s = lowrank::model::bundled::load("mo2018-fig1", &[]).unwrap().unwrap();
+//! assert!((s.model.overlap_matrix()[(0, 0)] - 2.2).abs() < 1e-12); // λ₀ = M_m M_n
+//! ```
+
+pub use lowrank_gauss as gauss;
+pub use lowrank_model as model;
+pub use lowrank_sim as sim;
+pub use lowrank_theory as theory;
+
+pub mod plot;

@@ -115,8 +115,10 @@ fn ring_statistics() {
 
 #[test]
 fn rank_two_general() {
-    let mut p = RankTwo::default();
-    p.mean = [1.0, 2.0, 0.5, -1.0, 0.3];
+    let mut p = RankTwo {
+        mean: [1.0, 2.0, 0.5, -1.0, 0.3],
+        ..RankTwo::default()
+    };
     p.cov[1][2] = 0.4;
     p.cov[2][1] = 0.4;
     p.cov[4][4] = 1.0;

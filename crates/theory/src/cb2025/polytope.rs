@@ -1,0 +1,192 @@
+//! The attractor manifold of all-exchange-mode symmetric interactions and its fracture variables
+//! (THEORY.md §3.7, \[CB\] A.5–A.6).
+//!
+//! Variables x_{μν} = (S^{μν})² ≥ 0 for μ < ν (n = R(R−1)/2 of them), one equality per region
+//! (gain pinning ψ^μ = 1/b^μ, A^μ = Δ0^μ):
+//!
+//! Σ_{ν>μ} x_{μν} + Σ_{ν<μ} (b^μ/b^ν) x_{νμ} = (2/π)((b^μ)² − 1).
+//!
+//! The fixed-point set is the polytope {x ≥ 0, A x = c}. Its vertices are its basic feasible
+//! solutions: for every choice of R columns forming a nonsingular basis B, x_B = B⁻¹c, the other
+//! entries 0, kept when x_B ≥ 0. Enumerating all C(n, R) bases is exact (R = 7: 116 280 bases).
+//! **Fracture variables** are nonzero at every vertex; with f of them the manifold in S-space has
+//! 2^f disconnected components (one sign per such pair).
+
+use crate::TheoryError;
+use nalgebra::{DMatrix, DVector};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::Serialize;
+
+/// The attractor polytope of THEORY.md §3.7.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Polytope {
+    /// Number of regions R.
+    pub r: usize,
+    /// The pair (μ, ν), μ < ν, of each variable (0-based regions).
+    pub pairs: Vec<(usize, usize)>,
+    /// Vertices x ∈ ℝⁿ (x_{μν} = (S^{μν})²), deduplicated.
+    pub vertices: Vec<Vec<f64>>,
+    /// Indices (into `pairs`) of the fracture variables (nonzero at every vertex).
+    pub fracture: Vec<usize>,
+    /// Number of disconnected components in S-space, 2^f (0 for an empty polytope).
+    pub components: u128,
+    /// Generic dimension n − rank(A) of the polytope.
+    pub dimension: usize,
+}
+
+impl Polytope {
+    /// Whether the polytope is empty (no fixed point with every region pinned in exchange mode).
+    pub fn is_empty(&self) -> bool {
+        self.vertices.is_empty()
+    }
+}
+
+/// Vertices and fracture variables of the attractor polytope for exchange-mode interactions `b`
+/// (THEORY.md §3.7), by exact enumeration of the bases of the equality system.
+///
+/// ```
+/// use lowrank_theory::cb2025::polytope::attractor_polytope;
+/// // R = 3: three variables, three equalities: a single point (dimension 0)
+/// let p = attractor_polytope(&[2.0, 2.2, 2.4]).unwrap();
+/// assert_eq!(p.dimension, 0);
+/// assert!(p.vertices.len() <= 1);
+/// ```
+pub fn attractor_polytope(b: &[f64]) -> Result<Polytope, TheoryError> {
+    let r = b.len();
+    if r < 2 {
+        return Err(TheoryError::InvalidParameter {
+            name: "b".into(),
+            value: r as f64,
+            reason: "need at least 2 regions".into(),
+        });
+    }
+    if let Some((i, &x)) = b
+        .iter()
+        .enumerate()
+        .find(|(_, x)| !(**x > 1.0 && x.is_finite()))
+    {
+        return Err(TheoryError::InvalidParameter {
+            name: format!("b[{i}]"),
+            value: x,
+            reason: "exchange-mode interactions need b > 1".into(),
+        });
+    }
+    let pairs: Vec<(usize, usize)> = (0..r)
+        .flat_map(|m| (m + 1..r).map(move |n| (m, n)))
+        .collect();
+    let n = pairs.len();
+    let mut a = DMatrix::zeros(r, n);
+    for (j, &(m, nu)) in pairs.iter().enumerate() {
+        a[(m, j)] = 1.0; // region μ = m: Σ_{ν>μ} x_{μν}
+        a[(nu, j)] = b[nu] / b[m]; // region ν: (b^ν/b^μ) x_{μν}
+    }
+    let c = DVector::from_iterator(
+        r,
+        b.iter()
+            .map(|bb| std::f64::consts::FRAC_2_PI * (bb * bb - 1.0)),
+    );
+    let rank = a.clone().svd(false, false).rank(1e-10 * a.amax());
+    let scale = c.amax().max(1.0);
+    let mut vertices: Vec<Vec<f64>> = Vec::new();
+    if rank == r && n >= r {
+        let mut idx: Vec<usize> = (0..r).collect();
+        let mut basis = DMatrix::zeros(r, r);
+        loop {
+            for (col, &j) in idx.iter().enumerate() {
+                basis.set_column(col, &a.column(j));
+            }
+            if let Some(lu) = Some(basis.clone().lu()).filter(|lu| lu.determinant().abs() > 1e-12) {
+                if let Some(xb) = lu.solve(&c) {
+                    if xb.iter().all(|&v| v >= -1e-10 * scale) {
+                        let mut x = vec![0.0; n];
+                        for (col, &j) in idx.iter().enumerate() {
+                            // a basic variable within round-off of 0 is a degenerate zero
+                            x[j] = if xb[col].abs() <= 1e-10 * scale {
+                                0.0
+                            } else {
+                                xb[col]
+                            };
+                        }
+                        if !vertices
+                            .iter()
+                            .any(|v| v.iter().zip(&x).all(|(p, q)| (p - q).abs() <= 1e-9 * scale))
+                        {
+                            vertices.push(x);
+                        }
+                    }
+                }
+            }
+            if !next_combination(&mut idx, n) {
+                break;
+            }
+        }
+    }
+    let fracture: Vec<usize> = if vertices.is_empty() {
+        vec![]
+    } else {
+        (0..n)
+            .filter(|&j| vertices.iter().all(|v| v[j] > 0.0))
+            .collect()
+    };
+    let components = if vertices.is_empty() {
+        0
+    } else {
+        1u128 << fracture.len()
+    };
+    Ok(Polytope {
+        r,
+        pairs,
+        vertices,
+        fracture,
+        components,
+        dimension: n - rank,
+    })
+}
+
+/// Advance `idx` (strictly increasing, values < n) to the next k-combination; false at the end.
+fn next_combination(idx: &mut [usize], n: usize) -> bool {
+    let k = idx.len();
+    let mut i = k;
+    while i > 0 {
+        i -= 1;
+        if idx[i] < n - k + i {
+            idx[i] += 1;
+            for j in i + 1..k {
+                idx[j] = idx[j - 1] + 1;
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// Statistics of fracture variables over random exchange-mode networks (the \[CB\] A.6 experiment):
+/// `draws` non-empty polytopes with sorted b ~ U[1, 3]^R (empty ones are redrawn, at most
+/// 100·draws attempts); returns counts indexed by the number of fracture variables f.
+pub fn fracture_statistics(r: usize, draws: usize, seed: u64) -> Result<Vec<usize>, TheoryError> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let n = r * (r.saturating_sub(1)) / 2;
+    let mut counts = vec![0usize; n + 1];
+    let (mut got, mut tries) = (0, 0);
+    while got < draws {
+        tries += 1;
+        if tries > 100 * draws.max(1) {
+            return Err(TheoryError::NotConverged {
+                what: "fracture statistics".into(),
+                residual: f64::NAN,
+                iterations: tries,
+                reason: format!("only {got} non-empty polytopes in {tries} draws"),
+            });
+        }
+        let mut b: Vec<f64> = (0..r).map(|_| rng.random_range(1.0..3.0)).collect();
+        b.sort_by(f64::total_cmp);
+        let p = attractor_polytope(&b)?;
+        if p.is_empty() {
+            continue;
+        }
+        counts[p.fracture.len()] += 1;
+        got += 1;
+    }
+    Ok(counts)
+}

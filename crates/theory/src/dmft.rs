@@ -1,0 +1,914 @@
+//! Time-dependent two-time DMFT for the general model (THEORY.md §1.8) with the Γ scheme of §3.11,
+//! and the dynamics classification of §3.8.
+//!
+//! Order parameters on the grid t_j = j·dt: currents S_k(t), drives κ_k(t) (§1.5), gains
+//! ψ_p(t) = ⟨φ′⟩ at (μ_p(t), Δ_p(t,t)), and per population the two-time covariance Δ_p(t,t′) obeying
+//!
+//! (1 + ∂_t)(1 + ∂_{t′}) Δ_p(t,t′) = Σ_q G_pq C_φ^{(q)}(t,t′) + 𝒜_p(t,t′),
+//!
+//! C_φ^{(q)} the bivariate average of φφ with means μ_q(t), μ_q(t′) (§1.10 (3)), 𝒜_p the structured
+//! cross term of [`MeanField::structured_cross`] at (κ(t), u(t); κ(t′), u(t′)).
+//!
+//! **Scheme** (§3.11). With Γ ≡ (1 + ∂_{t′})Δ, two forward-Euler sweeps per column j:
+//! Δ_{i,j} = (1−dt)Δ_{i,j−1} + dt Γ_{i,j−1} (i < j), then
+//! Γ_{i,j} = (1−dt)Γ_{i−1,j} + dt·source(i,j) for i = 1..j (source at (i,j)), then
+//! Δ_{jj} = (1−dt)Δ_{j−1,j} + dt Γ_{j−1,j}. Initial row: Γ_{0,j} = 𝒜_p(S0, v0; κ_j, u_j) (x(0) =
+//! Σ m S0 + Σ I v0 + h(0) with h(0) independent), or 0 under the reference ordering. Only the previous and current columns are stored
+//! (lag-indexed), so memory is O(N_t·P) for the full history of lags, O(b·P) with a band of b lags.
+//! Cost O(N_t·min(N_t, b)·P).
+//!
+//! **Orderings.** Default: S_j = (1−dt)S_{j−1} + dt κ_{j−1}, gain ψ_j at (μ_j, Δ_{j−1,j−1}) (the
+//! only O(dt) lag, since Δ_jj is only known after the sweep), κ_j from (S_j, ψ_j). The reference
+//! ordering ([`DmftOptions::reference_ordering`]) reproduces the authors' code: κ_j from
+//! (S_{j−1}, ψ_{j−1}) (one more O(dt) lag) and Δ00 = G_11 (g_1²) for every population. Both converge
+//! as dt → 0.
+//!
+//! **Band.** With a band of b lags, Γ at lag b + 1 (needed to start the Γ sweep) is taken from the
+//! previous column, Γ_{j−b−1,j} ≈ Γ_{j−b−1,j−1} — an approximation, exact when Δ has relaxed at
+//! lag b. The classification row Δ(t0, t0+τ) is then known only for τ ≤ b·dt.
+
+use crate::currents::mean_and_gain;
+use crate::meanfield::MeanField;
+use crate::TheoryError;
+use lowrank_gauss::{Gauss, Phi};
+use lowrank_model::Model;
+use nalgebra::{DMatrix, SymmetricEigen};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::Serialize;
+
+/// How the source C_φ(t,t′) = E[φ(x(t))φ(x(t′))] is evaluated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub enum SourceMethod {
+    /// erf: closed forms of `lowrank_gauss::erf::c_phi` (arctan at zero means, bivariate-normal
+    /// CDF otherwise); linear: exact; tanh: Gauss–Hermite tensor rule of order
+    /// [`DEFAULT_TANH_ORDER`].
+    #[default]
+    Auto,
+    /// Generic bivariate Gauss–Hermite quadrature of φ(x₁)φ(x₂) with `order` nodes per dimension
+    /// (any φ; used to cross-check the closed forms).
+    Quadrature {
+        /// Nodes per dimension.
+        order: usize,
+    },
+}
+
+/// Default per-dimension Gauss–Hermite order for the tanh source (checked against order 40 in the
+/// tests, where the Δ trajectories agree to < 1e-5).
+pub const DEFAULT_TANH_ORDER: usize = 40;
+
+/// Options of [`run`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct DmftOptions {
+    /// Time step dt (reference 0.05).
+    pub dt: f64,
+    /// Number of grid points N_t (reference 2500 or 3000).
+    pub nt: usize,
+    /// Initial currents S(0); `None` draws S_k(0) ~ U[0, 1) from `seed` (reference).
+    pub s0: Option<Vec<f64>>,
+    /// Seed of the initial currents.
+    pub seed: u64,
+    /// Initial total variances Δ_p(0,0); `None`: per population Σ_q G_pq + 𝒮_p(S0, u(0)) (the
+    /// variance of x(0) = Σ_k m^k S_k(0) + Σ_a I^a u_a(0) + h(0) with Var h(0) = Σ_q G_pq), or G_11
+    /// for every population under `reference_ordering`.
+    pub delta00: Option<Vec<f64>>,
+    /// Reproduce the reference implementation's lag order and Δ00 = G_11 quirk (§3.11, §6).
+    pub reference_ordering: bool,
+    /// Keep only the `b` most recent lags (O(N_t·b) cost); `None` = all lags.
+    pub band: Option<usize>,
+    /// Source evaluation.
+    pub source: SourceMethod,
+    /// Grid index t0 of the classification row Δ(t0, t0+τ); `None` = N_t/3 (833 for N_t = 2500).
+    pub t0: Option<usize>,
+}
+
+impl Default for DmftOptions {
+    fn default() -> Self {
+        DmftOptions {
+            dt: 0.05,
+            nt: 2500,
+            s0: None,
+            seed: 0,
+            delta00: None,
+            reference_ordering: false,
+            band: None,
+            source: SourceMethod::Auto,
+            t0: None,
+        }
+    }
+}
+
+/// Dynamics class of one population (THEORY.md §3.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum DynamicsClass {
+    /// Fixed point ("FP").
+    #[serde(rename = "FP")]
+    FixedPoint,
+    /// Chaos about a static baseline ("FP+chaos").
+    #[serde(rename = "FP+chaos")]
+    FixedPointChaos,
+    /// Limit cycle ("LC").
+    #[serde(rename = "LC")]
+    LimitCycle,
+    /// Chaos about a limit cycle ("LC+chaos").
+    #[serde(rename = "LC+chaos")]
+    LimitCycleChaos,
+    /// Chaos without structure ("chaos").
+    #[serde(rename = "chaos")]
+    Chaos,
+    /// The rules do not apply (all-zero or non-finite autocorrelation).
+    #[serde(rename = "invalid")]
+    Invalid,
+}
+
+impl DynamicsClass {
+    /// Short label used by the paper and the CLI.
+    pub fn label(self) -> &'static str {
+        match self {
+            DynamicsClass::FixedPoint => "FP",
+            DynamicsClass::FixedPointChaos => "FP+chaos",
+            DynamicsClass::LimitCycle => "LC",
+            DynamicsClass::LimitCycleChaos => "LC+chaos",
+            DynamicsClass::Chaos => "chaos",
+            DynamicsClass::Invalid => "invalid",
+        }
+    }
+
+    /// All classes (for histograms).
+    pub const ALL: [DynamicsClass; 6] = [
+        DynamicsClass::FixedPoint,
+        DynamicsClass::FixedPointChaos,
+        DynamicsClass::LimitCycle,
+        DynamicsClass::LimitCycleChaos,
+        DynamicsClass::Chaos,
+        DynamicsClass::Invalid,
+    ];
+}
+
+impl std::fmt::Display for DynamicsClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Classify a normalised autocorrelation Δ̂(t0, t0+τ), τ = 0, dt, … (THEORY.md §3.8), rules in order:
+///
+/// 1. all zero (or non-finite): invalid; standard deviation < 10⁻²: FP;
+/// 2. peaks = interior local maxima (prominence > [`PEAK_PROMINENCE`]); if the first is at index < 10 it is replaced by index 0,
+///    otherwise index 0 (the maximum Δ̂(0) = 1) is prepended — a documented choice so that a
+///    monotone decay (one peak, at τ = 0) is classified rather than invalid;
+/// 3. exactly one peak and last value > 0.05: FP+chaos;
+/// 4. ≥ 2 peaks with the 2nd > 0.98, or ≥ 3 with the 2nd and 3rd > 0.97: LC;
+/// 5. one peak, two peaks, or ≥ 3 with second-to-last > 1.05 × last: chaos;
+/// 6. otherwise LC+chaos.
+///
+/// ```
+/// use lowrank_theory::dmft::{classify_autocorrelation, DynamicsClass};
+/// let cos: Vec<f64> = (0..2000).map(|i| (i as f64 * 0.05).cos()).collect();
+/// assert_eq!(classify_autocorrelation(&cos), DynamicsClass::LimitCycle);
+/// let decay: Vec<f64> = (0..2000).map(|i| (-(i as f64) * 0.05).exp()).collect();
+/// assert_eq!(classify_autocorrelation(&decay), DynamicsClass::Chaos);
+/// assert_eq!(classify_autocorrelation(&vec![1.0; 100]), DynamicsClass::FixedPoint);
+/// ```
+pub fn classify_autocorrelation(x: &[f64]) -> DynamicsClass {
+    if x.is_empty() || x.iter().any(|v| !v.is_finite()) || x.iter().all(|&v| v == 0.0) {
+        return DynamicsClass::Invalid;
+    }
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    if sd < 1e-2 {
+        return DynamicsClass::FixedPoint;
+    }
+    let mut peaks: Vec<usize> = (1..x.len().saturating_sub(1))
+        .filter(|&k| x[k] > x[k - 1] && x[k] >= x[k + 1] && prominence(x, k) > PEAK_PROMINENCE)
+        .collect();
+    match peaks.first() {
+        Some(&p) if p < 10 => peaks[0] = 0,
+        _ => peaks.insert(0, 0),
+    }
+    let last = *x.last().unwrap();
+    let np = peaks.len();
+    if np == 1 && last > 0.05 {
+        return DynamicsClass::FixedPointChaos;
+    }
+    if (np >= 2 && x[peaks[1]] > 0.98) || (np >= 3 && x[peaks[1]] > 0.97 && x[peaks[2]] > 0.97) {
+        return DynamicsClass::LimitCycle;
+    }
+    if np <= 2 || x[peaks[np - 2]] > 1.05 * x[peaks[np - 1]] {
+        return DynamicsClass::Chaos;
+    }
+    DynamicsClass::LimitCycleChaos
+}
+
+/// Minimal prominence of a peak in [`classify_autocorrelation`]: ripples of round-off size on a
+/// plateau (a static baseline Δ∞) are not peaks.
+pub const PEAK_PROMINENCE: f64 = 1e-6;
+
+/// Topographic prominence of the local maximum at k: its height above the higher of the two
+/// lowest points separating it from a higher point (or the ends) on either side.
+fn prominence(x: &[f64], k: usize) -> f64 {
+    let h = x[k];
+    let mut left = h;
+    for &v in x[..k].iter().rev() {
+        if v > h {
+            break;
+        }
+        left = left.min(v);
+    }
+    let mut right = h;
+    for &v in &x[k + 1..] {
+        if v > h {
+            break;
+        }
+        right = right.min(v);
+    }
+    h - left.max(right)
+}
+
+/// Result of a two-time DMFT run (row-major time series, time index first).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DmftResult {
+    /// Time step.
+    pub dt: f64,
+    /// Number of grid points.
+    pub nt: usize,
+    /// Number of currents K.
+    pub k: usize,
+    /// Number of populations P.
+    pub p: usize,
+    /// Currents S_k(t_j) at [j*K + k].
+    pub currents: Vec<f64>,
+    /// Drives κ_k(t_j) (\[CB\] H) at [j*K + k].
+    pub drives: Vec<f64>,
+    /// Gains ψ_p(t_j) at [j*P + p].
+    pub gains: Vec<f64>,
+    /// Means μ_p(t_j) at [j*P + p].
+    pub means: Vec<f64>,
+    /// Equal-time variances Δ_p(t_j, t_j) at [j*P + p].
+    pub delta_diag: Vec<f64>,
+    /// Index t0 of the classification row.
+    pub t0: usize,
+    /// Δ_p(t0, t0 + l·dt) at [p*row_len + l] (l ≤ band).
+    pub row: Vec<f64>,
+    /// Length of each population's row.
+    pub row_len: usize,
+    /// Δ_p(t_end − l·dt, t_end) at [p*lags + l]: the last column.
+    pub last_column: Vec<f64>,
+    /// Number of lags in the last column.
+    pub lags: usize,
+    /// How many times an equal-time variance came out slightly negative (above −dt·max Δ, the
+    /// O(dt) Euler overshoot when the true variance touches 0) and was set to 0. Larger
+    /// excursions are errors.
+    pub clipped_variances: usize,
+}
+
+impl DmftResult {
+    /// Currents at grid index j.
+    pub fn currents_at(&self, j: usize) -> &[f64] {
+        &self.currents[j * self.k..(j + 1) * self.k]
+    }
+
+    /// Gains at grid index j.
+    pub fn gains_at(&self, j: usize) -> &[f64] {
+        &self.gains[j * self.p..(j + 1) * self.p]
+    }
+
+    /// Equal-time variances Δ_p(t_j, t_j) at grid index j.
+    pub fn delta_at(&self, j: usize) -> &[f64] {
+        &self.delta_diag[j * self.p..(j + 1) * self.p]
+    }
+
+    /// Δ_p(t0, t0 + l·dt) for l = 0..row_len.
+    pub fn row(&self, p: usize) -> &[f64] {
+        &self.row[p * self.row_len..(p + 1) * self.row_len]
+    }
+
+    /// Δ_p(t_end − l·dt, t_end) for l = 0..lags.
+    pub fn last_column(&self, p: usize) -> &[f64] {
+        &self.last_column[p * self.lags..(p + 1) * self.lags]
+    }
+
+    /// Normalised Δ̂_p(t0, t0+τ) = Δ/√(Δ(t0,t0)Δ(t0+τ,t0+τ)) (THEORY.md §3.8); 0 where a variance is 0.
+    pub fn normalized_row(&self, p: usize) -> Vec<f64> {
+        let d0 = self.delta_diag[self.t0 * self.p + p];
+        self.row(p)
+            .iter()
+            .enumerate()
+            .map(|(l, &d)| {
+                let dd = self.delta_diag[(self.t0 + l) * self.p + p];
+                let den = (d0 * dd).sqrt();
+                if den > 0.0 {
+                    d / den
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// Dynamics class of population p from its normalised row (§3.8).
+    pub fn classify(&self, p: usize) -> DynamicsClass {
+        classify_autocorrelation(&self.normalized_row(p))
+    }
+
+    /// Dynamics class of every population.
+    pub fn classes(&self) -> Vec<DynamicsClass> {
+        (0..self.p).map(|p| self.classify(p)).collect()
+    }
+
+    /// Dominant frequency (cycles per unit time) of the currents on t ≥ t0: the peak of the summed
+    /// periodogram Σ_k |DFT(S_k − mean)|² over f_m = m/(n·dt), m = 1..n/2. `None` when the currents
+    /// are constant (total variance < 10⁻¹²) or fewer than 4 samples remain.
+    pub fn dominant_frequency(&self) -> Option<f64> {
+        let n = self.nt - self.t0;
+        if n < 4 || self.k == 0 {
+            return None;
+        }
+        let k = self.k;
+        let mut centred = vec![0.0; n * k];
+        let mut var = 0.0;
+        for c in 0..k {
+            let mean = (0..n)
+                .map(|j| self.currents[(self.t0 + j) * k + c])
+                .sum::<f64>()
+                / n as f64;
+            for j in 0..n {
+                let v = self.currents[(self.t0 + j) * k + c] - mean;
+                centred[c * n + j] = v;
+                var += v * v;
+            }
+        }
+        if var / (n as f64) < 1e-12 {
+            return None;
+        }
+        let mut best = (0.0, 0usize);
+        for m in 1..=n / 2 {
+            let w = 2.0 * std::f64::consts::PI * m as f64 / n as f64;
+            let (c1, s1) = (w.cos(), w.sin());
+            let mut power = 0.0;
+            for c in 0..k {
+                // rotate the twiddle by complex multiplication (no trig in the inner loop)
+                let (mut cr, mut ci) = (1.0, 0.0);
+                let (mut re, mut im) = (0.0, 0.0);
+                for &v in &centred[c * n..(c + 1) * n] {
+                    re += v * cr;
+                    im -= v * ci;
+                    let t = cr * c1 - ci * s1;
+                    ci = cr * s1 + ci * c1;
+                    cr = t;
+                }
+                power += re * re + im * im;
+            }
+            if power > best.0 {
+                best = (power, m);
+            }
+        }
+        Some(best.1 as f64 / (n as f64 * self.dt))
+    }
+}
+
+/// Gain-weighted overlap matrix at zero means, M_kl = Σ_p α_p ψ_p σ^{(p)}_{n^k m^l} (THEORY.md §1.9;
+/// \[CB\]: diag_{(μν)}(ψ^ν) T̂), whose eigenvalues are the zero-current outliers; with the
+/// instantaneous gains ψ(t) of a DMFT run it is the Fig. 6 diagnostic (§3.9).
+pub fn gain_weighted_overlap(mf: &MeanField, gains: &[f64]) -> DMatrix<f64> {
+    let k = mf.k;
+    let zeros_v = vec![0.0; mf.a];
+    let mut e = vec![0.0; k];
+    let mut m = DMatrix::zeros(k, k);
+    for l in 0..k {
+        e[l] = 1.0;
+        for kk in 0..k {
+            m[(kk, l)] = (0..mf.p)
+                .map(|p| mf.alpha[p] * gains[p] * mf.cov_n(p, kk, &e, &zeros_v))
+                .sum();
+        }
+        e[l] = 0.0;
+    }
+    m
+}
+
+/// Eigenvalues [Re, Im] of [`gain_weighted_overlap`], largest real part first.
+pub fn instantaneous_spectrum(mf: &MeanField, gains: &[f64]) -> Result<Vec<[f64; 2]>, TheoryError> {
+    crate::currents::eigenvalues(&gain_weighted_overlap(mf, gains))
+}
+
+/// Low-rank factorisation of the structured cross term: 𝒜_p(w, w′) = Σ_r λ_r (v_r·w)(v_r·w′),
+/// w = (κ, u), from the eigen-decomposition of the quadratic form built with
+/// [`MeanField::structured_cross`].
+struct StructuredFactor {
+    /// Per population: eigenvectors (rows of length K + A) and eigenvalues kept.
+    vecs: Vec<Vec<Vec<f64>>>,
+    vals: Vec<Vec<f64>>,
+}
+
+impl StructuredFactor {
+    fn new(mf: &MeanField) -> StructuredFactor {
+        let (k, a) = (mf.k, mf.a);
+        let n = k + a;
+        let mut vecs = Vec::with_capacity(mf.p);
+        let mut vals = Vec::with_capacity(mf.p);
+        let unit = |i: usize| -> (Vec<f64>, Vec<f64>) {
+            let mut s = vec![0.0; k];
+            let mut v = vec![0.0; a];
+            if i < k {
+                s[i] = 1.0;
+            } else {
+                v[i - k] = 1.0;
+            }
+            (s, v)
+        };
+        for p in 0..mf.p {
+            let mut q = DMatrix::zeros(n, n);
+            for i in 0..n {
+                let (s1, v1) = unit(i);
+                for j in 0..n {
+                    let (s2, v2) = unit(j);
+                    q[(i, j)] = mf.structured_cross(p, &s1, &v1, &s2, &v2);
+                }
+            }
+            let q = 0.5 * (&q + q.transpose());
+            let (mut pv, mut pl) = (Vec::new(), Vec::new());
+            if n > 0 {
+                let eig = SymmetricEigen::new(q);
+                let top = eig.eigenvalues.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                for r in 0..n {
+                    let l = eig.eigenvalues[r];
+                    if l.abs() > 1e-12 * top && l.abs() > 1e-300 {
+                        pv.push(eig.eigenvectors.column(r).iter().copied().collect());
+                        pl.push(l);
+                    }
+                }
+            }
+            vecs.push(pv);
+            vals.push(pl);
+        }
+        StructuredFactor { vecs, vals }
+    }
+
+    fn rank(&self, p: usize) -> usize {
+        self.vals[p].len()
+    }
+}
+
+/// Source kernel C_φ(x₁, x₂) for the Γ sweep.
+#[derive(Clone, Copy)]
+enum Kernel {
+    Erf,
+    Linear,
+    Quadrature(Gauss, Phi),
+}
+
+impl Kernel {
+    #[inline(always)]
+    fn eval(&self, mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> Result<f64, TheoryError> {
+        // In transients the provisional diagonal lags by O(dt), so the scheme can overshoot the
+        // Cauchy–Schwarz bound |Δ12| ≤ √(Δ11Δ22) by O(dt); every kernel evaluates the source on the
+        // bound (continuous there), so closed forms and quadrature see the same arguments.
+        let lim = (d11 * d22).sqrt();
+        let d12 = d12.clamp(-lim, lim);
+        match *self {
+            Kernel::Erf => Ok(lowrank_gauss::erf::c_phi(mu1, mu2, d11, d22, d12)),
+            Kernel::Linear => Ok(mu1 * mu2 + d12),
+            Kernel::Quadrature(g, phi) => {
+                Ok(g.bivariate(|x| phi.phi(x), |x| phi.phi(x), mu1, mu2, d11, d22, d12)?)
+            }
+        }
+    }
+}
+
+/// Run the two-time DMFT of `model` (THEORY.md §1.8, §3.11). Inputs follow the model's schedules
+/// (deterministic part); the filtered inputs obey v̇ = −v + u with v(0) = u(0).
+///
+/// Errors: invalid options (dt ≤ 0, N_t < 2, wrong lengths, negative Δ00), a non-finite state
+/// (the run diverged), or a Gaussian-integral failure.
+///
+/// ```
+/// use lowrank_gauss::{Gauss, Phi};
+/// use lowrank_model::{LoadingStats, Model, Population};
+/// use lowrank_theory::dmft::{run, DmftOptions};
+/// use nalgebra::{DMatrix, DVector};
+/// // one population, no structure, g = 1.5: classical chaos
+/// let model = Model { name: "chaos".into(),
+///     populations: vec![Population { name: "1".into(), weight: 1.0 }],
+///     gain: DMatrix::from_element(1, 1, 1.5), vectors: vec![],
+///     stats: vec![LoadingStats { mean: DVector::zeros(0), cov: DMatrix::zeros(0, 0) }],
+///     terms: vec![], inputs: vec![], readouts: vec![], nonlinearity: Phi::Erf };
+/// let res = run(&model, Gauss::new(32), &DmftOptions { nt: 1200, dt: 0.1, ..Default::default() }).unwrap();
+/// let d0 = res.delta_at(res.nt - 1)[0];
+/// assert!((d0 - 0.8388).abs() < 0.05); // pure-chaos Δ0 (potential method) up to O(dt)
+/// ```
+pub fn run(model: &Model, gauss: Gauss, opts: &DmftOptions) -> Result<DmftResult, TheoryError> {
+    let mf = MeanField::new(model, gauss);
+    let dt = opts.dt;
+    if !(dt > 0.0 && dt < 1.0) {
+        return Err(TheoryError::InvalidParameter {
+            name: "dt".into(),
+            value: dt,
+            reason: "must lie in (0, 1)".into(),
+        });
+    }
+    let nt = opts.nt;
+    if nt < 2 {
+        return Err(TheoryError::InvalidParameter {
+            name: "nt".into(),
+            value: nt as f64,
+            reason: "need at least 2 grid points".into(),
+        });
+    }
+    let (np, nk, na) = (mf.p, mf.k, mf.a);
+    let band = opts.band.unwrap_or(nt).min(nt);
+    if band < 1 {
+        return Err(TheoryError::InvalidParameter {
+            name: "band".into(),
+            value: 0.0,
+            reason: "must be ≥ 1".into(),
+        });
+    }
+    let t0 = opts.t0.unwrap_or(nt / 3);
+    if t0 >= nt {
+        return Err(TheoryError::InvalidParameter {
+            name: "t0".into(),
+            value: t0 as f64,
+            reason: format!("must be < nt = {nt}"),
+        });
+    }
+    let kernel = match (opts.source, mf.phi) {
+        (SourceMethod::Auto, Phi::Erf) => Kernel::Erf,
+        (SourceMethod::Auto, Phi::Linear) => Kernel::Linear,
+        (SourceMethod::Auto, Phi::Tanh) => {
+            Kernel::Quadrature(Gauss::new(DEFAULT_TANH_ORDER), Phi::Tanh)
+        }
+        (SourceMethod::Quadrature { order }, phi) => {
+            if order < 2 {
+                return Err(TheoryError::InvalidParameter {
+                    name: "source.order".into(),
+                    value: order as f64,
+                    reason: "need ≥ 2 nodes".into(),
+                });
+            }
+            Kernel::Quadrature(Gauss::new(order), phi)
+        }
+    };
+    let coupling = mf.coupling.clone();
+    let diagonal = mf.diagonal_disorder();
+
+    // ---- initial state
+    let s0 = match &opts.s0 {
+        Some(s) => {
+            if s.len() != nk {
+                return Err(TheoryError::InvalidParameter {
+                    name: "s0".into(),
+                    value: s.len() as f64,
+                    reason: format!("need {nk} currents"),
+                });
+            }
+            if let Some((i, &x)) = s.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                return Err(TheoryError::InvalidParameter {
+                    name: format!("s0[{i}]"),
+                    value: x,
+                    reason: "must be finite".into(),
+                });
+            }
+            s.clone()
+        }
+        None => {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
+            (0..nk).map(|_| rng.random::<f64>()).collect()
+        }
+    };
+    let u_at = |t: f64, out: &mut [f64]| {
+        for (o, inp) in out.iter_mut().zip(&model.inputs) {
+            *o = inp.schedule.value(t);
+        }
+    };
+    let mut u_cur = vec![0.0; na];
+    u_at(0.0, &mut u_cur);
+    let mut v_cur = u_cur.clone();
+    let delta00: Vec<f64> = match &opts.delta00 {
+        Some(d) => {
+            if d.len() != np {
+                return Err(TheoryError::InvalidParameter {
+                    name: "delta00".into(),
+                    value: d.len() as f64,
+                    reason: format!("need {np} values"),
+                });
+            }
+            if let Some((i, &x)) = d
+                .iter()
+                .enumerate()
+                .find(|(_, x)| !(**x >= 0.0 && x.is_finite()))
+            {
+                return Err(TheoryError::InvalidParameter {
+                    name: format!("delta00[{i}]"),
+                    value: x,
+                    reason: "must be finite and ≥ 0".into(),
+                });
+            }
+            d.clone()
+        }
+        None if opts.reference_ordering => vec![coupling[(0, 0)]; np],
+        None => (0..np)
+            .map(|p| {
+                (0..np).map(|q| coupling[(p, q)]).sum::<f64>()
+                    + mf.structured_variance(p, &s0, &v_cur).max(0.0)
+            })
+            .collect(),
+    };
+
+    // ---- storage
+    let factor = StructuredFactor::new(&mf);
+    let ranks: Vec<usize> = (0..np).map(|p| factor.rank(p)).collect();
+    // y[p][j*r + r'] = v_r·w_j ; yl = λ_r y
+    let mut y: Vec<Vec<f64>> = ranks.iter().map(|&r| vec![0.0; nt * r]).collect();
+    let mut yl: Vec<Vec<f64>> = ranks.iter().map(|&r| vec![0.0; nt * r]).collect();
+    let mut currents = vec![0.0; nt * nk];
+    let mut drives = vec![0.0; nt * nk];
+    let mut gains = vec![0.0; nt * np];
+    let mut means = vec![0.0; nt * np];
+    let mut diag = vec![0.0; nt * np]; // [j*P + p]
+    let row_len = (nt - t0).min(band + 1);
+    let mut row = vec![0.0; np * row_len];
+    let lagw = band + 1;
+    let mut dprev = vec![0.0; np * lagw];
+    let mut gprev = vec![0.0; np * lagw];
+    let mut dcur = vec![0.0; np * lagw];
+    let mut gcur = vec![0.0; np * lagw];
+    let mut moments = vec![(0.0, 0.0); np];
+    let mut mu = vec![0.0; np];
+    let mut dvec = vec![0.0; np];
+    let mut phi_mean = vec![0.0; np];
+    let mut gain = vec![0.0; np];
+    let mut w = vec![0.0; nk + na];
+    let mut s_cur = s0.clone();
+    let mut s_next = vec![0.0; nk];
+    let mut kappa = vec![0.0; nk];
+    let mut cq = vec![0.0; np];
+    let mut gam = vec![0.0; np];
+
+    // state at j: moments at (μ(S_j, v_j), Δ_{j−1,j−1}) → gains; drive
+    let eval_moments = |s: &[f64],
+                        v: &[f64],
+                        dd: &[f64],
+                        mu: &mut [f64],
+                        moments: &mut [(f64, f64)]|
+     -> Result<(), TheoryError> {
+        for p in 0..np {
+            mu[p] = mf.mean(p, s, v);
+            moments[p] = mean_and_gain(&mf.gauss, mf.phi, mu[p], dd[p])?;
+        }
+        Ok(())
+    };
+    let store_factor = |j: usize,
+                        kap: &[f64],
+                        u: &[f64],
+                        w: &mut [f64],
+                        y: &mut [Vec<f64>],
+                        yl: &mut [Vec<f64>]| {
+        w[..nk].copy_from_slice(kap);
+        w[nk..].copy_from_slice(u);
+        for p in 0..np {
+            let r = ranks[p];
+            for (rr, (vec, lam)) in factor.vecs[p].iter().zip(&factor.vals[p]).enumerate() {
+                let proj: f64 = vec.iter().zip(w.iter()).map(|(a, b)| a * b).sum();
+                y[p][j * r + rr] = proj;
+                yl[p][j * r + rr] = lam * proj;
+            }
+        }
+    };
+
+    // j = 0
+    eval_moments(&s_cur, &v_cur, &delta00, &mut mu, &mut moments)?;
+    for p in 0..np {
+        phi_mean[p] = moments[p].0;
+        gain[p] = moments[p].1;
+        diag[p] = delta00[p];
+        gains[p] = gain[p];
+        means[p] = mu[p];
+        dprev[p * lagw] = delta00[p];
+        gprev[p * lagw] = 0.0;
+    }
+    mf.drive(&s_cur, &v_cur, &phi_mean, &gain, &mut kappa);
+    currents[..nk].copy_from_slice(&s_cur);
+    drives[..nk].copy_from_slice(&kappa);
+    store_factor(0, &kappa, &u_cur, &mut w, &mut y, &mut yl);
+    // Γ_{0,j} = (1 + ∂_{t′})Δ(0, t′): with x(0) = Σ m S0 + Σ I v0 + h(0), h(0) independent of the
+    // rest, Γ_{0,j} = 𝒜_p(S0, v0; κ_j, u_j) = Σ_r λ_r (v_r·w0)(v_r·w_j), w0 = (S0, v0); the reference
+    // ordering uses Γ_{0,j} = 0.
+    let gamma0_factor: Vec<Vec<f64>> = (0..np)
+        .map(|p| {
+            factor.vecs[p]
+                .iter()
+                .zip(&factor.vals[p])
+                .map(|(vec, lam)| {
+                    if opts.reference_ordering {
+                        0.0
+                    } else {
+                        lam * (vec[..nk].iter().zip(&s0).map(|(a, b)| a * b).sum::<f64>()
+                            + vec[nk..]
+                                .iter()
+                                .zip(&v_cur)
+                                .map(|(a, b)| a * b)
+                                .sum::<f64>())
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    if t0 == 0 {
+        for p in 0..np {
+            row[p * row_len] = delta00[p];
+        }
+    }
+
+    let a = 1.0 - dt;
+    let mut clipped = 0usize;
+    let mut var_scale: Vec<f64> = delta00.iter().map(|d| d.max(1e-300)).collect();
+    for j in 1..nt {
+        // filtered inputs and currents (forward Euler from j − 1)
+        for (vv, uu) in v_cur.iter_mut().zip(&u_cur) {
+            *vv = a * *vv + dt * uu;
+        }
+        for c in 0..nk {
+            s_next[c] = a * s_cur[c] + dt * drives[(j - 1) * nk + c];
+        }
+        u_at(j as f64 * dt, &mut u_cur);
+        for p in 0..np {
+            dvec[p] = diag[(j - 1) * np + p];
+        }
+        eval_moments(&s_next, &v_cur, &dvec, &mut mu, &mut moments)?;
+        if opts.reference_ordering {
+            // H_j from ψ_{j−1}, S_{j−1} (the reference lag order)
+            mf.drive(&s_cur, &v_cur, &phi_mean, &gain, &mut kappa);
+            for p in 0..np {
+                phi_mean[p] = moments[p].0;
+                gain[p] = moments[p].1;
+            }
+        } else {
+            for p in 0..np {
+                phi_mean[p] = moments[p].0;
+                gain[p] = moments[p].1;
+            }
+            mf.drive(&s_next, &v_cur, &phi_mean, &gain, &mut kappa);
+        }
+        std::mem::swap(&mut s_cur, &mut s_next);
+        if s_cur.iter().chain(kappa.iter()).any(|x| !x.is_finite()) {
+            return Err(TheoryError::NotConverged {
+                what: "two-time DMFT".into(),
+                residual: f64::INFINITY,
+                iterations: j,
+                reason: "currents diverged".into(),
+            });
+        }
+        currents[j * nk..(j + 1) * nk].copy_from_slice(&s_cur);
+        drives[j * nk..(j + 1) * nk].copy_from_slice(&kappa);
+        for p in 0..np {
+            gains[j * np + p] = gain[p];
+            means[j * np + p] = mu[p];
+            // provisional Δ_jj
+            diag[j * np + p] = dvec[p];
+        }
+        store_factor(j, &kappa, &u_cur, &mut w, &mut y, &mut yl);
+
+        // Δ column update for lags l = 1..=lmax from the previous column
+        let lmax = j.min(band);
+        for p in 0..np {
+            let (dp, gp) = (
+                &dprev[p * lagw..(p + 1) * lagw],
+                &gprev[p * lagw..(p + 1) * lagw],
+            );
+            let dc = &mut dcur[p * lagw..(p + 1) * lagw];
+            for l in 1..=lmax {
+                dc[l] = a * dp[l - 1] + dt * gp[l - 1];
+            }
+            dc[0] = dvec[p];
+        }
+        // Γ sweep along i = j − l, l from lstart down to 0
+        let lstart = if j <= band { j - 1 } else { band };
+        if diagonal {
+            for p in 0..np {
+                let gpp = coupling[(p, p)];
+                let r = ranks[p];
+                let yj = &y[p][j * r..(j + 1) * r];
+                let ylp = &yl[p];
+                let dc = &dcur[p * lagw..(p + 1) * lagw];
+                let gc = &mut gcur[p * lagw..(p + 1) * lagw];
+                let mut g = if j <= band {
+                    let g0: f64 = gamma0_factor[p].iter().zip(yj).map(|(a, b)| a * b).sum();
+                    gc[j] = g0; // Γ_{0,j} (initial condition)
+                    g0
+                } else {
+                    gprev[p * lagw + band]
+                };
+                let djj = diag[j * np + p];
+                let muj = mu[p];
+                for l in (0..=lstart).rev() {
+                    let i = j - l;
+                    let mut src = 0.0;
+                    if gpp != 0.0 {
+                        src = gpp
+                            * kernel.eval(means[i * np + p], muj, diag[i * np + p], djj, dc[l])?;
+                    }
+                    let yi = &ylp[i * r..(i + 1) * r];
+                    for rr in 0..r {
+                        src += yi[rr] * yj[rr];
+                    }
+                    g = a * g + dt * src;
+                    gc[l] = g;
+                }
+            }
+        } else {
+            for p in 0..np {
+                gam[p] = if j <= band {
+                    let r = ranks[p];
+                    let g0: f64 = gamma0_factor[p]
+                        .iter()
+                        .zip(&y[p][j * r..(j + 1) * r])
+                        .map(|(a, b)| a * b)
+                        .sum();
+                    gcur[p * lagw + j] = g0;
+                    g0
+                } else {
+                    gprev[p * lagw + band]
+                };
+            }
+            for l in (0..=lstart).rev() {
+                let i = j - l;
+                for q in 0..np {
+                    let needed = (0..np).any(|p| coupling[(p, q)] != 0.0);
+                    cq[q] = if needed {
+                        kernel.eval(
+                            means[i * np + q],
+                            mu[q],
+                            diag[i * np + q],
+                            diag[j * np + q],
+                            dcur[q * lagw + l],
+                        )?
+                    } else {
+                        0.0
+                    };
+                }
+                for p in 0..np {
+                    let r = ranks[p];
+                    let mut src: f64 = (0..np).map(|q| coupling[(p, q)] * cq[q]).sum();
+                    let yi = &yl[p][i * r..(i + 1) * r];
+                    let yj = &y[p][j * r..(j + 1) * r];
+                    for rr in 0..r {
+                        src += yi[rr] * yj[rr];
+                    }
+                    gam[p] = a * gam[p] + dt * src;
+                    gcur[p * lagw + l] = gam[p];
+                }
+            }
+        }
+        // final Δ_jj from Δ_{j−1,j} and Γ_{j−1,j}
+        for p in 0..np {
+            let base = p * lagw;
+            let mut djj = a * dcur[base + 1] + dt * gcur[base + 1];
+            if djj < 0.0 && djj > -dt * var_scale[p] {
+                // the true variance touched 0 (e.g. g = 0 and a current through zero); the O(dt)
+                // Euler error overshot: record and set to the bound
+                djj = 0.0;
+                clipped += 1;
+            }
+            if !(djj.is_finite() && djj >= 0.0) {
+                return Err(TheoryError::NotConverged {
+                    what: "two-time DMFT".into(),
+                    residual: djj,
+                    iterations: j,
+                    reason: format!("variance of population {p} became {djj} (dt too large?)"),
+                });
+            }
+            dcur[base] = djj;
+            diag[j * np + p] = djj;
+            var_scale[p] = var_scale[p].max(djj);
+            if j >= t0 && j - t0 <= lmax && j - t0 < row_len {
+                row[p * row_len + (j - t0)] = dcur[base + (j - t0)];
+            }
+        }
+        std::mem::swap(&mut dprev, &mut dcur);
+        std::mem::swap(&mut gprev, &mut gcur);
+    }
+    let lags = (nt - 1).min(band) + 1;
+    let mut last_column = vec![0.0; np * lags];
+    for p in 0..np {
+        last_column[p * lags..(p + 1) * lags].copy_from_slice(&dprev[p * lagw..p * lagw + lags]);
+    }
+    Ok(DmftResult {
+        dt,
+        nt,
+        k: nk,
+        p: np,
+        currents,
+        drives,
+        gains,
+        means,
+        delta_diag: diag,
+        t0,
+        row,
+        row_len,
+        last_column,
+        lags,
+        clipped_variances: clipped,
+    })
+}

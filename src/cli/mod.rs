@@ -1,0 +1,59 @@
+//! Subcommands of the `lowrank` binary.
+//!
+//! To add a subcommand `foo`: create `src/cli/foo.rs` with a `#[derive(clap::Args)] pub struct
+//! FooArgs` (flatten [`ScenarioArgs`] to take a scenario with `--set`) and
+//! `pub fn run(args: &FooArgs) -> anyhow::Result<()>`; then add `pub mod foo;` below, one
+//! variant `Foo(foo::FooArgs)` to [`Command`] and one arm to [`run`].
+
+pub mod check;
+pub mod common;
+pub mod dmft;
+pub mod simulate;
+pub mod solve;
+pub mod spectrum;
+pub mod sweep;
+
+pub use common::ScenarioArgs;
+
+use clap::{Parser, Subcommand};
+
+/// Mean-field theory and simulation of random + low-rank recurrent networks.
+#[derive(Debug, Parser)]
+#[command(name = "lowrank", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and validate a scenario; print its resolved statistics (overlap matrix Ω, G, ...).
+    Check(check::CheckArgs),
+    /// Draw a finite network and integrate it: time-averaged kappa, currents, mu, delta0, readouts.
+    Simulate(simulate::SimulateArgs),
+    /// Eigenvalues of J (or of J·diag(φ′(x⁰))) for one finite network: bulk radius, outliers.
+    Spectrum(spectrum::SpectrumArgs),
+    /// All mean-field solutions (every branch, stable or not) with stability and convergence report.
+    Solve(solve::SolveArgs),
+    /// Sweep parameters on a grid with continuation; CSV out, optional plot, `--shard I/N`.
+    Sweep(sweep::SweepArgs),
+    /// Join the shard CSVs of `sweep --shard` into one file.
+    Merge(sweep::MergeArgs),
+    /// Time-dependent two-time DMFT with the dynamics classification (FP, LC, chaos, ...).
+    Dmft(dmft::DmftArgs),
+}
+
+/// Dispatch a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Spectrum(args) => spectrum::run(&args),
+        Command::Solve(args) => solve::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => sweep::merge(&args),
+        Command::Dmft(args) => dmft::run(&args),
+    }
+}

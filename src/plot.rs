@@ -1,0 +1,295 @@
+//! Plots for the CLI (`lowrank sweep --plot FILE.png|svg`) with `plotters`: line plots of order
+//! parameters against a swept parameter, and categorical heat maps (phase diagrams).
+//!
+//! Text is drawn with DejaVu Sans embedded from the `dejavu` crate (registered once with
+//! plotters' `ab_glyph` backend), so no system font library is needed. The backend is chosen by
+//! the file extension: `.svg` → SVG, anything else → bitmap (PNG).
+
+use anyhow::Context;
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// One curve: a name for the legend, points, and whether to draw markers only (e.g. unstable branches).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Legend entry.
+    pub name: String,
+    /// (x, y) points in drawing order; NaN y values split the curve.
+    pub points: Vec<(f64, f64)>,
+    /// Draw markers instead of a line.
+    pub markers: bool,
+}
+
+fn ensure_font() -> anyhow::Result<()> {
+    static FONT: OnceLock<Result<(), String>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .map_err(|_| "cannot load the embedded DejaVu Sans font".to_string())
+    })
+    .clone()
+    .map_err(anyhow::Error::msg)
+}
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-12 {
+        return (lo - 0.5, hi + 0.5);
+    }
+    let pad = 0.05 * (hi - lo);
+    (lo - pad, hi + pad)
+}
+
+/// Line plot of `series` into `path` (PNG or SVG by extension).
+///
+/// ```no_run
+/// use lowrank::plot::{line_plot, Series};
+/// let s = Series { name: "kappa".into(), points: vec![(0.0, 0.0), (1.0, 1.0)], markers: false };
+/// line_plot("kappa.svg".as_ref(), "kappa vs g", "g", "kappa", &[s]).unwrap();
+/// ```
+pub fn line_plot(
+    path: &Path,
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    series: &[Series],
+) -> anyhow::Result<()> {
+    ensure_font()?;
+    if is_svg(path) {
+        draw_lines(
+            SVGBackend::new(path, (900, 600)).into_drawing_area(),
+            title,
+            xlabel,
+            ylabel,
+            series,
+        )
+    } else {
+        draw_lines(
+            BitMapBackend::new(path, (900, 600)).into_drawing_area(),
+            title,
+            xlabel,
+            ylabel,
+            series,
+        )
+    }
+    .with_context(|| format!("plot `{}`", path.display()))
+}
+
+fn draw_lines<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    series: &[Series],
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    {
+        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (x0, x1) = bounds(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+        let (y0, y1) = bounds(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .x_desc(xlabel)
+            .y_desc(ylabel)
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (i, s) in series.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let pts: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .copied()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .collect();
+            if s.markers {
+                chart
+                    .draw_series(pts.iter().map(|p| Circle::new(*p, 2, color.filled())))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
+            } else {
+                // split at NaN gaps
+                let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+                for p in &s.points {
+                    if p.1.is_finite() && p.0.is_finite() {
+                        segments.last_mut().unwrap().push(*p);
+                    } else if !segments.last().unwrap().is_empty() {
+                        segments.push(Vec::new());
+                    }
+                }
+                let mut first = true;
+                for seg in segments.into_iter().filter(|s| !s.is_empty()) {
+                    let ann = chart
+                        .draw_series(LineSeries::new(seg, color.stroke_width(2)))
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    if first {
+                        ann.label(s.name.clone()).legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                        });
+                        first = false;
+                    }
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+}
+
+/// Categorical heat map: `codes[i][j]` (row i ↔ y[i], column j ↔ x[j]) coloured by code, with a
+/// legend naming each code in `names` (index = code).
+#[allow(clippy::too_many_arguments)]
+pub fn category_map(
+    path: &Path,
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    x: &[f64],
+    y: &[f64],
+    codes: &[Vec<u8>],
+    names: &[&str],
+) -> anyhow::Result<()> {
+    ensure_font()?;
+    if x.is_empty() || y.is_empty() {
+        anyhow::bail!("plot `{}`: empty grid", path.display());
+    }
+    let grid = Grid {
+        title,
+        xlabel,
+        ylabel,
+        x,
+        y,
+        codes,
+        names,
+    };
+    if is_svg(path) {
+        draw_map(SVGBackend::new(path, (900, 700)).into_drawing_area(), &grid)
+    } else {
+        draw_map(
+            BitMapBackend::new(path, (900, 700)).into_drawing_area(),
+            &grid,
+        )
+    }
+    .with_context(|| format!("plot `{}`", path.display()))
+}
+
+struct Grid<'a> {
+    title: &'a str,
+    xlabel: &'a str,
+    ylabel: &'a str,
+    x: &'a [f64],
+    y: &'a [f64],
+    codes: &'a [Vec<u8>],
+    names: &'a [&'a str],
+}
+
+fn draw_map<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    g: &Grid,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (title, xlabel, ylabel, x, y, codes, names) =
+        (g.title, g.xlabel, g.ylabel, g.x, g.y, g.codes, g.names);
+    let half = |v: &[f64], i: usize| -> (f64, f64) {
+        let d = if v.len() > 1 {
+            0.5 * (v[1] - v[0]).abs()
+        } else {
+            0.5
+        };
+        (v[i] - d, v[i] + d)
+    };
+    {
+        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (x0, _) = half(x, 0);
+        let (_, x1) = half(x, x.len() - 1);
+        let (y0, _) = half(y, 0);
+        let (_, y1) = half(y, y.len() - 1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .x_desc(xlabel)
+            .y_desc(ylabel)
+            .disable_mesh()
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (i, row) in codes.iter().enumerate() {
+            for (j, &c) in row.iter().enumerate() {
+                let (xa, xb) = half(x, j);
+                let (ya, yb) = half(y, i);
+                let color = PALETTE[c as usize % PALETTE.len()];
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(xa, ya), (xb, yb)],
+                        color.filled(),
+                    )))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+        }
+        for (c, name) in names.iter().enumerate() {
+            let color = PALETTE[c % PALETTE.len()];
+            chart
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .label(*name)
+                .legend(move |(px, py)| {
+                    Rectangle::new([(px, py - 5), (px + 12, py + 5)], color.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+}
+
+fn is_svg(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+}

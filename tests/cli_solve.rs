@@ -1,0 +1,176 @@
+//! End-to-end tests of `lowrank solve`, `lowrank sweep` and `lowrank merge` (the built binary).
+
+use std::process::{Command, Output};
+
+fn lowrank(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lowrank"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run lowrank")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
+}
+
+/// Fig. 1 set at g = 2 (between g_C = 1.796 and g_BB = 2.136, THEORY.md §5): the stable states are
+/// the ± heterogeneous chaotic ones; every branch carries its convergence report.
+#[test]
+fn solve_reports_all_branches_with_stability() {
+    let v = json(&lowrank(&[
+        "solve",
+        "mo2018-fig1",
+        "--set",
+        "mo2018.g=2.0",
+        "--json",
+    ]));
+    let sols = v["solutions"].as_array().unwrap();
+    let has = |branch: &str, regime: &str| {
+        sols.iter()
+            .any(|s| s["branch"] == branch && s["regime"] == regime)
+    };
+    assert!(
+        has("trivial", "stationary")
+            && has("central", "stationary")
+            && has("heterogeneous", "stationary")
+    );
+    assert!(has("central", "chaotic") && has("heterogeneous", "chaotic"));
+    for s in sols {
+        assert_eq!(s["converged"], true);
+        assert!(s["residual"].as_f64().unwrap() < 1e-9);
+        for key in [
+            "kappa",
+            "mu",
+            "delta0",
+            "delta_inf",
+            "gain",
+            "bulk_radius",
+            "outliers",
+            "iterations",
+            "stable",
+            "regime",
+        ] {
+            assert!(!s[key].is_null(), "missing {key}");
+        }
+        let stable = s["stable"].as_bool().unwrap();
+        let het_chaos = s["branch"] == "heterogeneous" && s["regime"] == "chaotic";
+        assert_eq!(stable, het_chaos, "{s}");
+    }
+    // the central chaotic variance is the Sompolinsky value 1.9248 (THEORY.md §5)
+    let central = sols
+        .iter()
+        .find(|s| s["branch"] == "central" && s["regime"] == "chaotic")
+        .unwrap();
+    assert!((central["delta0"][0].as_f64().unwrap() - 1.9248).abs() < 5e-5);
+}
+
+/// A linear network with g > 1 and an input has no solution: clear error, non-zero exit, no number.
+#[test]
+fn solve_without_solution_fails_clearly() {
+    let dir = std::env::temp_dir().join(format!("lowrank-cli-solve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("linear.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "linear-unstable"
+nonlinearity = "linear"
+[[population]]
+name = "net"
+fraction = 1.0
+gain = 1.5
+[[vector]]
+name = "m"
+std = 1.0
+[[vector]]
+name = "n"
+std = 1.0
+[[vector]]
+name = "h"
+std = 1.0
+[[term]]
+name = "1"
+left = "m"
+right = "n"
+[[input]]
+name = "u"
+vector = "h"
+baseline = 1.0
+"#,
+    )
+    .unwrap();
+    let out = lowrank(&["solve", path.to_str().unwrap(), "--no-chaos", "--json"]);
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "no number on stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no mean-field solution converged"), "{err}");
+}
+
+/// A sharded sweep merged equals the unsharded one; the CSV has the documented columns; a plot is drawn.
+#[test]
+fn sweep_shards_merge_and_plot() {
+    let dir = std::env::temp_dir().join(format!("lowrank-cli-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let base = [
+        "sweep",
+        "mo2018-fig1",
+        "--param",
+        "mo2018.g=0.5:1.5:5",
+        "--no-chaos",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(extra);
+        let out = lowrank(&a);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["--csv", &p("all.csv"), "--plot", &p("all.svg")]);
+    run(&["--csv", &p("s0.csv"), "--shard", "0/2"]);
+    run(&["--csv", &p("s1.csv"), "--shard", "1/2"]);
+    let out = lowrank(&["merge", &p("merged.csv"), &p("s0.csv"), &p("s1.csv")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = std::fs::read_to_string(p("all.csv")).unwrap();
+    let merged = std::fs::read_to_string(p("merged.csv")).unwrap();
+    let head = all.lines().next().unwrap();
+    assert!(head.starts_with("point,mo2018.g,solution,branch,regime,stable,instability,kappa_1,mu_1,delta0_1,delta_inf_1,gain_1"));
+    let key = |t: &str| {
+        t.lines()
+            .map(|l| l.split(',').take(7).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&all), key(&merged));
+    // g = 0.5 (first point): the ± heterogeneous states are stable, the trivial one is not
+    let first: Vec<&str> = all
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("0,"))
+        .collect();
+    assert_eq!(first.len(), 3);
+    assert!(std::fs::metadata(p("all.svg")).unwrap().len() > 1000);
+}
+
+#[test]
+fn sweep_rejects_bad_param() {
+    let out = lowrank(&["sweep", "mo2018-fig1", "--param", "mo2018.g=0.5:1.5"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KEY=START:STOP:COUNT"));
+}
