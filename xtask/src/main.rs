@@ -1,1 +1,289 @@
-fn main() { println!("xtask"); }
+//! Project automation (`cargo xtask ...`, aliased in `.cargo/config.toml`).
+//!
+//! - `cargo xtask validate [--quick] [--case NAME] [--out DIR] [--seeds S] [--sizes N1,N2,..] [--list]`:
+//!   runs the theory-vs-simulation cases of `lowrank-validate` over N and seeds, writes
+//!   `report.md`, `report.json` and plots to DIR (default `target/validation`), and exits
+//!   non-zero if any case fails (docs/validation.md).
+//! - `cargo xtask bench [-- CRITERION ARGS]`: runs `cargo bench -p lowrank` and summarises
+//!   criterion's `target/criterion/**/new/estimates.json` into `target/bench/summary.md`.
+
+use anyhow::{anyhow, bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lowrank_validate::runner::{run_suite, Grid, Progress};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage:
+  cargo xtask validate [--quick] [--case NAME] [--out DIR] [--seeds S] [--sizes N1,N2,...] [--list]
+  cargo xtask bench [--no-run] [-- CRITERION-ARGS...]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("validate") => validate(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("-h") | Some("--help") | None => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
+    }
+}
+
+/// Workspace root: the parent of this crate's manifest directory.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn validate(args: &[String]) -> Result<ExitCode> {
+    let mut grid = Grid::standard();
+    let mut case: Option<String> = None;
+    let mut out = target_dir().join("validation");
+    let mut list = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| anyhow!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--quick" => {
+                let q = Grid::quick();
+                grid.sizes = q.sizes;
+                grid.seeds = q.seeds;
+                grid.effort = q.effort;
+            }
+            "--case" => case = Some(value("--case")?),
+            "--out" => out = PathBuf::from(value("--out")?),
+            "--seeds" => {
+                grid.seeds = value("--seeds")?
+                    .parse()
+                    .context("--seeds must be a positive integer")?
+            }
+            "--sizes" => {
+                grid.sizes = value("--sizes")?
+                    .split(',')
+                    .map(|s| {
+                        s.trim()
+                            .parse::<usize>()
+                            .with_context(|| format!("--sizes: `{s}` is not a size"))
+                    })
+                    .collect::<Result<_>>()?;
+            }
+            "--list" => list = true,
+            other => bail!("unknown option `{other}`\n{USAGE}"),
+        }
+    }
+    if grid.seeds < 2 {
+        bail!("--seeds must be ≥ 2 (the rule needs a spread over seeds)");
+    }
+    if grid.sizes.len() < 2 || grid.sizes.windows(2).any(|w| w[0] >= w[1]) || grid.sizes[0] == 0 {
+        bail!("--sizes must list at least two strictly increasing positive sizes");
+    }
+    let mut suite = lowrank_validate::cases::suite();
+    if list {
+        for c in &suite.cases {
+            println!("{:<28} {}", c.name, c.source);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(p) = &case {
+        suite = suite.filter(p)?;
+    }
+    let total: u64 = suite
+        .cases
+        .iter()
+        .map(|c| (grid.sizes_for(c).len() * grid.seeds) as u64)
+        .sum();
+    let bar = if std::io::stderr().is_terminal() {
+        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+                .map_err(|e| anyhow!("progress template: {e}"))?
+                .progress_chars("=> "),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let quiet = bar.is_hidden();
+    let mut progress = |p: Progress| match p {
+        Progress::CaseStarted { name, .. } => bar.set_message(name),
+        Progress::Measured { name, n, seed } => {
+            bar.set_message(format!("{name} N={n} seed={seed}"));
+            bar.inc(1);
+        }
+        Progress::CaseFinished { name, passed } => {
+            let line = format!("{} {name}", if passed { "pass" } else { "FAIL" });
+            if quiet {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
+        }
+    };
+    let result = run_suite(&suite, &grid, &mut progress);
+    bar.finish_and_clear();
+    let written = lowrank_validate::report::write_report(&suite, &result, &out)?;
+    for (p, e) in &written.plot_failures {
+        eprintln!("warning: plot {} not drawn: {e}", p.display());
+    }
+    let passed = result.cases.iter().filter(|c| c.passed).count();
+    println!(
+        "{}: {passed}/{} cases passed in {:.0} s; report {}",
+        if result.passed { "PASS" } else { "FAIL" },
+        result.cases.len(),
+        result.seconds,
+        written.markdown.display()
+    );
+    for c in result.cases.iter().filter(|c| !c.passed) {
+        println!(
+            "  failed: {} {}",
+            c.name,
+            c.failure.as_deref().unwrap_or("")
+        );
+    }
+    Ok(if result.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn bench(args: &[String]) -> Result<ExitCode> {
+    let no_run = args.iter().any(|a| a == "--no-run");
+    let extra: Vec<&String> = args.iter().skip_while(|a| *a != "--").skip(1).collect();
+    if !no_run {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(root()).args(["bench", "-p", "lowrank"]);
+        if !extra.is_empty() {
+            cmd.arg("--").args(extra);
+        }
+        let status = cmd.status().context("running cargo bench")?;
+        if !status.success() {
+            bail!("cargo bench failed ({status})");
+        }
+    }
+    let criterion = target_dir().join("criterion");
+    let mut rows = Vec::new();
+    collect_estimates(&criterion, &mut rows)?;
+    if rows.is_empty() {
+        bail!("no criterion results under {}", criterion.display());
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let out_dir = target_dir().join("bench");
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let mut md = String::from("# Benchmark summary\n\nFrom criterion's `new/estimates.json` (mean with its 95 % confidence interval).\n\n");
+    md.push_str("| benchmark | mean | 95 % CI | throughput |\n|---|---|---|---|\n");
+    for (id, mean, lo, hi, thr) in &rows {
+        md.push_str(&format!(
+            "| {id} | {} | [{}, {}] | {} |\n",
+            time(*mean),
+            time(*lo),
+            time(*hi),
+            thr
+        ));
+    }
+    let path = out_dir.join("summary.md");
+    std::fs::write(&path, &md).with_context(|| format!("writing {}", path.display()))?;
+    println!("{md}\nwritten to {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+type Row = (String, f64, f64, f64, String);
+
+/// Recursively find `<bench>/new/estimates.json` and read the mean (ns) and its interval, plus
+/// the benchmark id and throughput from the sibling `benchmark.json`.
+fn collect_estimates(dir: &Path, rows: &mut Vec<Row>) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if !p.is_dir() {
+            continue;
+        }
+        if p.file_name().is_some_and(|n| n == "new") {
+            let est = p.join("estimates.json");
+            if let Ok(text) = std::fs::read_to_string(&est) {
+                let v: serde_json::Value = serde_json::from_str(&text)
+                    .with_context(|| format!("parsing {}", est.display()))?;
+                let mean = &v["mean"];
+                let point = mean["point_estimate"].as_f64().unwrap_or(f64::NAN);
+                let lo = mean["confidence_interval"]["lower_bound"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN);
+                let hi = mean["confidence_interval"]["upper_bound"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN);
+                let (id, thr) = match std::fs::read_to_string(p.join("benchmark.json")) {
+                    Ok(b) => {
+                        let b: serde_json::Value = serde_json::from_str(&b).unwrap_or_default();
+                        let id = b["full_id"]
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| p.display().to_string());
+                        (id, throughput(&b["throughput"], point))
+                    }
+                    Err(_) => (
+                        p.parent()
+                            .map(|q| q.display().to_string())
+                            .unwrap_or_default(),
+                        String::new(),
+                    ),
+                };
+                rows.push((id, point, lo, hi, thr));
+            }
+        } else {
+            collect_estimates(&p, rows)?;
+        }
+    }
+    Ok(())
+}
+
+fn throughput(t: &serde_json::Value, ns: f64) -> String {
+    let per_s = |x: f64| x / (ns * 1e-9);
+    if let Some(b) = t["Bytes"].as_f64().or_else(|| t["BytesDecimal"].as_f64()) {
+        format!("{:.2} GB/s", per_s(b) / 1e9)
+    } else if let Some(e) = t["Elements"].as_f64() {
+        format!("{:.3e} elem/s", per_s(e))
+    } else {
+        String::new()
+    }
+}
+
+fn time(ns: f64) -> String {
+    if !ns.is_finite() {
+        "—".into()
+    } else if ns < 1e3 {
+        format!("{ns:.1} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
