@@ -303,17 +303,7 @@ pub fn deflated_energy_residual(
     delta0: f64,
     delta_inf: f64,
 ) -> Result<f64, TheoryError> {
-    check_pair(delta0, delta_inf)?;
-    let gap = delta0 - delta_inf;
-    let st_inf = gauss.stationary(phi, mu, delta0, delta_inf)?;
-    if gap <= 1e-6 * delta0.max(1.0) {
-        return Ok(0.5 * (g * st_inf.dc - 1.0));
-    }
-    let f0 = gauss.stationary(phi, mu, delta0, delta0)?.f;
-    let force = delta_inf - g * st_inf.c - s_var;
-    let energy =
-        0.5 * (delta0 * delta0 - delta_inf * delta_inf) - g * (f0 - st_inf.f) - s_var * gap;
-    Ok((force * gap - energy) / (gap * gap))
+    Ok(force_and_deflated_energy(gauss, phi, g, s_var, mu, delta0, delta_inf)?.1)
 }
 
 /// [`force_residual`] and [`deflated_energy_residual`] together, sharing one nested pass for
