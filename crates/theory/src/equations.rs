@@ -264,6 +264,14 @@ pub fn force_residual(
     Ok(delta_inf - g * st.c - s_var)
 }
 
+/// E = ½(Δ₀² − Δ∞²) − G[F(Δ₀) − F(Δ∞)] − 𝒮(Δ₀ − Δ∞) = V(Δ∞) − V(Δ₀), given F(Δ₀) and F(Δ∞):
+/// the one place the energy law of THEORY.md §1.7 is written.
+fn energy_law(g: f64, s_var: f64, delta0: f64, delta_inf: f64, f0: f64, f_inf: f64) -> f64 {
+    0.5 * (delta0 * delta0 - delta_inf * delta_inf)
+        - g * (f0 - f_inf)
+        - s_var * (delta0 - delta_inf)
+}
+
 /// Raw energy law of the potential method (THEORY.md §1.7):
 /// ½(Δ₀² − Δ∞²) − G[F(Δ₀) − F(Δ∞)] − 𝒮(Δ₀ − Δ∞) = V(Δ∞) − V(Δ₀).
 ///
@@ -281,9 +289,7 @@ pub fn energy_residual(
     check_pair(delta0, delta_inf)?;
     let f0 = gauss.stationary(phi, mu, delta0, delta0)?.f;
     let f_inf = gauss.stationary(phi, mu, delta0, delta_inf)?.f;
-    Ok(0.5 * (delta0 * delta0 - delta_inf * delta_inf)
-        - g * (f0 - f_inf)
-        - s_var * (delta0 - delta_inf))
+    Ok(energy_law(g, s_var, delta0, delta_inf, f0, f_inf))
 }
 
 /// Energy law with the static branch divided out:
@@ -327,8 +333,7 @@ pub fn force_and_deflated_energy(
         return Ok((force, 0.5 * (g * st_inf.dc - 1.0)));
     }
     let f0 = gauss.stationary(phi, mu, delta0, delta0)?.f;
-    let energy =
-        0.5 * (delta0 * delta0 - delta_inf * delta_inf) - g * (f0 - st_inf.f) - s_var * gap;
+    let energy = energy_law(g, s_var, delta0, delta_inf, f0, st_inf.f);
     Ok((force, (force * gap - energy) / (gap * gap)))
 }
 
