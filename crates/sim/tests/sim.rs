@@ -70,22 +70,31 @@ fn integrator_orders() {
     }
 }
 
-/// Scalar mean-field equation of [MO] rank one with independent m, n (THEORY.md §2.1):
-/// κ = M_n⟨tanh(M_m κ + √Δ z)⟩, Δ = Σ_m² κ² + g²⟨tanh²⟩, solved by damped iteration.
-fn mean_field_kappa(g: f64, m_m: f64, m_n: f64, sigma_m: f64) -> (f64, f64) {
+/// Scalar mean-field equations of [MO] rank one (THEORY.md §2.4 without input):
+/// κ = M_n⟨tanh⟩ + ⟨tanh′⟩σ_nm κ, Δ = σ_mm κ² + g²⟨tanh²⟩, averages at (M_m κ, Δ), solved by
+/// damped iteration from `start`. An independent oracle for the simulator (no theory crate);
+/// panics unless both equations hold to 1e-12.
+fn rank_one_mean_field(
+    g: f64,
+    (m_m, m_n, s_mm, s_nm): (f64, f64, f64, f64),
+    start: (f64, f64),
+) -> (f64, f64) {
     let gauss = Gauss::new(100);
-    let (mut kappa, mut delta) = (1.0f64, 1.0f64);
-    for _ in 0..2000 {
+    let (mut kappa, mut delta) = start;
+    let update = |kappa: f64, delta: f64| {
         let mom = gauss.moments(Phi::Tanh, m_m * kappa, delta).unwrap();
-        let k_new = m_n * mom.phi;
-        let d_new = sigma_m * sigma_m * k_new * k_new + g * g * mom.phi2;
+        let k_new = m_n * mom.phi + mom.dphi * s_nm * kappa;
+        (k_new, s_mm * kappa * kappa + g * g * mom.phi2)
+    };
+    for _ in 0..3000 {
+        let (k_new, d_new) = update(kappa, delta);
         kappa = 0.8 * kappa + 0.2 * k_new;
         delta = 0.8 * delta + 0.2 * d_new;
     }
-    let mom = gauss.moments(Phi::Tanh, m_m * kappa, delta).unwrap();
+    let (k_new, d_new) = update(kappa, delta);
     assert!(
-        (m_n * mom.phi - kappa).abs() < 1e-12,
-        "mean field did not converge"
+        (k_new - kappa).abs() < 1e-12 && (d_new - delta).abs() < 1e-12,
+        "mean field did not converge: κ {kappa} → {k_new}, Δ {delta} → {d_new}"
     );
     (kappa, delta)
 }
@@ -93,7 +102,8 @@ fn mean_field_kappa(g: f64, m_m: f64, m_n: f64, sigma_m: f64) -> (f64, f64) {
 #[test]
 fn stable_fixed_point_matches_mean_field() {
     let (g, m_m, m_n, sigma_m) = (0.5, 2f64.sqrt(), 2f64.sqrt(), 1.0);
-    let (kappa_mf, delta_mf) = mean_field_kappa(g, m_m, m_n, sigma_m);
+    let (kappa_mf, delta_mf) =
+        rank_one_mean_field(g, (m_m, m_n, sigma_m * sigma_m, 0.0), (1.0, 1.0));
     let n0 = 1000;
     let model = rank_one_model(g, m_m, m_n, sigma_m, 1.0, Phi::Tanh);
     let net = Network::sample(&model, n0, 5).unwrap();
@@ -152,15 +162,7 @@ fn stable_fixed_point_matches_mean_field() {
         e.cov[0][(0, 0)],
         e.cov[0][(1, 0)],
     );
-    let gauss = Gauss::new(100);
-    let (mut k, mut d) = (kappa_mf, delta_mf);
-    for _ in 0..3000 {
-        let mom = gauss.moments(Phi::Tanh, mm * k, d).unwrap();
-        let k_new = mn * mom.phi + mom.dphi * snm * k;
-        let d_new = smm * k_new * k_new + g * g * mom.phi2;
-        k = 0.8 * k + 0.2 * k_new;
-        d = 0.8 * d + 0.2 * d_new;
-    }
+    let (k, d) = rank_one_mean_field(g, (mm, mn, smm, snm), (kappa_mf, delta_mf));
     eprintln!("fixed point, empirical-statistics mean field: κ {k}, Δ0 {d}");
     let tol_e = 2.0 / (n0 as f64).sqrt();
     assert!(

@@ -84,7 +84,8 @@ pub fn attractor_polytope(b: &[f64]) -> Result<Polytope, TheoryError> {
     let c = DVector::from_iterator(
         r,
         b.iter()
-            .map(|bb| std::f64::consts::FRAC_2_PI * (bb * bb - 1.0)),
+            // A^μ = Ψ⁻¹(1/b^μ) = (2/π)((b^μ)² − 1), the pinned variance of §3.7
+            .map(|&bb| lowrank_gauss::erf::erf_gain_inverse(1.0 / bb)),
     );
     let rank = a.clone().svd(false, false).rank(1e-10 * a.amax());
     let scale = c.amax().max(1.0);

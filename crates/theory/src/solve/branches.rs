@@ -448,9 +448,17 @@ fn chaotic_solution(
     let (mu, mo) = moments_at(mf, kappa, v, delta0)?;
     let dphi2: Vec<f64> = mo.iter().map(|m| m.dphi2).collect();
     let r = bulk_radius(&mf.coupling, &dphi2);
-    let eig = reduced_drive_jacobian(&jac, k)
-        .map(|m| eigenvalues(&m))
-        .unwrap_or_default();
+    // A singular variance block leaves the stability undetermined: say so rather than report
+    // "no outliers" (which would read as stable).
+    let eig =
+        eigenvalues(
+            &reduced_drive_jacobian(&jac, k).ok_or_else(|| TheoryError::NotConverged {
+                what: "stability of the chaotic state".into(),
+                residual: f64::INFINITY,
+                iterations: 0,
+                reason: "the variance block of the Jacobian is singular (at a bifurcation?)".into(),
+            })?,
+        );
     let class = classify(true, r, &eig);
     let zero = zero_modes(&jac);
     let _ = model;

@@ -66,38 +66,45 @@ pub fn fig4a(g: f64) -> Case {
         }
         Ok(v)
     });
-    let simulate_fn = Box::new(
-        move |r: &SimRequest| -> Result<Measurement, ValidateError> {
-            let sc = load(&s2)?;
-            let mut plan = if chaotic {
-                Plan::new(100.0, 30.0, 0.1)
-            } else {
-                Plan::new(60.0, 45.0, 0.1)
-            }
-            .with_effort(r.effort);
-            plan.trials = 2;
-            plan.method = if chaotic { Method::Heun } else { Method::Euler };
-            plan.record_every = Some(0.5);
-            if chaotic {
-                plan.autocorr = Some(AutocorrConfig {
-                    max_lag: 40.0,
-                    every: 0.5,
-                });
-            }
-            let res = simulate(&sc.model, r.n, r.seed, &plan)?;
-            // |S(t)| averaged over the window: the sign of the current is random across trials.
-            let s = series_mean(&res, Field::Currents, |v| v[0].abs())?;
-            let mut v = vec![s, res.delta0[0]];
-            if chaotic {
-                let dinf = res.delta_inf.as_ref().map(|d| d[0]).unwrap_or(f64::NAN);
-                v.push(res.delta0[0] - dinf);
-            }
-            Ok(Measurement {
-                values: v,
-                reference: None,
-            })
-        },
-    );
+    let simulate_fn =
+        Box::new(
+            move |r: &SimRequest| -> Result<Measurement, ValidateError> {
+                let sc = load(&s2)?;
+                let mut plan = if chaotic {
+                    Plan::new(100.0, 30.0, 0.1)
+                } else {
+                    Plan::new(60.0, 45.0, 0.1)
+                }
+                .with_effort(r.effort);
+                plan.trials = 2;
+                plan.method = if chaotic { Method::Heun } else { Method::Euler };
+                plan.record_every = Some(0.5);
+                if chaotic {
+                    plan.autocorr = Some(AutocorrConfig {
+                        max_lag: 40.0,
+                        every: 0.5,
+                    });
+                }
+                let res = simulate(&sc.model, r.n, r.seed, &plan)?;
+                // |S(t)| averaged over the window: the sign of the current is random across trials.
+                let s = series_mean(&res, Field::Currents, |v| v[0].abs())?;
+                let mut v = vec![s, res.delta0[0]];
+                if chaotic {
+                    let dinf = res.delta_inf.as_ref().map(|d| d[0]).ok_or_else(|| {
+                        ValidateError::Case {
+                            case: "cb-fig4a-b2 (chaotic)".into(),
+                            reason: "the simulation recorded no delta_inf (autocorrelation off)"
+                                .into(),
+                        }
+                    })?;
+                    v.push(res.delta0[0] - dinf);
+                }
+                Ok(Measurement {
+                    values: v,
+                    reference: None,
+                })
+            },
+        );
     let mut observables = vec![
         Observable::new("sqrt(A)", "√A = |S|, the norm of the incoming current (U = 1, §3.2); |S(t)| averaged (sign random)"),
         Observable::new("delta0", "total variance Δ₀, pinned at (2/π)(b² − 1) = 1.9099 by the gain ψ = 1/b (§3.2)"),
