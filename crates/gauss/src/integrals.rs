@@ -167,6 +167,237 @@ pub struct Stationary {
     pub dc: f64,
 }
 
+/// [`Stationary`] with its first partial derivatives in the three arguments (μ, Δ0, Δ), from one
+/// fused nested pass ([`Gauss::stationary_jet`]); for the analytic Jacobian of the stationary
+/// chaotic equations (THEORY.md §1.7).
+///
+/// With v = Δ0 − Δ, m = μ + √Δ z and the inner averages
+/// A_n(m) = ∫Dx φ⁽ⁿ⁾(m + √v x) (n = 0..3), B(m) = ∫Dx Φ(m + √v x):
+/// C = ∫Dz A₀², F = ∫Dz B², ∂C/∂Δ = ∫Dz A₁². Differentiating under the integrals with
+/// ∂_m A_n = A_{n+1}, ∂_m B = A₀, and Price's theorem in the inner variance,
+/// ∂_v A_n = ½A_{n+2}, ∂_v B = ½A₁, and in the outer one, ∂_Δ|_v ∫Dz h(m) = ½∫Dz h″(m), then
+/// changing variables (Δ0, Δ) = (v + Δ, Δ) (so ∂_Δ0|_Δ = ∂_v and ∂_Δ|_Δ0 = ∂_Δ|_v − ∂_v):
+///
+/// - ∂C/∂μ = 2∫A₀A₁, ∂C/∂Δ0 = ∫A₀A₂, ∂C/∂Δ = ∫A₁² (= `dc`);
+/// - ∂F/∂μ = 2∫BA₀, ∂F/∂Δ0 = ∫BA₁, ∂F/∂Δ = ∫A₀² (= `c`, Price);
+/// - ∂(∂C/∂Δ)/∂μ = 2∫A₁A₂, ∂(∂C/∂Δ)/∂Δ0 = ∫A₁A₃, ∂(∂C/∂Δ)/∂Δ = ∫A₂²
+///
+/// (all ∫ over Dz). At Δ = Δ0 (v = 0) the inner averages are point values, e.g. ∂F/∂Δ0 = ⟨Φφ′⟩
+/// and dF(Δ0; Δ = Δ0)/dΔ0 = ⟨Φφ′⟩ + ⟨φ²⟩ = ½∂²_μ⟨Φ²⟩.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StationaryJet {
+    /// C(Δ) = ∫Dz [∫Dx φ]²
+    pub c: f64,
+    /// F(Δ) = ∫Dz [∫Dx Φ]² (Φ(0) = 0, see [`Stationary`])
+    pub f: f64,
+    /// ∂C/∂Δ = ∫Dz [∫Dx φ′]²
+    pub dc: f64,
+    /// ∂C/∂μ
+    pub c_mu: f64,
+    /// ∂C/∂Δ0 (at fixed Δ)
+    pub c_delta0: f64,
+    /// ∂F/∂μ
+    pub f_mu: f64,
+    /// ∂F/∂Δ0 (at fixed Δ)
+    pub f_delta0: f64,
+    /// ∂(∂C/∂Δ)/∂μ
+    pub dc_mu: f64,
+    /// ∂(∂C/∂Δ)/∂Δ0 (at fixed Δ)
+    pub dc_delta0: f64,
+    /// ∂²C/∂Δ² (at fixed Δ0)
+    pub dc_delta: f64,
+}
+
+/// Outer-rule sums of products of the inner averages A₀..A₃ (of φ, φ′, φ″, φ‴) and B (of Φ);
+/// see [`StationaryJet`].
+#[derive(Clone, Copy, Debug, Default)]
+struct NestedSums {
+    aa: f64,
+    a1a1: f64,
+    bb: f64,
+    aa1: f64,
+    aa2: f64,
+    ba: f64,
+    ba1: f64,
+    a1a2: f64,
+    a1a3: f64,
+    a2a2: f64,
+}
+
+impl NestedSums {
+    /// Adds weight `w` times the products of the inner averages `[A₀, A₁, A₂, A₃, B]` (only A₀²,
+    /// A₁², B² unless `JET`).
+    #[inline(always)]
+    fn add<const JET: bool>(&mut self, w: f64, a: [f64; 5]) {
+        let [a0, a1, a2, a3, b] = a;
+        self.aa += w * a0 * a0;
+        self.a1a1 += w * a1 * a1;
+        self.bb += w * b * b;
+        if JET {
+            self.aa1 += w * a0 * a1;
+            self.aa2 += w * a0 * a2;
+            self.ba += w * b * a0;
+            self.ba1 += w * b * a1;
+            self.a1a2 += w * a1 * a2;
+            self.a1a3 += w * a1 * a3;
+            self.a2a2 += w * a2 * a2;
+        }
+    }
+
+    fn jet(&self) -> StationaryJet {
+        StationaryJet {
+            c: self.aa,
+            f: self.bb,
+            dc: self.a1a1,
+            c_mu: 2.0 * self.aa1,
+            c_delta0: self.aa2,
+            f_mu: 2.0 * self.ba,
+            f_delta0: self.ba1,
+            dc_mu: 2.0 * self.a1a2,
+            dc_delta0: self.a1a3,
+            dc_delta: self.a2a2,
+        }
+    }
+}
+
+/// φ, φ′, φ″, φ‴ of tanh from t = tanh y and s = sech² y.
+#[inline(always)]
+fn tanh_derivs(t: f64, s: f64) -> (f64, f64) {
+    (-2.0 * t * s, -2.0 * s * (1.0 - 3.0 * t * t))
+}
+
+/// Inner averages [A₀, A₁, A₂, A₃, B] of tanh at m over `rule` with standard deviation `si`
+/// (A₂, A₃ left 0 unless `JET`); point values at si = 0.
+#[inline(always)]
+fn tanh_inner<const JET: bool>(rule: Rule, m: f64, si: f64) -> [f64; 5] {
+    let mut acc = [0.0; 5];
+    let mut add = |w: f64, t: f64, s: f64, q: f64, a: f64| {
+        acc[0] += w * t;
+        acc[1] += w * s;
+        if JET {
+            let (d2, d3) = tanh_derivs(t, s);
+            acc[2] += w * d2;
+            acc[3] += w * d3;
+        }
+        acc[4] += w * lncosh_aq(a, q);
+    };
+    if si == 0.0 {
+        let (t, s, lc) = tanh_parts(m);
+        add(1.0, t, s, 1.0, 0.0);
+        acc[4] = lc;
+    } else {
+        rule.tanh_nodes(m, si, add);
+    }
+    acc
+}
+
+/// Σ_j w_j x_j with four independent partial sums (lets the compiler use SIMD lanes); `x` must be
+/// at least as long as `w`.
+#[inline(always)]
+fn dot4(w: &[f64], x: &[f64]) -> f64 {
+    let x = &x[..w.len()];
+    let (wc, xc) = (w.chunks_exact(4), x.chunks_exact(4));
+    let (wr, xr) = (wc.remainder(), xc.remainder());
+    let mut acc = [0.0f64; 4];
+    for (a, b) in wc.zip(xc) {
+        for l in 0..4 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    let mut tail = 0.0;
+    for (a, b) in wr.iter().zip(xr) {
+        tail += a * b;
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
+}
+
+thread_local! {
+    /// Work space of [`nested_tanh_lattice`] (grows to the largest lattice seen; never shrinks).
+    static LATTICE: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The lattice evaluation of [`Gauss::nested_tanh`] for v = Δ0 − Δ > 0 and Δ > 0, or `None`
+/// when the lattice would not have fewer than half as many points as the tensor product.
+fn nested_tanh_lattice<const JET: bool>(mu: f64, v: f64, d: f64) -> Option<NestedSums> {
+    const Y_STEP: f64 = 0.25; // TrapezoidRule::step_for_variance: h√Δ ≤ 0.25 and h ≤ 0.5
+    let (sv, sd) = (v.sqrt(), d.sqrt());
+    let (cin, cout) = ((0.5 * sv).min(Y_STEP), (0.5 * sd).min(Y_STEP));
+    let delta = cin.min(cout);
+    let a = ((cin / delta).floor() as usize).max(1);
+    let b = ((cout / delta).floor() as usize).max(1);
+    let (hi, ho) = (a as f64 * delta / sv, b as f64 * delta / sd);
+    let nj = (TrapezoidRule::HALF_WIDTH / hi).floor() as usize;
+    let ni = (TrapezoidRule::HALF_WIDTH / ho).floor() as usize;
+    let half = b * ni + a * nj;
+    let len = 2 * half + 1;
+    let (ni2, nj2) = (2 * ni + 1, 2 * nj + 1);
+    if 2 * len > ni2 * nj2 {
+        return None;
+    }
+    let nfun = if JET { 5 } else { 3 };
+    LATTICE.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        let need = nfun * len + ni2 + nj2;
+        if buf.len() < need {
+            buf.resize(need, 0.0);
+        }
+        let (fun, rest) = buf.split_at_mut(nfun * len);
+        let (wo, rest) = rest.split_at_mut(ni2);
+        let wi = &mut rest[..nj2];
+        trapezoid_weights(ho, wo);
+        trapezoid_weights(hi, wi);
+        {
+            let (tv, rest) = fun.split_at_mut(len);
+            let (sv_, rest) = rest.split_at_mut(len);
+            let (lv, rest) = rest.split_at_mut(len);
+            let (d2v, d3v) = if JET {
+                let (x, y) = rest.split_at_mut(len);
+                (x, y)
+            } else {
+                (&mut [][..], &mut [][..])
+            };
+            tanh_progression(mu - half as f64 * delta, delta, len, |k, t, s, q, aa| {
+                tv[k] = t;
+                sv_[k] = s;
+                lv[k] = lncosh_aq(aa, q);
+                if JET {
+                    let (d2, d3) = tanh_derivs(t, s);
+                    d2v[k] = d2;
+                    d3v[k] = d3;
+                }
+            });
+        }
+        let fun: &[f64] = fun;
+        let wi: &[f64] = wi;
+        let mut out = NestedSums::default();
+        for (i, w) in wo.iter().enumerate() {
+            let base = b * i; // lattice index of x_{−J} at outer node i
+            let mut acc = [0.0; 5];
+            // inner correlation: A_n(m_i) = Σ_j wi_j f_n[base + a j]
+            let span = a * (nj2 - 1) + 1;
+            let slot = |f: usize| &fun[f * len + base..f * len + base + span];
+            if a == 1 {
+                acc[0] = dot4(wi, slot(0));
+                acc[1] = dot4(wi, slot(1));
+                acc[4] = dot4(wi, slot(2));
+                if JET {
+                    acc[2] = dot4(wi, slot(3));
+                    acc[3] = dot4(wi, slot(4));
+                }
+            } else {
+                // lattice slots (t, s, ln cosh, φ″, φ‴) → [A₀, A₁, B, A₂, A₃] positions
+                const MAP: [usize; 5] = [0, 1, 4, 2, 3];
+                for (f, dest) in MAP.iter().enumerate().take(nfun) {
+                    let src = slot(f);
+                    acc[*dest] = wi.iter().enumerate().map(|(j, wj)| wj * src[a * j]).sum();
+                }
+            }
+            out.add::<JET>(*w, acc);
+        }
+        Some(out)
+    })
+}
+
 /// A Gaussian integrator at fixed rule orders (outer rule for z, inner rule for nested x).
 ///
 /// Cheap to copy (two `&'static` rules); build once with [`Gauss::new`] and reuse. No method
@@ -228,6 +459,8 @@ fn tanh_parts(x: f64) -> (f64, f64, f64) {
 struct Rule {
     nodes: &'static [f64],
     weights: &'static [f64],
+    /// Node spacing of a trapezoid rule (nodes k·step, k = −K..K); 0 for Gauss–Hermite.
+    step: f64,
 }
 
 impl Rule {
@@ -235,6 +468,39 @@ impl Rule {
         Rule {
             nodes: &r.nodes,
             weights: &r.weights,
+            step: 0.0,
+        }
+    }
+
+    fn trapezoid(t: &'static TrapezoidRule) -> Rule {
+        Rule {
+            nodes: &t.nodes,
+            weights: &t.weights,
+            step: t.step,
+        }
+    }
+
+    /// Calls `f(w_i, t, s, q, a)` for every node y_i = μ + sd·z_i, with t = tanh y_i,
+    /// s = sech² y_i, a = |y_i|, q = e^{−2a} (see [`tanh_progression`] for trapezoid rules, whose
+    /// nodes form an arithmetic progression; one `exp` per node for Gauss–Hermite).
+    #[inline(always)]
+    fn tanh_nodes(&self, mu: f64, sd: f64, mut f: impl FnMut(f64, f64, f64, f64, f64)) {
+        if self.step > 0.0 {
+            let w = self.weights;
+            tanh_progression(
+                mu + sd * self.nodes[0],
+                sd * self.step,
+                w.len(),
+                |i, t, s, q, a| f(w[i], t, s, q, a),
+            );
+        } else {
+            for (z, w) in self.nodes.iter().zip(self.weights) {
+                let y = mu + sd * z;
+                let a = y.abs();
+                let q = (-2.0 * a).exp();
+                let inv = 1.0 / (1.0 + q);
+                f(*w, ((1.0 - q) * inv).copysign(y), 4.0 * q * inv * inv, q, a);
+            }
         }
     }
 
@@ -255,8 +521,9 @@ impl Rule {
 /// Accuracy criterion for Gauss–Hermite on tanh-family integrands (φ, φ′, φ″, φ‴, Φ, their
 /// products; also erf's Φ²) at variance Δ: an n-point rule has error ≈ 10² e^{−π√(n/Δ)} for tanh
 /// (poles at distance π/(2√Δ) from the real z axis), larger for φ‴ and Φ². Measured against
-/// [`crate::reference`], the worst error at n = 300Δ is ≤ 3e−12 for n ≥ 16. So GH-200 is
-/// accurate only for Δ ≤ 0.67 (at Δ = 20 its error for ⟨tanh²⟩ is ≈ 4e−4).
+/// the `reference` module (cargo feature `reference`), the worst error at n = 300Δ is ≤ 3e−12
+/// for n ≥ 16. So GH-200 is accurate only for Δ ≤ 0.67 (at Δ = 20 its error for ⟨tanh²⟩ is
+/// ≈ 4e−4).
 pub const GH_TANH_NODES_PER_VARIANCE: f64 = 300.0;
 
 /// The rule used for tanh-family integrands at variance `var` (accuracy ~1e−12 whatever the GH
@@ -268,10 +535,78 @@ fn smooth_rule(gh: &'static GaussHermite, var: f64) -> Rule {
     if gh.order() as f64 >= GH_TANH_NODES_PER_VARIANCE * var && gh.order() <= t.order() {
         Rule::gh(gh)
     } else {
-        Rule {
-            nodes: &t.nodes,
-            weights: &t.weights,
+        Rule::trapezoid(t)
+    }
+}
+
+/// Re-anchor the geometric recurrence of [`tanh_progression`] with an exact `exp` every this many
+/// nodes (bounds the accumulated relative rounding of q by ~2·32 ulp).
+const PROGRESSION_ANCHOR: usize = 32;
+
+/// tanh on an arithmetic progression y_i = y₀ + i·dy (i < n, dy > 0) without an `exp` per node:
+/// q_i = e^{−2|y_i|} obeys q_{i±1} = q_i·e^{−2dy} away from y = 0, so it is propagated outward
+/// from the sign change by one multiplication (re-anchored every [`PROGRESSION_ANCHOR`] nodes),
+/// and t = sgn(y)(1 − q)/(1 + q), s = sech² y = 4q/(1 + q)² cost one division. Calls
+/// `f(i, t, s, q, |y_i|)` (in no particular order); ln cosh y = |y| + ln((1 + q)/2) if needed.
+/// Absolute error of t and s ≲ 1e−14; q never overflows (q ≤ 1).
+#[inline(always)]
+fn tanh_progression(y0: f64, dy: f64, n: usize, mut f: impl FnMut(usize, f64, f64, f64, f64)) {
+    let istar = if y0 >= 0.0 {
+        0
+    } else {
+        ((-y0 / dy).ceil() as usize).min(n)
+    };
+    let r = (-2.0 * dy).exp();
+    let mut node = |i: usize, c: usize, q: &mut f64| {
+        let y = y0 + i as f64 * dy;
+        let a = y.abs();
+        if c.is_multiple_of(PROGRESSION_ANCHOR) {
+            *q = (-2.0 * a).exp();
+        } else {
+            *q *= r;
         }
+        let inv = 1.0 / (1.0 + *q);
+        f(
+            i,
+            ((1.0 - *q) * inv).copysign(y),
+            4.0 * *q * inv * inv,
+            *q,
+            a,
+        );
+    };
+    let mut q = 1.0;
+    for (c, i) in (istar..n).enumerate() {
+        node(i, c, &mut q);
+    }
+    for (c, i) in (0..istar).rev().enumerate() {
+        node(i, c, &mut q);
+    }
+}
+
+/// ln cosh y from a = |y| and q = e^{−2a}: a + ln((1 + q)/2) (never overflows).
+#[inline(always)]
+fn lncosh_aq(a: f64, q: f64) -> f64 {
+    a + (0.5 * (q - 1.0)).ln_1p()
+}
+
+/// The Gaussian-weighted trapezoid weights h·𝖿(j·h), j = −J..J (`out.len()` = 2J + 1), by the
+/// recurrence e^{−(j+1)²h²/2} = e^{−j²h²/2}·e^{−(2j+1)h²/2} (re-anchored every
+/// [`PROGRESSION_ANCHOR`] nodes).
+fn trapezoid_weights(h: f64, out: &mut [f64]) {
+    let nh = out.len() / 2;
+    let c = h * 0.398_942_280_401_432_7;
+    let e2 = (-h * h).exp();
+    let (mut g, mut r) = (1.0, (-0.5 * h * h).exp());
+    for j in 0..=nh {
+        if j.is_multiple_of(PROGRESSION_ANCHOR) {
+            let z = j as f64 * h;
+            g = (-0.5 * z * z).exp();
+            r = (-0.5 * (2.0 * j as f64 + 1.0) * h * h).exp();
+        }
+        out[nh + j] = c * g;
+        out[nh - j] = c * g;
+        g *= r;
+        r *= e2;
     }
 }
 
@@ -309,8 +644,9 @@ impl Gauss {
     }
 
     /// All moments of φ over x ~ N(μ, Δ) (THEORY.md §1.10): erf uses closed forms (all ten; ⟨φφ″⟩,
-    /// ⟨Φ⟩, ⟨Φ²⟩ by Stein's lemma from the others), linear is exact, tanh is one quadrature pass with one `expm1` and one `ln_1p`
-    /// per node.
+    /// ⟨Φ⟩, ⟨Φ²⟩ by Stein's lemma from the others), linear is exact, tanh is one quadrature pass
+    /// (on a trapezoid rule the nodes form an arithmetic progression and tanh, sech² come from a
+    /// geometric recurrence for e^{−2|x|} — one division per node; one `ln_1p` per node for Φ).
     ///
     /// Quadrature here is accuracy-controlled (~1e−12 for every Δ, tested to Δ = 20): the GH rule
     /// of this integrator when it is accurate and cheapest, else a trapezoid rule with step
@@ -319,34 +655,8 @@ impl Gauss {
     pub fn moments(&self, phi: Phi, mu: f64, delta: f64) -> Result<Moments, GaussError> {
         let mu = check_finite("mu", mu)?;
         let delta = check_variance("delta", delta, 1.0)?;
-        let sd = delta.sqrt();
         Ok(match phi {
-            Phi::Tanh => {
-                let mut m = Moments::default();
-                let mut acc = |w: f64, x: f64| {
-                    let (t, s, lc) = tanh_parts(x);
-                    let ts = t * s;
-                    m.phi += w * t;
-                    m.dphi += w * s;
-                    m.d2phi -= w * 2.0 * ts;
-                    m.d3phi -= w * 2.0 * s * (1.0 - 3.0 * t * t);
-                    m.phi2 += w * t * t;
-                    m.dphi2 += w * s * s;
-                    m.phi_dphi += w * ts;
-                    m.phi_d2phi -= w * 2.0 * t * ts;
-                    m.prim += w * lc;
-                    m.prim2 += w * lc * lc;
-                };
-                if sd == 0.0 {
-                    acc(1.0, mu);
-                } else {
-                    let rule = smooth_rule(self.outer, delta);
-                    for (z, w) in rule.nodes.iter().zip(rule.weights) {
-                        acc(*w, mu + sd * z);
-                    }
-                }
-                m
-            }
+            Phi::Tanh => self.tanh_moments::<true>(mu, delta),
             Phi::Erf => Moments {
                 phi: erf::mean_phi(mu, delta),
                 dphi: erf::mean_dphi(mu, delta),
@@ -375,6 +685,76 @@ impl Gauss {
                 }
             }
         })
+    }
+
+    /// [`Gauss::moments`] without ⟨Φ⟩ and ⟨Φ²⟩: `prim` and `prim2` are returned as 0 (not
+    /// computed). For the static equations (THEORY.md §1.6) and their Jacobian, which need only
+    /// ⟨φ⟩, ⟨φ′⟩, ⟨φ″⟩, ⟨φ‴⟩, ⟨φ²⟩, ⟨φ′²⟩, ⟨φφ′⟩, ⟨φφ″⟩: for tanh this skips the logarithm of
+    /// ln cosh at every node (on a trapezoid rule no transcendental function is evaluated per
+    /// node, see [`GH_TANH_NODES_PER_VARIANCE`]); the eight moments are identical to those of
+    /// [`Gauss::moments`] up to rounding.
+    ///
+    /// ```
+    /// use lowrank_gauss::{Gauss, Phi};
+    /// let g = Gauss::new(200);
+    /// let (a, b) = (g.moments(Phi::Tanh, 0.4, 30.0).unwrap(), g.moments_without_primitive(Phi::Tanh, 0.4, 30.0).unwrap());
+    /// assert!((a.phi2 - b.phi2).abs() < 1e-14 && (a.d3phi - b.d3phi).abs() < 1e-14 && b.prim == 0.0);
+    /// ```
+    pub fn moments_without_primitive(
+        &self,
+        phi: Phi,
+        mu: f64,
+        delta: f64,
+    ) -> Result<Moments, GaussError> {
+        match phi {
+            Phi::Tanh => {
+                let mu = check_finite("mu", mu)?;
+                let delta = check_variance("delta", delta, 1.0)?;
+                Ok(self.tanh_moments::<false>(mu, delta))
+            }
+            _ => {
+                let m = self.moments(phi, mu, delta)?;
+                Ok(Moments {
+                    prim: 0.0,
+                    prim2: 0.0,
+                    ..m
+                })
+            }
+        }
+    }
+
+    /// tanh moments at checked (μ, Δ), with ⟨Φ⟩, ⟨Φ²⟩ if `PRIM` (else 0).
+    fn tanh_moments<const PRIM: bool>(&self, mu: f64, delta: f64) -> Moments {
+        let mut m = Moments::default();
+        let mut acc = |w: f64, t: f64, s: f64, q: f64, a: f64| {
+            let ts = t * s;
+            m.phi += w * t;
+            m.dphi += w * s;
+            m.d2phi -= w * 2.0 * ts;
+            m.d3phi -= w * 2.0 * s * (1.0 - 3.0 * t * t);
+            m.phi2 += w * t * t;
+            m.dphi2 += w * s * s;
+            m.phi_dphi += w * ts;
+            m.phi_d2phi -= w * 2.0 * t * ts;
+            if PRIM {
+                let lc = lncosh_aq(a, q);
+                m.prim += w * lc;
+                m.prim2 += w * lc * lc;
+            }
+        };
+        let sd = delta.sqrt();
+        if sd == 0.0 {
+            let (t, s, lc) = tanh_parts(mu);
+            // lncosh_aq(a, q) with the exact ln cosh
+            acc(1.0, t, s, 1.0, 0.0);
+            if PRIM {
+                m.prim = lc;
+                m.prim2 = lc * lc;
+            }
+        } else {
+            smooth_rule(self.outer, delta).tanh_nodes(mu, sd, acc);
+        }
+        m
     }
 
     /// ∫Dz [∫Dx f(μ+√(Δ0−Δ)x+√Δ z)]² by the outer × inner Gauss–Hermite tensor-product rule
@@ -417,11 +797,14 @@ impl Gauss {
 
     /// C, F, ∂C/∂Δ of the stationary chaotic equations (THEORY.md §1.7) in one pass.
     ///
-    /// tanh: tensor product with one `expm1` + `ln_1p` per node (at μ = 0 only the z ≥ 0 half of
-    /// the outer rule is visited, by parity); outer and inner rules accuracy-controlled as in
-    /// [`Gauss::moments`] (by Δ and Δ0 − Δ respectively). erf: μ = 0 all three in closed form, μ ≠ 0 C and
-    /// ∂C/∂Δ in closed form and F = ∫Dz [⟨Φ⟩(μ+√Δ z, Δ0−Δ)]² by 1-D quadrature of the closed-form
-    /// inner mean. Linear: exact.
+    /// tanh: outer and inner rules accuracy-controlled as in [`Gauss::moments`] (by Δ and Δ0 − Δ
+    /// respectively); when both variances allow trapezoid-like rules, every tensor node lies on
+    /// one grid μ + kδ and φ, Φ are evaluated once per grid point, the inner averages being
+    /// discrete correlations with the inner weights (see [`StationaryJet`] and the lattice notes
+    /// in the source); otherwise a direct tensor product (at μ = 0 only the z ≥ 0 half of the
+    /// outer rule, by parity). erf: μ = 0 all three in closed form, μ ≠ 0 C and ∂C/∂Δ in closed
+    /// form and F = ∫Dz [⟨Φ⟩(μ+√Δ z, Δ0−Δ)]² by 1-D quadrature of the closed-form inner mean.
+    /// Linear: exact. With first derivatives: [`Gauss::stationary_jet`].
     /// F uses Φ(0) = 0 in every case (see [`Stationary`]).
     pub fn stationary(
         &self,
@@ -465,55 +848,136 @@ impl Gauss {
     }
 
     fn stationary_tanh(&self, mu: f64, d0: f64, d: f64) -> Stationary {
-        let si = (d0 - d).sqrt();
-        let so = d.sqrt();
-        let inner_rule = smooth_rule(self.inner, d0 - d);
-        let outer_rule = smooth_rule(self.outer, d);
-        let inner = |m: f64| -> (f64, f64, f64) {
-            if si == 0.0 {
-                return tanh_parts(m);
-            }
-            let (mut a, mut b, mut c) = (0.0, 0.0, 0.0);
-            for (x, w) in inner_rule.nodes.iter().zip(inner_rule.weights) {
-                let (t, s, lc) = tanh_parts(m + si * x);
-                a += w * t;
-                b += w * s;
-                c += w * lc;
-            }
-            (a, b, c)
-        };
-        if so == 0.0 {
-            let (t, s, lc) = inner(mu);
-            return Stationary {
-                c: t * t,
-                f: lc * lc,
-                dc: s * s,
-            };
+        let s = self.nested_tanh::<false>(mu, d0, d);
+        Stationary {
+            c: s.aa,
+            f: s.bb,
+            dc: s.a1a1,
         }
-        let mut out = Stationary::default();
-        let nodes = outer_rule.nodes;
-        let weights = outer_rule.weights;
+    }
+
+    /// [`Gauss::stationary`] together with the first partial derivatives of C, F and ∂C/∂Δ with
+    /// respect to (μ, Δ0, Δ), from one fused nested pass (see [`StationaryJet`] for the
+    /// equations). This is what the analytic Jacobian of the stationary chaotic equations
+    /// (THEORY.md §1.7) needs.
+    ///
+    /// C, F, ∂C/∂Δ are computed exactly as by [`Gauss::stationary`] (same rules, same closed
+    /// forms). Derivatives: tanh by the same tensor-product / lattice quadrature as the values;
+    /// erf by quadrature over z of the closed-form inner averages ([`crate::erf`]); linear exact.
+    ///
+    /// ```
+    /// use lowrank_gauss::{Gauss, Phi};
+    /// let g = Gauss::new(200);
+    /// let (mu, d0, d, h) = (0.3, 2.0, 1.2, 1e-5);
+    /// let j = g.stationary_jet(Phi::Tanh, mu, d0, d).unwrap();
+    /// let c = |m: f64, a: f64, b: f64| g.stationary(Phi::Tanh, m, a, b).unwrap().c;
+    /// // ∂C/∂μ against a central difference
+    /// assert!((j.c_mu - (c(mu + h, d0, d) - c(mu - h, d0, d)) / (2.0 * h)).abs() < 1e-8);
+    /// ```
+    pub fn stationary_jet(
+        &self,
+        phi: Phi,
+        mu: f64,
+        delta0: f64,
+        delta: f64,
+    ) -> Result<StationaryJet, GaussError> {
+        let (mu, d0, d) = check_nested(mu, delta0, delta)?;
+        Ok(match phi {
+            Phi::Tanh => self.nested_tanh::<true>(mu, d0, d).jet(),
+            Phi::Erf => {
+                let v = d0 - d;
+                let inner = |m: f64| {
+                    [
+                        erf::mean_phi(m, v),
+                        erf::mean_dphi(m, v),
+                        erf::mean_d2phi(m, v),
+                        erf::mean_d3phi(m, v),
+                        erf::mean_prim(m, v),
+                    ]
+                };
+                let mut sums = NestedSums::default();
+                let so = d.sqrt();
+                if so == 0.0 {
+                    sums.add::<true>(1.0, inner(mu));
+                } else {
+                    let rule = smooth_rule(self.outer, d);
+                    for (z, w) in rule.nodes.iter().zip(rule.weights) {
+                        sums.add::<true>(*w, inner(mu + so * z));
+                    }
+                }
+                let values = self.stationary(Phi::Erf, mu, d0, d)?;
+                StationaryJet {
+                    c: values.c,
+                    f: values.f,
+                    dc: values.dc,
+                    ..sums.jet()
+                }
+            }
+            Phi::Linear => {
+                let v = d0 - d;
+                let m2 = mu * mu + d;
+                let m4 = mu.powi(4) + 6.0 * mu * mu * d + 3.0 * d * d;
+                StationaryJet {
+                    c: m2,
+                    f: 0.25 * (m4 + 2.0 * v * m2 + v * v),
+                    dc: 1.0,
+                    c_mu: 2.0 * mu,
+                    c_delta0: 0.0,
+                    f_mu: mu * (mu * mu + 3.0 * d + v),
+                    f_delta0: 0.5 * (m2 + v),
+                    dc_mu: 0.0,
+                    dc_delta0: 0.0,
+                    dc_delta: 0.0,
+                }
+            }
+        })
+    }
+
+    /// The nested sums of [`NestedSums`] for tanh at checked (μ, Δ0, Δ): products of the inner
+    /// averages (A₀..A₃, B) of φ, φ′, φ″, φ‴, Φ over the outer rule (only A₀², A₁², B² unless
+    /// `JET`).
+    ///
+    /// Rules: accuracy-controlled as in [`Gauss::moments`] (inner by Δ0 − Δ, outer by Δ). When
+    /// both are trapezoid-like, a **lattice** evaluation is used: with steps chosen so that every
+    /// tensor node μ + √Δ z_i + √(Δ0−Δ) x_j lies on one grid μ + kδ (inner step aδ/√(Δ0−Δ),
+    /// outer bδ/√Δ, integers a, b ≥ 1, δ ≤ 0.25 and each step ≤ 0.5 — the accuracy criterion of
+    /// [`TrapezoidRule::step_for_variance`] for both variables), φ and its derivatives are
+    /// evaluated once per grid point (≈ 72(√Δ + √(Δ0−Δ)) points, one division each) and the inner
+    /// averages become discrete correlations with the inner weights — no transcendental function
+    /// per tensor node. Otherwise (one variance tiny) the direct tensor product is used.
+    fn nested_tanh<const JET: bool>(&self, mu: f64, d0: f64, d: f64) -> NestedSums {
+        let v = d0 - d;
+        let (si, so) = (v.sqrt(), d.sqrt());
+        let mut out = NestedSums::default();
+        if so == 0.0 {
+            out.add::<JET>(1.0, tanh_inner::<JET>(smooth_rule(self.inner, v), mu, si));
+            return out;
+        }
+        if si > 0.0 {
+            if let Some(s) = nested_tanh_lattice::<JET>(mu, v, d) {
+                return s;
+            }
+        }
+        let inner_rule = smooth_rule(self.inner, v);
+        let outer_rule = smooth_rule(self.outer, d);
+        let (nodes, weights) = (outer_rule.nodes, outer_rule.weights);
         if mu == 0.0 {
-            // parity: the inner sums at −z are (−t, s, lc) of those at z; squares are even
+            // parity z → −z: A₀, A₂ odd, A₁, A₃, B even; the odd products integrate to 0
             let n = nodes.len();
-            let half = n / 2;
-            for i in half..n {
+            for i in n / 2..n {
                 let w = if 2 * i + 1 == n {
                     weights[i]
                 } else {
                     2.0 * weights[i]
                 };
-                let (t, s, lc) = inner(so * nodes[i]);
-                out.c += w * t * t;
-                out.dc += w * s * s;
-                out.f += w * lc * lc;
+                out.add::<JET>(w, tanh_inner::<JET>(inner_rule, so * nodes[i], si));
             }
+            out.aa1 = 0.0;
+            out.ba = 0.0;
+            out.a1a2 = 0.0;
         } else {
             for (z, w) in nodes.iter().zip(weights) {
-                let (t, s, lc) = inner(mu + so * z);
-                out.c += w * t * t;
-                out.dc += w * s * s;
-                out.f += w * lc * lc;
+                out.add::<JET>(*w, tanh_inner::<JET>(inner_rule, mu + so * z, si));
             }
         }
         out
@@ -630,6 +1094,160 @@ impl Gauss {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// |a − b| ≤ tol·max(1, |b|).
+    fn close(a: f64, b: f64, tol: f64, what: &str) {
+        assert!(
+            (a - b).abs() <= tol * b.abs().max(1.0),
+            "{what}: {a} vs {b} (diff {:.2e})",
+            (a - b).abs()
+        );
+    }
+
+    #[test]
+    fn stationary_jet_matches_central_differences() {
+        // Central differences of the values with step h: truncation O(h²·|f‴|) ≈ 1e−8 and
+        // rounding/quadrature noise ≈ 1e−14/h ≈ 1e−10 ⇒ 1e−6 relative is a safe, derived bound.
+        // Cases cover the lattice path (both variances ≥ 1/4), the direct path (one variance
+        // tiny), μ = 0 (parity), and both nonlinearities with derivatives; linear is exact.
+        let g = Gauss::new(200);
+        let h = 1e-4;
+        for phi in [Phi::Tanh, Phi::Erf, Phi::Linear] {
+            for &(mu, d0, d) in &[
+                (0.37, 2.27, 1.39),
+                (-1.1, 6.0, 2.0),
+                (0.0, 3.0, 1.2),
+                (0.5, 1.0, 0.998),
+                (0.2, 0.8, 0.01),
+                (0.9, 12.0, 11.0),
+            ] {
+                let j = g.stationary_jet(phi, mu, d0, d).unwrap();
+                let s = |m: f64, a: f64, b: f64| g.stationary(phi, m, a, b).unwrap();
+                let v = s(mu, d0, d);
+                let ctx = format!("{phi} (μ, Δ0, Δ) = ({mu}, {d0}, {d})");
+                close(j.c, v.c, 1e-15, &format!("{ctx} C"));
+                close(j.f, v.f, 1e-15, &format!("{ctx} F"));
+                close(j.dc, v.dc, 1e-15, &format!("{ctx} ∂C/∂Δ"));
+                let dmu = |f: &dyn Fn(Stationary) -> f64| {
+                    (f(s(mu + h, d0, d)) - f(s(mu - h, d0, d))) / (2.0 * h)
+                };
+                let dd0 = |f: &dyn Fn(Stationary) -> f64| {
+                    (f(s(mu, d0 + h, d)) - f(s(mu, d0 - h, d))) / (2.0 * h)
+                };
+                let hd = h.min(0.5 * (d0 - d)).min(0.5 * d);
+                let dd = |f: &dyn Fn(Stationary) -> f64| {
+                    (f(s(mu, d0, d + hd)) - f(s(mu, d0, d - hd))) / (2.0 * hd)
+                };
+                let tol = 1e-6;
+                close(j.c_mu, dmu(&|x| x.c), tol, &format!("{ctx} ∂C/∂μ"));
+                close(j.c_delta0, dd0(&|x| x.c), tol, &format!("{ctx} ∂C/∂Δ0"));
+                close(j.dc, dd(&|x| x.c), tol, &format!("{ctx} ∂C/∂Δ (Price)"));
+                close(j.f_mu, dmu(&|x| x.f), tol, &format!("{ctx} ∂F/∂μ"));
+                close(j.f_delta0, dd0(&|x| x.f), tol, &format!("{ctx} ∂F/∂Δ0"));
+                close(j.c, dd(&|x| x.f), tol, &format!("{ctx} ∂F/∂Δ = C (Price)"));
+                close(j.dc_mu, dmu(&|x| x.dc), tol, &format!("{ctx} ∂²C/∂Δ∂μ"));
+                close(
+                    j.dc_delta0,
+                    dd0(&|x| x.dc),
+                    tol,
+                    &format!("{ctx} ∂²C/∂Δ∂Δ0"),
+                );
+                // the second Δ-derivative has a larger truncation error when hd is small
+                let tol_dd = if hd < h { 1e-4 } else { tol };
+                close(j.dc_delta, dd(&|x| x.dc), tol_dd, &format!("{ctx} ∂²C/∂Δ²"));
+            }
+        }
+    }
+
+    #[test]
+    fn stationary_jet_at_equal_variances_is_single_moments() {
+        // At Δ = Δ0 the inner averages are point values: C = ⟨φ²⟩, ∂C/∂μ = 2⟨φφ′⟩,
+        // ∂C/∂Δ0 + ∂C/∂Δ = ∂_Δ⟨φ²⟩ = ⟨φ′²⟩ + ⟨φφ″⟩, F = ⟨Φ²⟩, and ∂F/∂Δ0 + C = ½∂²_μ⟨Φ²⟩
+        // (checked by a central difference of ⟨Φ²⟩ in Δ). Independent of the nested code paths.
+        let g = Gauss::new(200);
+        let h = 1e-4;
+        for phi in [Phi::Tanh, Phi::Erf] {
+            for &(mu, d) in &[(0.4, 2.0), (0.0, 0.7), (-1.5, 9.0)] {
+                let j = g.stationary_jet(phi, mu, d, d).unwrap();
+                let m = g.moments(phi, mu, d).unwrap();
+                let ctx = format!("{phi} μ = {mu}, Δ0 = Δ = {d}");
+                close(j.c, m.phi2, 1e-12, &format!("{ctx} C"));
+                close(j.f, m.prim2, 1e-11, &format!("{ctx} F"));
+                close(j.c_mu, 2.0 * m.phi_dphi, 1e-11, &format!("{ctx} ∂C/∂μ"));
+                close(
+                    j.c_delta0 + j.dc,
+                    m.dphi2 + m.phi_d2phi,
+                    1e-11,
+                    &format!("{ctx} d⟨φ²⟩/dΔ"),
+                );
+                let p2 = |dd: f64| g.moments(phi, mu, dd).unwrap().prim2;
+                close(
+                    j.f_delta0 + j.c,
+                    (p2(d + h) - p2(d - h)) / (2.0 * h),
+                    1e-6,
+                    &format!("{ctx} d⟨Φ²⟩/dΔ"),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lattice_and_direct_tensor_agree() {
+        // The lattice evaluation (shared grid μ + kδ) and the direct tensor product of the
+        // separately chosen rules are two quadratures of the same integrals (both accurate to
+        // ~1e−12): they must agree to that level.
+        let g = Gauss::new(200);
+        for &(mu, d0, d) in &[
+            (0.37, 2.27, 1.39),
+            (0.0, 5.0, 4.0),
+            (-1.3, 6.0, 2.0),
+            (2.0, 30.0, 3.0),
+        ] {
+            let lat = nested_tanh_lattice::<true>(mu, d0 - d, d).expect("lattice applies");
+            let (si, so) = ((d0 - d).sqrt(), d.sqrt());
+            let (inner, outer) = (smooth_rule(g.inner, d0 - d), smooth_rule(g.outer, d));
+            let mut dir = NestedSums::default();
+            for (z, w) in outer.nodes.iter().zip(outer.weights) {
+                dir.add::<true>(*w, tanh_inner::<true>(inner, mu + so * z, si));
+            }
+            let (a, b) = (lat.jet(), dir.jet());
+            for (x, y, name) in [
+                (a.c, b.c, "C"),
+                (a.f, b.f, "F"),
+                (a.dc, b.dc, "dC"),
+                (a.c_mu, b.c_mu, "C_mu"),
+                (a.c_delta0, b.c_delta0, "C_d0"),
+                (a.f_mu, b.f_mu, "F_mu"),
+                (a.f_delta0, b.f_delta0, "F_d0"),
+                (a.dc_mu, b.dc_mu, "dC_mu"),
+                (a.dc_delta0, b.dc_delta0, "dC_d0"),
+                (a.dc_delta, b.dc_delta, "dC_d"),
+            ] {
+                close(x, y, 1e-11, &format!("({mu}, {d0}, {d}) {name}"));
+            }
+        }
+    }
+
+    #[test]
+    fn tanh_progression_matches_pointwise() {
+        // the recurrence for e^{−2|y|} (re-anchored) against tanh_parts at every node, across 0
+        let (y0, dy, n) = (-7.3, 0.0371, 400);
+        tanh_progression(y0, dy, n, |i, t, s, q, a| {
+            let y = y0 + i as f64 * dy;
+            let (t0, s0, lc0) = tanh_parts(y);
+            assert!((t - t0).abs() < 1e-14, "tanh at {y}");
+            assert!((s - s0).abs() < 1e-14, "sech² at {y}");
+            assert!((lncosh_aq(a, q) - lc0).abs() < 1e-14, "ln cosh at {y}");
+        });
+        let mut w = vec![0.0; 2 * 80 + 1];
+        trapezoid_weights(0.1, &mut w);
+        for (j, wj) in w.iter().enumerate() {
+            let z = (j as f64 - 80.0) * 0.1;
+            let exact = 0.1 * (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+            // between anchors r accumulates ≤ 32 roundings and g sums them: ≤ (32²/2 + 32)·2ε
+            assert!((wj - exact).abs() <= 2.5e-13 * exact, "weight {j}");
+        }
+    }
 
     #[test]
     fn tanh_parts_match_pointwise_functions() {

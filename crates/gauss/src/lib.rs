@@ -6,15 +6,18 @@
 //!   Gaussian-weighted trapezoid rules (for large-variance tanh integrals), built once and cached
 //!   process-wide.
 //! - [`integrals`]: [`Gauss`], the integrator: ⟨f(μ+√Δ z)⟩, the [`Moments`] bundle, nested
-//!   ∫Dz[∫Dx f]² and the [`Stationary`] bundle (C, F, ∂C/∂Δ), bivariate E[f(x₁)g(x₂)], C_φ,
+//!   ∫Dz[∫Dx f]² and the [`Stationary`] bundle (C, F, ∂C/∂Δ; with first derivatives in
+//!   (μ, Δ0, Δ): [`StationaryJet`]), bivariate E[f(x₁)g(x₂)], C_φ,
 //!   E[φ′φ′]; typed [`GaussError`]s.
 //! - [`erf`]: closed forms for φ = erf(√π x/2) (THEORY.md §1.10), unchecked.
+//! - [`fastmath`]: branch-free (vectorisable) arctan for the zero-mean erf source C_φ in hot loops.
 //! - `reference` (cargo feature `reference`): slow independent adaptive (double-exponential)
 //!   quadrature for tests in this and other crates.
 //!
 //! This crate knows nothing about networks.
 
 pub mod erf;
+pub mod fastmath;
 pub mod hermite;
 pub mod integrals;
 pub mod phi;
@@ -22,5 +25,5 @@ pub mod phi;
 pub mod reference;
 
 pub use hermite::{GaussHermite, GaussLegendre, TrapezoidRule};
-pub use integrals::{Gauss, GaussError, Moments, Stationary};
+pub use integrals::{Gauss, GaussError, Moments, Stationary, StationaryJet};
 pub use phi::{Phi, UnknownNonlinearity};

@@ -7,10 +7,13 @@
 //! Residuals return `Err` (never NaN) when an iterate leaves the domain (negative variance,
 //! Δ∞ > Δ₀), so that solvers can backtrack.
 
+#![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, M_kl)
+
 use crate::meanfield::MeanField;
 use crate::roots::{brent, ScalarSolution};
 use crate::TheoryError;
-use lowrank_gauss::{Gauss, GaussLegendre, Moments, Phi};
+use lowrank_gauss::{Gauss, GaussLegendre, Moments, Phi, StationaryJet};
+use nalgebra::DMatrix;
 
 /// A system of equations r(x) = 0 with a fixed dimension; what every solver in this crate solves.
 pub trait Residual {
@@ -18,9 +21,17 @@ pub trait Residual {
     fn dim(&self) -> usize;
     /// Evaluate r(x) into `out`. `Err` when x is outside the domain of the equations.
     fn eval(&mut self, x: &[f64], out: &mut [f64]) -> Result<(), TheoryError>;
+    /// Write the analytic Jacobian ∂r_i/∂x_j at `x` into `jac` (dim × dim) and return `Ok(true)`,
+    /// or `Ok(false)` (the default) if the equations have none. Implementations reuse the
+    /// Gaussian averages of the last [`Residual::eval`] when it was at the same `x`.
+    fn jacobian(&mut self, x: &[f64], jac: &mut DMatrix<f64>) -> Result<bool, TheoryError> {
+        let _ = (x, jac);
+        Ok(false)
+    }
 }
 
-/// Per-population scratch space, allocated once per equation object.
+/// Per-population scratch space, allocated once per equation object, and the Gaussian averages
+/// of the last evaluated point (reused by the Jacobian at the same point).
 #[derive(Clone, Debug)]
 struct Scratch {
     mu: Vec<f64>,
@@ -29,10 +40,17 @@ struct Scratch {
     gain: Vec<f64>,
     phi2: Vec<f64>,
     drive: Vec<f64>,
+    /// Per population: force/energy residuals and their partials (chaotic equations only).
+    chaotic: Vec<ChaoticJet>,
+    /// The last point at which `fill` and the residual succeeded (valid if `have_last`).
+    last_x: Vec<f64>,
+    have_last: bool,
+    /// Residual buffer for a Jacobian requested at a point other than the last one.
+    res: Vec<f64>,
 }
 
 impl Scratch {
-    fn new(mf: &MeanField) -> Scratch {
+    fn new(mf: &MeanField, n: usize) -> Scratch {
         Scratch {
             mu: vec![0.0; mf.p],
             moments: vec![Moments::default(); mf.p],
@@ -40,10 +58,15 @@ impl Scratch {
             gain: vec![0.0; mf.p],
             phi2: vec![0.0; mf.p],
             drive: vec![0.0; mf.k],
+            chaotic: vec![ChaoticJet::default(); mf.p],
+            last_x: vec![0.0; n],
+            have_last: false,
+            res: vec![0.0; n],
         }
     }
 
-    /// Means at κ, moments at the given variances, and the Stein drive.
+    /// Means at κ, moments at the given variances, and the Stein drive. Moments are those of
+    /// [`Gauss::moments_without_primitive`] (⟨Φ⟩, ⟨Φ²⟩ are not needed here and left 0).
     fn fill(
         &mut self,
         mf: &MeanField,
@@ -51,6 +74,7 @@ impl Scratch {
         v: &[f64],
         delta: &[f64],
     ) -> Result<(), TheoryError> {
+        self.have_last = false;
         for (p, (&d, mu)) in delta.iter().zip(self.mu.iter_mut()).enumerate().take(mf.p) {
             if d.is_nan() || d < 0.0 {
                 return Err(TheoryError::InvalidParameter {
@@ -61,14 +85,90 @@ impl Scratch {
             }
             *mu = mf.mean(p, kappa, v);
         }
-        mf.moments(&self.mu, delta, &mut self.moments)?;
         for p in 0..mf.p {
-            self.phi_mean[p] = self.moments[p].phi;
-            self.gain[p] = self.moments[p].dphi;
-            self.phi2[p] = self.moments[p].phi2;
+            let m = mf
+                .gauss
+                .moments_without_primitive(mf.phi, self.mu[p], delta[p])?;
+            self.moments[p] = m;
+            self.phi_mean[p] = m.phi;
+            self.gain[p] = m.dphi;
+            self.phi2[p] = m.phi2;
         }
         mf.drive(kappa, v, &self.phi_mean, &self.gain, &mut self.drive);
         Ok(())
+    }
+
+    /// Marks `x` as the last successfully evaluated point.
+    fn remember(&mut self, x: &[f64]) {
+        self.last_x.copy_from_slice(x);
+        self.have_last = true;
+    }
+
+    fn is_last(&self, x: &[f64]) -> bool {
+        self.have_last && self.last_x.as_slice() == x
+    }
+}
+
+/// Jacobian rows of the κ equations r_k = κ_k − Σ_p α_p[M_{n^k}⟨φ⟩_p + ⟨φ′⟩_p c^{(p)}_{n^k}] with
+/// the averages at (μ_p, Δ_p) (Δ_p the column block starting at `delta_col`), from
+/// ∂_μ⟨f⟩ = ⟨f′⟩, ∂_Δ⟨f⟩ = ½⟨f″⟩ (THEORY.md §1.5):
+/// ∂r_k/∂κ_l = δ_kl − Σ_p α_p[M_{n^k}M_{m^l}⟨φ′⟩ + M_{m^l}c_{n^k}⟨φ″⟩ + σ_{n^k m^l}⟨φ′⟩],
+/// ∂r_k/∂Δ_p = −½α_p[M_{n^k}⟨φ″⟩ + c_{n^k}⟨φ‴⟩].
+fn drive_rows(
+    mf: &MeanField,
+    kappa: &[f64],
+    v: &[f64],
+    mo: &[Moments],
+    delta_col: usize,
+    jac: &mut DMatrix<f64>,
+) {
+    let (k, p) = (mf.k, mf.p);
+    for kk in 0..k {
+        for l in 0..k {
+            let mut acc = if kk == l { 1.0 } else { 0.0 };
+            for q in 0..p {
+                let m = &mo[q];
+                let (mn, mm) = (mf.mean_n(q, kk), mf.mean_m(q, l));
+                let cn = mf.cov_n(q, kk, kappa, v);
+                acc -= mf.alpha[q]
+                    * (mn * mm * m.dphi + mm * cn * m.d2phi + mf.sigma_nm(q, kk, l) * m.dphi);
+            }
+            jac[(kk, l)] = acc;
+        }
+        for q in 0..p {
+            let m = &mo[q];
+            jac[(kk, delta_col + q)] = -0.5
+                * mf.alpha[q]
+                * (mf.mean_n(q, kk) * m.d2phi + mf.cov_n(q, kk, kappa, v) * m.d3phi);
+        }
+    }
+}
+
+/// Jacobian row `row` of the static variance equation r = Δ_p − 𝒮_p − Σ_q G_pq⟨φ²⟩_q (Δ_q the
+/// column block at `delta_col`): ∂r/∂κ_l = −2c^{(p)}_{m^l} − 2Σ_q G_pq M^{(q)}_{m^l}⟨φφ′⟩_q,
+/// ∂r/∂Δ_q = δ_pq − G_pq(⟨φ′²⟩_q + ⟨φφ″⟩_q).
+#[allow(clippy::too_many_arguments)]
+fn variance_row(
+    mf: &MeanField,
+    kappa: &[f64],
+    v: &[f64],
+    mo: &[Moments],
+    pp: usize,
+    row: usize,
+    delta_col: usize,
+    jac: &mut DMatrix<f64>,
+) {
+    let (k, p) = (mf.k, mf.p);
+    for l in 0..k {
+        let mut acc = -2.0 * mf.cov_m(pp, l, kappa, v);
+        for q in 0..p {
+            acc -= 2.0 * mf.coupling[(pp, q)] * mf.mean_m(q, l) * mo[q].phi_dphi;
+        }
+        jac[(row, l)] = acc;
+    }
+    for q in 0..p {
+        let e = mo[q].dphi2 + mo[q].phi_d2phi;
+        jac[(row, delta_col + q)] = if pp == q { 1.0 } else { 0.0 } - mf.coupling[(pp, q)] * e;
     }
 }
 
@@ -104,11 +204,12 @@ pub struct StaticEquations {
 impl StaticEquations {
     /// Static equations of `mf` at inputs `v`.
     pub fn new(mf: MeanField, v: Vec<f64>) -> StaticEquations {
-        let scratch = Scratch::new(&mf);
+        let scratch = Scratch::new(&mf, mf.k + mf.p);
         StaticEquations { mf, v, scratch }
     }
 
-    /// Per-population moments at the last evaluated point (μ_p, Δ_p).
+    /// Per-population moments at the last evaluated point (μ_p, Δ_p), without ⟨Φ⟩, ⟨Φ²⟩ (0; see
+    /// [`Gauss::moments_without_primitive`]).
     pub fn last_moments(&self) -> &[Moments] {
         &self.scratch.moments
     }
@@ -116,6 +217,28 @@ impl StaticEquations {
     /// Population means μ_p at the last evaluated point.
     pub fn last_mu(&self) -> &[f64] {
         &self.scratch.mu
+    }
+
+    /// One Gauss–Seidel step of the self-consistency map (the damped iteration of THEORY.md §4
+    /// with ε = 1): κ′_k = Σ_p α_p[M_{n^k}⟨φ⟩_p + ⟨φ′⟩_p c^{(p)}_{n^k}(κ)], then
+    /// Δ′_p = 𝒮_p(κ′) + Σ_q G_pq⟨φ²⟩_q, averages at (μ_p(κ), Δ_p); written into `out`. Its fixed
+    /// points are the roots of [`Residual::eval`]. The new variances are bounded for bounded φ
+    /// (|tanh| ≤ 1), so one step maps a far start such as (μ, Δ) = (50, 50) into range.
+    pub fn fixed_point_step(&mut self, x: &[f64], out: &mut [f64]) -> Result<(), TheoryError> {
+        if !self.scratch.is_last(x) {
+            let mut res = std::mem::take(&mut self.scratch.res);
+            let r = self.eval(x, &mut res);
+            self.scratch.res = res;
+            r?;
+        }
+        let (k, p) = (self.mf.k, self.mf.p);
+        out[..k].copy_from_slice(&self.scratch.drive);
+        let (kappa_new, delta_new) = out.split_at_mut(k);
+        for q in 0..p {
+            delta_new[q] = self.mf.structured_variance(q, kappa_new, &self.v)
+                + self.mf.disorder_variance(q, &self.scratch.phi2);
+        }
+        Ok(())
     }
 }
 
@@ -136,7 +259,31 @@ impl Residual for StaticEquations {
                 - self.mf.structured_variance(q, kappa, &self.v)
                 - self.mf.disorder_variance(q, &self.scratch.phi2);
         }
+        self.scratch.remember(x);
         Ok(())
+    }
+
+    /// Analytic Jacobian (THEORY.md §1.6, from ∂_μ⟨f⟩ = ⟨f′⟩, ∂_Δ⟨f⟩ = ½⟨f″⟩):
+    /// ∂r_k/∂κ_l = δ_kl − Σ_p α_p[M_{n^k}M_{m^l}⟨φ′⟩ + M_{m^l}c_{n^k}⟨φ″⟩ + σ_{n^k m^l}⟨φ′⟩],
+    /// ∂r_k/∂Δ_p = −½α_p[M_{n^k}⟨φ″⟩ + c_{n^k}⟨φ‴⟩],
+    /// ∂r_{K+p}/∂κ_l = −2c^{(p)}_{m^l} − 2Σ_q G_pq M^{(q)}_{m^l}⟨φφ′⟩_q,
+    /// ∂r_{K+p}/∂Δ_q = δ_pq − G_pq(⟨φ′²⟩_q + ⟨φφ″⟩_q).
+    /// Reuses the moments of the last [`Residual::eval`] if it was at `x`.
+    fn jacobian(&mut self, x: &[f64], jac: &mut DMatrix<f64>) -> Result<bool, TheoryError> {
+        if !self.scratch.is_last(x) {
+            let mut res = std::mem::take(&mut self.scratch.res);
+            let r = self.eval(x, &mut res);
+            self.scratch.res = res;
+            r?;
+        }
+        let (k, p) = (self.mf.k, self.mf.p);
+        let kappa = &x[..k];
+        let mo = &self.scratch.moments;
+        drive_rows(&self.mf, kappa, &self.v, mo, k, jac);
+        for pp in 0..p {
+            variance_row(&self.mf, kappa, &self.v, mo, pp, k + pp, k, jac);
+        }
+        Ok(true)
     }
 }
 
@@ -174,7 +321,7 @@ impl ChaoticEquations {
             ));
         }
         let chaotic = (0..mf.p).map(|p| mf.coupling[(p, p)] > 0.0).collect();
-        let scratch = Scratch::new(&mf);
+        let scratch = Scratch::new(&mf, mf.k + 2 * mf.p);
         Ok(ChaoticEquations {
             mf,
             v,
@@ -208,7 +355,7 @@ impl Residual for ChaoticEquations {
             let s_var = self.mf.structured_variance(q, kappa, &self.v);
             let (r_force, r_energy) = if self.chaotic[q] {
                 let mu = self.scratch.mu[q];
-                force_and_deflated_energy(
+                let jet = chaotic_population_jet(
                     &self.mf.gauss,
                     self.mf.phi,
                     g,
@@ -216,7 +363,9 @@ impl Residual for ChaoticEquations {
                     mu,
                     delta0[q],
                     delta_inf[q],
-                )?
+                )?;
+                self.scratch.chaotic[q] = jet;
+                (jet.force, jet.energy)
             } else {
                 (
                     delta0[q] - g * self.scratch.phi2[q] - s_var,
@@ -226,7 +375,48 @@ impl Residual for ChaoticEquations {
             out[k + q] = r_energy;
             out[k + p + q] = r_force;
         }
+        self.scratch.remember(x);
         Ok(())
+    }
+
+    /// Analytic Jacobian in x = κ ‖ Δ₀ ‖ Δ∞. κ rows as for the static equations at Δ₀ (no Δ∞
+    /// dependence). Chaotic population q: the partials of [`ChaoticJet`] in (μ, 𝒮, Δ₀, Δ∞)
+    /// chained with ∂μ_q/∂κ_l = M^{(q)}_{m^l}, ∂𝒮_q/∂κ_l = 2c^{(q)}_{m^l}. Static population q:
+    /// the static variance row (at Δ₀) and ∂(Δ∞ − Δ₀) = (−1, +1). Reuses the Gaussian averages of
+    /// the last [`Residual::eval`] if it was at `x`.
+    fn jacobian(&mut self, x: &[f64], jac: &mut DMatrix<f64>) -> Result<bool, TheoryError> {
+        if !self.scratch.is_last(x) {
+            let mut res = std::mem::take(&mut self.scratch.res);
+            let r = self.eval(x, &mut res);
+            self.scratch.res = res;
+            r?;
+        }
+        let (k, p) = (self.mf.k, self.mf.p);
+        let (mf, v) = (&self.mf, &self.v);
+        let kappa = &x[..k];
+        let mo = &self.scratch.moments;
+        jac.fill(0.0);
+        drive_rows(mf, kappa, v, mo, k, jac);
+        for q in 0..p {
+            let (re, rf) = (k + q, k + p + q);
+            if self.chaotic[q] {
+                let jet = &self.scratch.chaotic[q];
+                for l in 0..k {
+                    let (dmu, ds) = (mf.mean_m(q, l), 2.0 * mf.cov_m(q, l, kappa, v));
+                    jac[(re, l)] = jet.d_energy[0] * dmu + jet.d_energy[1] * ds;
+                    jac[(rf, l)] = jet.d_force[0] * dmu + jet.d_force[1] * ds;
+                }
+                jac[(re, k + q)] = jet.d_energy[2];
+                jac[(re, k + p + q)] = jet.d_energy[3];
+                jac[(rf, k + q)] = jet.d_force[2];
+                jac[(rf, k + p + q)] = jet.d_force[3];
+            } else {
+                variance_row(mf, kappa, v, mo, q, rf, k, jac);
+                jac[(re, k + q)] = -1.0;
+                jac[(re, k + p + q)] = 1.0;
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -298,8 +488,17 @@ pub fn energy_residual(
 ///
 /// Since E = f·gap − ½V″(Δ∞) gap² + O(gap³) (Taylor about Δ∞, V′ = −f), e → ½(G ∂C/∂Δ(Δ∞) − 1)
 /// as gap → 0: on the static branch it vanishes only where the bulk radius G⟨φ′²⟩ = 1, the chaos
-/// onset, and {f = 0, e = 0, gap > 0} ⟺ {f = 0, E = 0, gap > 0}. For gap below 10⁻⁶·max(1, Δ₀)
-/// the limit is used (error O(gap)), avoiding cancellation.
+/// onset, and {f = 0, e = 0, gap > 0} ⟺ {f = 0, E = 0, gap > 0}.
+///
+/// **Small gaps** (gap ≤ 0.1·max(1, Δ₀)): the quotient loses ~ε·|F|/gap² to cancellation
+/// (≈ 1e−9 at gap ≈ 1e−3, just above the chaos onset — a floor above the solver tolerance).
+/// There the exact cancellation-free form is used: with ∂F/∂Δ = C and ∂C/∂Δ = ∫Dz[∫Dx φ′]²
+/// (Price), E = gap·[½(Δ₀+Δ∞) − G·C̄ − 𝒮] with C̄ the mean of C over [Δ∞, Δ₀], so
+/// f·gap − E = gap·[G(C̄ − C(Δ∞)) − ½gap], and integrating by parts
+///
+/// e = G ∫₀¹ (1 − t) ∂C/∂Δ(Δ∞ + t·gap) dt − ½,
+///
+/// by 6-point Gauss–Legendre in t (→ ½(G ∂C/∂Δ − 1) at gap = 0, continuously).
 pub fn deflated_energy_residual(
     gauss: &Gauss,
     phi: Phi,
@@ -313,7 +512,7 @@ pub fn deflated_energy_residual(
 }
 
 /// [`force_residual`] and [`deflated_energy_residual`] together, sharing one nested pass for
-/// C, F, ∂C/∂Δ at Δ∞ (half the cost of calling both; used by [`ChaoticEquations`]).
+/// C, F, ∂C/∂Δ at Δ∞ (half the cost of calling both).
 ///
 /// added by theory-mo (speed of the chaotic solves; same formulas as the two functions above).
 pub fn force_and_deflated_energy(
@@ -325,16 +524,167 @@ pub fn force_and_deflated_energy(
     delta0: f64,
     delta_inf: f64,
 ) -> Result<(f64, f64), TheoryError> {
+    let j = population_jet::<false>(gauss, phi, g, s_var, mu, delta0, delta_inf)?;
+    Ok((j.force, j.energy))
+}
+
+/// Force balance f = Δ∞ − G C(Δ∞) − 𝒮 and deflated energy e ([`deflated_energy_residual`]) of one
+/// chaotic population, with their partial derivatives in (μ, 𝒮, Δ₀, Δ∞) (THEORY.md §1.7).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ChaoticJet {
+    /// f = Δ∞ − G C(Δ∞; μ, Δ₀) − 𝒮.
+    pub force: f64,
+    /// e = [f·(Δ₀−Δ∞) − E]/(Δ₀−Δ∞)² (for small gaps its integral form, see
+    /// [`deflated_energy_residual`]).
+    pub energy: f64,
+    /// ∂f/∂(μ, 𝒮, Δ₀, Δ∞).
+    pub d_force: [f64; 4],
+    /// ∂e/∂(μ, 𝒮, Δ₀, Δ∞).
+    pub d_energy: [f64; 4],
+}
+
+/// [`force_and_deflated_energy`] with the analytic partial derivatives (for the Jacobian of
+/// [`ChaoticEquations`]); one fused nested pass ([`Gauss::stationary_jet`]) at (μ, Δ₀, Δ∞) and
+/// one single pass at Δ = Δ₀ for F(Δ₀) = ⟨Φ²⟩.
+///
+/// With gap = Δ₀ − Δ∞ and the raw energy law E = ½(Δ₀² − Δ∞²) − G[F(Δ₀) − F(Δ∞)] − 𝒮·gap:
+///
+/// - ∂f = (−G ∂C/∂μ, −1, −G ∂C/∂Δ₀, 1 − G ∂C/∂Δ);
+/// - ∂E = (−G[∂_μF(Δ₀) − ∂_μF(Δ∞)], −gap, Δ₀ − G[dF(Δ₀)/dΔ₀ − ∂F(Δ∞)/∂Δ₀] − 𝒮, −f), using
+///   ∂F/∂Δ = C (Price) and dF(Δ₀)/dΔ₀ = ⟨Φφ′⟩ + ⟨φ²⟩;
+/// - ∂e = (∂f·gap + f·∂gap − ∂E − 2e·gap·∂gap)/gap², ∂gap = (0, 0, 1, −1);
+/// - for small gaps, e = G∫₀¹(1−t)D(Δ∞ + t·gap)dt − ½ with D = ∂C/∂Δ, so
+///   ∂e = G∫₀¹(1−t)(∂_μD, 0, ∂_Δ₀D + t∂_ΔD, (1−t)∂_ΔD)dt (same Gauss–Legendre rule).
+///
+/// ```
+/// use lowrank_gauss::{Gauss, Phi};
+/// use lowrank_theory::equations::{chaotic_population_jet, force_and_deflated_energy};
+/// let g = Gauss::new(200);
+/// let (gg, s, mu, d0, di, h) = (4.0, 0.3, 0.4, 2.3, 1.4, 1e-5);
+/// let j = chaotic_population_jet(&g, Phi::Tanh, gg, s, mu, d0, di).unwrap();
+/// let e = |d: f64| force_and_deflated_energy(&g, Phi::Tanh, gg, s, mu, d, di).unwrap().1;
+/// assert!((j.d_energy[2] - (e(d0 + h) - e(d0 - h)) / (2.0 * h)).abs() < 1e-7);
+/// ```
+pub fn chaotic_population_jet(
+    gauss: &Gauss,
+    phi: Phi,
+    g: f64,
+    s_var: f64,
+    mu: f64,
+    delta0: f64,
+    delta_inf: f64,
+) -> Result<ChaoticJet, TheoryError> {
+    population_jet::<true>(gauss, phi, g, s_var, mu, delta0, delta_inf)
+}
+
+/// Below this relative gap (Δ₀ − Δ∞)/max(1, Δ₀) the deflated energy is evaluated in its
+/// cancellation-free integral form (see [`deflated_energy_residual`]).
+const SMALL_GAP: f64 = 0.1;
+/// Gauss–Legendre nodes of the integral form (error ≲ (gap/2)^{12}·(relative derivative scale)).
+const SMALL_GAP_NODES: usize = 6;
+
+/// The one implementation of force balance and deflated energy (values; partials if `D`).
+fn population_jet<const D: bool>(
+    gauss: &Gauss,
+    phi: Phi,
+    g: f64,
+    s_var: f64,
+    mu: f64,
+    delta0: f64,
+    delta_inf: f64,
+) -> Result<ChaoticJet, TheoryError> {
     check_pair(delta0, delta_inf)?;
     let gap = delta0 - delta_inf;
-    let st_inf = gauss.stationary(phi, mu, delta0, delta_inf)?;
-    let force = delta_inf - g * st_inf.c - s_var;
-    if gap <= 1e-6 * delta0.max(1.0) {
-        return Ok((force, 0.5 * (g * st_inf.dc - 1.0)));
+    let inf = if D {
+        gauss.stationary_jet(phi, mu, delta0, delta_inf)?
+    } else {
+        let s = gauss.stationary(phi, mu, delta0, delta_inf)?;
+        StationaryJet {
+            c: s.c,
+            f: s.f,
+            dc: s.dc,
+            ..Default::default()
+        }
+    };
+    let force = delta_inf - g * inf.c - s_var;
+    let mut out = ChaoticJet {
+        force,
+        ..Default::default()
+    };
+    if D {
+        out.d_force = [-g * inf.c_mu, -1.0, -g * inf.c_delta0, 1.0 - g * inf.dc];
     }
-    let f0 = gauss.stationary(phi, mu, delta0, delta0)?.f;
-    let energy = energy_law(g, s_var, delta0, delta_inf, f0, st_inf.f);
-    Ok((force, (force * gap - energy) / (gap * gap)))
+    if gap <= SMALL_GAP * delta0.max(1.0) {
+        // e = G ∫₀¹ (1 − t) ∂C/∂Δ(Δ∞ + t·gap) dt − ½: no cancellation as gap → 0
+        let (weights, nodes): (&[f64], &[f64]) = if gap == 0.0 {
+            (&[1.0], &[0.0])
+        } else {
+            let rule = GaussLegendre::cached(SMALL_GAP_NODES);
+            (&rule.weights, &rule.nodes)
+        };
+        let mut acc = [0.0; 4];
+        for (w, x) in weights.iter().zip(nodes) {
+            let t = 0.5 * (1.0 + x);
+            // the gap = 0 "rule" is the single node t = ½ with exact weights below
+            let wk = if gap == 0.0 { 0.5 } else { 0.5 * w * (1.0 - t) };
+            let jt = if gap == 0.0 {
+                inf
+            } else if D {
+                gauss.stationary_jet(phi, mu, delta0, delta_inf + t * gap)?
+            } else {
+                let s = gauss.stationary(phi, mu, delta0, delta_inf + t * gap)?;
+                StationaryJet {
+                    dc: s.dc,
+                    ..Default::default()
+                }
+            };
+            acc[0] += wk * jt.dc;
+            if D {
+                // ∫(1−t)·{∂_μ, ∂_Δ₀ + t∂_Δ, (1−t)∂_Δ} ∂C/∂Δ; at gap = 0 the t-moments
+                // ∫(1−t) = ½, ∫(1−t)t = 1/6, ∫(1−t)² = 1/3 are exact
+                let (m1, m2) = if gap == 0.0 {
+                    (1.0 / 6.0, 1.0 / 3.0)
+                } else {
+                    (wk * t, wk * (1.0 - t))
+                };
+                acc[1] += wk * jt.dc_mu;
+                acc[2] += wk * jt.dc_delta0 + m1 * jt.dc_delta;
+                acc[3] += m2 * jt.dc_delta;
+            }
+        }
+        out.energy = g * acc[0] - 0.5;
+        if D {
+            out.d_energy = [g * acc[1], 0.0, g * acc[2], g * acc[3]];
+        }
+        return Ok(out);
+    }
+    let top = if D {
+        gauss.stationary_jet(phi, mu, delta0, delta0)?
+    } else {
+        let s = gauss.stationary(phi, mu, delta0, delta0)?;
+        StationaryJet {
+            f: s.f,
+            ..Default::default()
+        }
+    };
+    let energy = energy_law(g, s_var, delta0, delta_inf, top.f, inf.f);
+    let e = (force * gap - energy) / (gap * gap);
+    out.energy = e;
+    if D {
+        let d_raw = [
+            -g * (top.f_mu - inf.f_mu),
+            -gap,
+            delta0 - g * (top.f_delta0 + top.c - inf.f_delta0) - s_var,
+            -force,
+        ];
+        let d_gap = [0.0, 0.0, 1.0, -1.0];
+        for i in 0..4 {
+            out.d_energy[i] =
+                (out.d_force[i] * gap + force * d_gap[i] - d_raw[i] - 2.0 * e * gap * d_gap[i])
+                    / (gap * gap);
+        }
+    }
+    Ok(out)
 }
 
 /// F(Δ₀) − F(0) at μ = 0, the energy released by pure chaos.
@@ -566,6 +916,177 @@ mod tests {
         let e = deflated_energy_residual(&gauss, Phi::Tanh, 4.0, 0.0, 0.0, d0, 0.0).unwrap();
         let raw = energy_residual(&gauss, Phi::Tanh, 4.0, 0.0, 0.0, d0, 0.0).unwrap();
         assert!(e.abs() < 1e-10 && raw.abs() < 1e-10, "{e} {raw}");
+    }
+
+    /// Two populations (weights ½, ½) with the rank-one statistics of `rank_one` in both and the
+    /// gain matrix `gain` (row-major 2×2).
+    fn two_populations(phi: Phi, gain: [f64; 4], u: f64) -> Model {
+        let cov = [[1.0, 0.3, 0.2], [0.3, 1.2, 0.4], [0.2, 0.4, 0.9]];
+        let mut model = rank_one(phi, 1.0, [1.1, 2.0, 0.3], cov, u);
+        model.populations = vec![
+            Population {
+                name: "A".into(),
+                weight: 0.5,
+            },
+            Population {
+                name: "B".into(),
+                weight: 0.5,
+            },
+        ];
+        let mut other = model.stats[0].clone();
+        other.mean[0] = 0.7; // different M_m in B
+        model.stats = vec![model.stats[0].clone(), other];
+        model.gain = DMatrix::from_row_slice(2, 2, &gain);
+        model
+    }
+
+    /// max_ij |J_ij − (r_i(x + h e_j) − r_i(x − h e_j))/2h| / max(1, |J_ij|) for the analytic
+    /// Jacobian of `eq` at `x`.
+    fn jacobian_error<R: Residual>(eq: &mut R, x: &[f64], h: f64) -> f64 {
+        let n = eq.dim();
+        let mut jac = DMatrix::zeros(n, n);
+        assert!(eq.jacobian(x, &mut jac).unwrap());
+        let (mut fp, mut fm) = (vec![0.0; n], vec![0.0; n]);
+        let mut worst = 0.0f64;
+        for j in 0..n {
+            let hj = h * x[j].abs().max(1.0);
+            let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
+            xp[j] += hj;
+            xm[j] -= hj;
+            eq.eval(&xp, &mut fp).unwrap();
+            eq.eval(&xm, &mut fm).unwrap();
+            for i in 0..n {
+                let fd = (fp[i] - fm[i]) / (2.0 * hj);
+                worst = worst.max((jac[(i, j)] - fd).abs() / jac[(i, j)].abs().max(1.0));
+            }
+        }
+        worst
+    }
+
+    // Tolerance of the Jacobian checks: central differences with h = 1e−5 have truncation error
+    // O(h²) ≈ 1e−10 and rounding/quadrature noise ≈ 1e−13/(gap²·h) ≲ 1e−7 for gaps ≥ 0.3, so
+    // 1e−6 (relative to max(1, |J|)) is derived from the step, with margin.
+    const JAC_TOL: f64 = 1e-6;
+    const FD_STEP: f64 = 1e-5;
+
+    #[test]
+    fn static_jacobian_matches_central_differences() {
+        let cov = [[1.0, 0.2, 0.1], [0.2, 1.5, 0.4], [0.1, 0.4, 0.8]];
+        for phi in [Phi::Tanh, Phi::Erf] {
+            for u in [0.0, 0.7] {
+                let model = rank_one(phi, 1.3, [1.1, 2.0, 0.3], cov, u);
+                let mut eq = StaticEquations::new(MeanField::new(&model, Gauss::new(200)), vec![u]);
+                for x in [[0.6, 2.1], [0.0, 1.3], [-1.2, 4.0]] {
+                    let err = jacobian_error(&mut eq, &x, FD_STEP);
+                    assert!(err < JAC_TOL, "{phi} u = {u} x = {x:?}: {err:.2e}");
+                }
+            }
+            // two populations with cross-population disorder
+            let model = two_populations(phi, [1.3, 0.4, 0.6, 1.1], 0.5);
+            let mut eq = StaticEquations::new(MeanField::new(&model, Gauss::new(200)), vec![0.5]);
+            let err = jacobian_error(&mut eq, &[0.5, 1.8, 2.4], FD_STEP);
+            assert!(err < JAC_TOL, "{phi} two populations: {err:.2e}");
+        }
+    }
+
+    #[test]
+    fn chaotic_jacobian_matches_central_differences() {
+        // tanh and erf, with and without κ (and so μ, 𝒮), with an input (𝒮 and c_m get input
+        // terms), and a static (disorder-free) second population.
+        let cov = [[1.0, 0.2, 0.1], [0.2, 1.5, 0.4], [0.1, 0.4, 0.8]];
+        for phi in [Phi::Tanh, Phi::Erf] {
+            for u in [0.0, 0.7] {
+                let model = rank_one(phi, 2.0, [1.1, 2.0, 0.3], cov, u);
+                let mf = MeanField::new(&model, Gauss::new(200));
+                let mut eq = ChaoticEquations::new(mf, vec![u]).unwrap();
+                for x in [
+                    [0.33, 2.3, 1.4],
+                    [0.0, 1.9, 0.05],
+                    [0.0, 2.2, 0.9],
+                    [-0.8, 3.5, 2.9],
+                ] {
+                    let err = jacobian_error(&mut eq, &x, FD_STEP);
+                    assert!(err < JAC_TOL, "{phi} u = {u} x = {x:?}: {err:.2e}");
+                }
+            }
+            let model = two_populations(phi, [2.0, 0.0, 0.0, 0.0], 0.5);
+            let mf = MeanField::new(&model, Gauss::new(200));
+            let mut eq = ChaoticEquations::new(mf, vec![0.5]).unwrap();
+            assert_eq!(eq.chaotic, vec![true, false]);
+            let err = jacobian_error(&mut eq, &[0.4, 2.5, 1.1, 1.6, 1.1], FD_STEP);
+            assert!(
+                err < JAC_TOL,
+                "{phi} chaotic + static population: {err:.2e}"
+            );
+        }
+    }
+
+    #[test]
+    fn deflated_energy_small_gap_form() {
+        // (1) Partials of the integral form by central differences (exact formula, smooth in
+        //     every argument; noise ≈ 1e−15/h): at a tiny gap, at gap = 0 (one-sided in Δ∞ is not
+        //     possible, so only μ and Δ₀ there), and just below the switch to the quotient form.
+        // (2) The integral form equals the quotient [f·gap − E]/gap² where the latter is accurate
+        //     (gap ≈ 0.1–0.2: cancellation ≈ 1e−15/gap² ≈ 1e−13): Price's theorem, independently
+        //     of the code path. (3) Continuity across the switch at gap = 0.1·max(1, Δ₀).
+        let gauss = Gauss::new(200);
+        let (g, s_var, mu, d0) = (2.5, 0.3, 0.4, 1.7);
+        for gap in [8e-7, 0.05, 0.16] {
+            let d_inf = d0 - gap;
+            let j = chaotic_population_jet(&gauss, Phi::Tanh, g, s_var, mu, d0, d_inf).unwrap();
+            let e = |m: f64, a: f64, b: f64| {
+                chaotic_population_jet(&gauss, Phi::Tanh, g, s_var, m, a, b)
+                    .unwrap()
+                    .energy
+            };
+            let h = (gap / 4.0).min(1e-5);
+            let fd = [
+                (e(mu + h, d0, d_inf) - e(mu - h, d0, d_inf)) / (2.0 * h),
+                (e(mu, d0 + h, d_inf) - e(mu, d0 - h, d_inf)) / (2.0 * h),
+                (e(mu, d0, d_inf + h) - e(mu, d0, d_inf - h)) / (2.0 * h),
+            ];
+            let an = [j.d_energy[0], j.d_energy[2], j.d_energy[3]];
+            for (a, f) in an.iter().zip(fd) {
+                assert!(
+                    (a - f).abs() < 1e-6 * a.abs().max(1.0),
+                    "gap {gap}: {an:?} vs {fd:?}"
+                );
+            }
+            assert_eq!(j.d_energy[1], 0.0);
+        }
+        let j0 = chaotic_population_jet(&gauss, Phi::Tanh, g, s_var, mu, d0, d0).unwrap();
+        let st = gauss.stationary(Phi::Tanh, mu, d0, d0).unwrap();
+        assert!((j0.energy - 0.5 * (g * st.dc - 1.0)).abs() < 1e-14);
+        let h = 1e-6;
+        let e0 = |m: f64, a: f64| {
+            chaotic_population_jet(&gauss, Phi::Tanh, g, s_var, m, a, d0.min(a))
+                .unwrap()
+                .energy
+        };
+        let fd_mu = (e0(mu + h, d0) - e0(mu - h, d0)) / (2.0 * h);
+        assert!((j0.d_energy[0] - fd_mu).abs() < 1e-6, "{j0:?} {fd_mu}");
+        // (2) integral form vs the quotient with F differences
+        let quotient = |gap: f64| {
+            let di = d0 - gap;
+            let force = force_residual(&gauss, Phi::Tanh, g, s_var, mu, d0, di).unwrap();
+            let raw = energy_residual(&gauss, Phi::Tanh, g, s_var, mu, d0, di).unwrap();
+            (force * gap - raw) / (gap * gap)
+        };
+        for gap in [0.1, 0.15] {
+            let e = chaotic_population_jet(&gauss, Phi::Tanh, g, s_var, mu, d0, d0 - 0.999 * gap)
+                .unwrap()
+                .energy;
+            let q = quotient(0.999 * gap);
+            assert!((e - q).abs() < 1e-10, "gap {gap}: {e} vs {q}");
+        }
+        // (3) both sides of the switch (0.1·Δ₀ = 0.17)
+        let below = chaotic_population_jet(&gauss, Phi::Tanh, g, s_var, mu, d0, d0 - 0.17 + 1e-12)
+            .unwrap()
+            .energy;
+        let above = chaotic_population_jet(&gauss, Phi::Tanh, g, s_var, mu, d0, d0 - 0.17 - 1e-12)
+            .unwrap()
+            .energy;
+        assert!((below - above).abs() < 1e-11, "{below} vs {above}");
     }
 
     #[test]

@@ -12,10 +12,10 @@
 //! - [`continuation`]: pseudo-arclength continuation with fold and bifurcation detection.
 //! - [`stability`]: bulk radius, outliers of the mean-field Jacobian (§1.9), classification.
 //! - [`phase`]: one- and two-parameter sweeps, phase diagrams (rayon).
-//! - [`mo2018`]: the [MO] studies — branches, g_C, g_BB, λ0^BB, inputs, ring, tasks (§2).
+//! - [`mo2018`]: the \[MO\] studies — branches, g_C, g_BB, λ0^BB, inputs, ring, tasks (§2).
 //! - [`currents`]: the current ODE without disorder (§1.8 with G = 0, §3.1).
 //! - [`dmft`]: the time-dependent two-time DMFT (§1.8, §3.11) and its classification (§3.8).
-//! - [`cb2025`]: the [CB] studies — potential method, g_c, g*, symmetric interactions, phase
+//! - [`cb2025`]: the \[CB\] studies — potential method, g_c, g*, symmetric interactions, phase
 //!   diagram, polytope (§3).
 
 pub mod cb2025;

@@ -208,7 +208,7 @@ impl MeanField {
         acc
     }
 
-    /// Structured variance 𝒮_p = 𝒜_p(s,v; s,v) (THEORY.md §1.4; [CB]: A^μ).
+    /// Structured variance 𝒮_p = 𝒜_p(s,v; s,v) (THEORY.md §1.4; \[CB\]: A^μ).
     pub fn structured_variance(&self, p: usize, s: &[f64], v: &[f64]) -> f64 {
         self.structured_cross(p, s, v, s, v)
     }

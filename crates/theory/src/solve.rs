@@ -25,7 +25,7 @@ use crate::TheoryError;
 use argmin::core::{
     Error as ArgminError, Executor, IterState, Problem, Solver, State, TerminationReason, KV,
 };
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use serde::Serialize;
 
 /// A square nonlinear system F(x) = 0 (the *problem* of the argmin split).
@@ -64,6 +64,15 @@ pub trait System {
     fn admissible(&self, x: &[f64]) -> bool {
         x.iter().all(|v| v.is_finite())
     }
+    /// An optional self-consistency map x ↦ T(x) whose fixed points are the roots of F (for the
+    /// mean-field equations: new order parameters from the Gaussian averages at the old ones,
+    /// THEORY.md §4). Writes T(x) into `out` and returns `Ok(true)`, or `Ok(false)` (the default)
+    /// if there is none. The solver uses it only to bring a far start into range (see
+    /// [`NewtonOptions::fixed_point_steps`]).
+    fn fixed_point(&self, x: &[f64], out: &mut [f64]) -> Result<bool, TheoryError> {
+        let _ = (x, out);
+        Ok(false)
+    }
 }
 
 impl<S: System + ?Sized> System for &S {
@@ -78,6 +87,9 @@ impl<S: System + ?Sized> System for &S {
     }
     fn admissible(&self, x: &[f64]) -> bool {
         (**self).admissible(x)
+    }
+    fn fixed_point(&self, x: &[f64], out: &mut [f64]) -> Result<bool, TheoryError> {
+        (**self).fixed_point(x, out)
     }
 }
 
@@ -129,8 +141,14 @@ pub struct NewtonOptions {
     pub max_step: f64,
     /// Quasi-Newton: after the first Jacobian, update it by Broyden's rank-one formula instead of
     /// recomputing it (recomputed whenever no damping decreases ‖F‖). Saves n residual calls per
-    /// iteration for finite-difference Jacobians of expensive systems (the chaotic equations).
+    /// iteration for finite-difference Jacobians of expensive systems.
     pub broyden: bool,
+    /// Globalisation for far starts: before the first Newton step, apply the system's
+    /// self-consistency map ([`System::fixed_point`]) up to this many times, each accepted only
+    /// if it shrinks the (deflated) residual norm at least tenfold — so it acts only far from any
+    /// root (e.g. the reference start (μ, Δ₀) = (50, 50) of THEORY.md §4, where the saturated
+    /// averages make Newton crawl along the domain boundary), never near one. 0 disables it.
+    pub fixed_point_steps: usize,
 }
 
 impl Default for NewtonOptions {
@@ -143,6 +161,7 @@ impl Default for NewtonOptions {
             max_rejections: 30,
             max_step: 10.0,
             broyden: false,
+            fixed_point_steps: 4,
         }
     }
 }
@@ -227,6 +246,9 @@ pub struct LevenbergMarquardt {
     fcol: Vec<f64>,
     dgrad: Vec<f64>,
     jac: DMatrix<f64>,
+    /// Row-major n×n work matrix and right-hand side of the linear step (no allocation per step).
+    work: Vec<f64>,
+    rhs: Vec<f64>,
     have_jac: bool,
     jac_fresh: bool,
     xold: Vec<f64>,
@@ -253,6 +275,8 @@ impl LevenbergMarquardt {
             fcol: vec![0.0; n],
             dgrad: vec![0.0; n],
             jac: DMatrix::zeros(n, n),
+            work: vec![0.0; n * n],
+            rhs: vec![0.0; n],
             have_jac: false,
             jac_fresh: false,
             xold: vec![0.0; n],
@@ -356,28 +380,38 @@ impl LevenbergMarquardt {
     }
 
     /// Step δ for damping λ into `self.trial` (as x + δ); false if the linear solve fails.
+    ///
+    /// λ = 0: J δ = −G; else (JᵀJ + λ(diag JᵀJ + 10⁻¹²·max diag))δ = −JᵀG; both by Gaussian
+    /// elimination with partial pivoting in the preallocated work matrix.
     fn step(&mut self, lambda: f64) -> bool {
         let n = self.n;
-        let rhs = DVector::from_iterator(n, self.g.iter().map(|v| -v));
-        let delta = if lambda == 0.0 {
-            match self.jac.clone().lu().solve(&rhs) {
-                Some(d) => d,
-                None => return false,
+        let (work, rhs, jac) = (&mut self.work, &mut self.rhs, &self.jac);
+        if lambda == 0.0 {
+            for i in 0..n {
+                for j in 0..n {
+                    work[i * n + j] = jac[(i, j)];
+                }
+                rhs[i] = -self.g[i];
             }
         } else {
-            let jt = self.jac.transpose();
-            let mut a = &jt * &self.jac;
-            let b = &jt * rhs;
-            let dmax = (0..n).map(|i| a[(i, i)]).fold(0.0f64, f64::max).max(1e-300);
             for i in 0..n {
-                a[(i, i)] += lambda * (a[(i, i)] + 1e-12 * dmax);
+                for j in 0..n {
+                    work[i * n + j] = (0..n).map(|r| jac[(r, i)] * jac[(r, j)]).sum();
+                }
+                rhs[i] = -(0..n).map(|r| jac[(r, i)] * self.g[r]).sum::<f64>();
             }
-            match a.cholesky() {
-                Some(c) => c.solve(&b),
-                None => return false,
+            let dmax = (0..n)
+                .map(|i| work[i * n + i])
+                .fold(0.0f64, f64::max)
+                .max(1e-300);
+            for i in 0..n {
+                work[i * n + i] += lambda * (work[i * n + i] + 1e-12 * dmax);
             }
-        };
-        let dn = delta.amax();
+        }
+        if !solve_in_place(work, rhs, n) {
+            return false;
+        }
+        let dn = rhs.iter().fold(0.0f64, |a, b| a.max(b.abs()));
         if !dn.is_finite() {
             return false;
         }
@@ -387,10 +421,82 @@ impl LevenbergMarquardt {
             1.0
         };
         for i in 0..n {
-            self.trial[i] = self.x[i] + scale * delta[i];
+            self.trial[i] = self.x[i] + scale * rhs[i];
         }
         true
     }
+
+    /// Far-start globalisation ([`NewtonOptions::fixed_point_steps`]): x ← T(x) while that
+    /// shrinks ‖G‖₂ at least tenfold.
+    fn fixed_point_steps<S: System>(
+        &mut self,
+        problem: &mut Problem<S>,
+    ) -> Result<(), ArgminError> {
+        for _ in 0..self.opts.fixed_point_steps {
+            let mut trial = std::mem::take(&mut self.trial);
+            let x = &self.x;
+            let has = problem.problem("fixed_point_count", |s| {
+                Ok(s.fixed_point(x, &mut trial).unwrap_or(false))
+            })?;
+            let ok = has && Self::eval(problem, &trial, &mut self.ftrial)?;
+            self.trial = trial;
+            if !ok {
+                return Ok(());
+            }
+            let m = self.deflate(true);
+            let n2: f64 = self.ftrial.iter().map(|f| (m * f).powi(2)).sum();
+            if !(n2.is_finite() && n2 <= 1e-2 * self.norm2) {
+                return Ok(());
+            }
+            std::mem::swap(&mut self.x, &mut self.trial);
+            std::mem::swap(&mut self.f, &mut self.ftrial);
+            self.deflate(false);
+            self.norm2 = Self::norm2(&self.g);
+            self.fmax = Self::max_abs(&self.f);
+        }
+        Ok(())
+    }
+}
+
+/// Solves A y = b for the row-major n×n `a` in place (y overwrites `b`) by Gaussian elimination
+/// with partial pivoting; false if a pivot is 0 or not finite (singular system).
+fn solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
+    for c in 0..n {
+        let (mut piv, mut best) = (c, a[c * n + c].abs());
+        for r in c + 1..n {
+            let v = a[r * n + c].abs();
+            if v > best {
+                (piv, best) = (r, v);
+            }
+        }
+        if best == 0.0 || !best.is_finite() {
+            return false;
+        }
+        if piv != c {
+            for j in 0..n {
+                a.swap(c * n + j, piv * n + j);
+            }
+            b.swap(c, piv);
+        }
+        let d = a[c * n + c];
+        for r in c + 1..n {
+            let f = a[r * n + c] / d;
+            if f != 0.0 {
+                for j in c + 1..n {
+                    a[r * n + j] -= f * a[c * n + j];
+                }
+                b[r] -= f * b[c];
+            }
+        }
+    }
+    for c in (0..n).rev() {
+        let mut acc = b[c];
+        for j in c + 1..n {
+            acc -= a[c * n + j] * b[j];
+        }
+        b[c] = acc / a[c * n + c];
+    }
+    true
 }
 
 impl LevenbergMarquardt {
@@ -451,7 +557,10 @@ impl<S: System> Solver<S, LmState> for LevenbergMarquardt {
         self.deflate(false);
         self.norm2 = Self::norm2(&self.g);
         self.fmax = Self::max_abs(&self.f);
-        Ok((state.param(x).cost(self.fmax), None))
+        if self.fmax > self.opts.tol {
+            self.fixed_point_steps(problem)?;
+        }
+        Ok((state.param(self.x.clone()).cost(self.fmax), None))
     }
 
     fn next_iter(
@@ -487,7 +596,10 @@ impl<S: System> Solver<S, LmState> for LevenbergMarquardt {
         if self.opts.broyden {
             // J ← J + (Δg − J δ) δᵀ / δᵀδ
             let n = self.n;
-            let delta: Vec<f64> = (0..n).map(|i| self.x[i] - self.xold[i]).collect();
+            let delta = &mut self.fcol;
+            for i in 0..n {
+                delta[i] = self.x[i] - self.xold[i];
+            }
             let dd: f64 = delta.iter().map(|d| d * d).sum();
             if dd > 0.0 {
                 for i in 0..n {

@@ -33,16 +33,13 @@ use std::cell::RefCell;
 /// ∂r_{K+p}/∂Δ_q = δ_pq − G_pq(⟨φ′²⟩_q + ⟨φφ″⟩_q).
 pub struct StaticSystem {
     eq: RefCell<StaticEquations>,
-    buf: RefCell<Vec<f64>>,
 }
 
 impl StaticSystem {
     /// Static system of `mf` at input amplitudes `v`.
     pub fn new(mf: MeanField, v: Vec<f64>) -> Self {
-        let n = mf.k + mf.p;
         StaticSystem {
             eq: RefCell::new(StaticEquations::new(mf, v)),
-            buf: RefCell::new(vec![0.0; n]),
         }
     }
 
@@ -60,46 +57,10 @@ impl System for StaticSystem {
         self.eq.borrow_mut().eval(x, out)
     }
     fn jacobian(&self, x: &[f64], jac: &mut DMatrix<f64>) -> Result<bool, TheoryError> {
-        let mut eq = self.eq.borrow_mut();
-        let mut buf = self.buf.borrow_mut();
-        eq.eval(x, &mut buf)?;
-        let mf = &eq.mf;
-        let (k, p) = (mf.k, mf.p);
-        let kappa = &x[..k];
-        let v = &eq.v;
-        let mo = eq.last_moments();
-        for kk in 0..k {
-            for l in 0..k {
-                let mut acc = if kk == l { 1.0 } else { 0.0 };
-                for q in 0..p {
-                    let m = &mo[q];
-                    let (mn, mm) = (mf.mean_n(q, kk), mf.mean_m(q, l));
-                    let cn = mf.cov_n(q, kk, kappa, v);
-                    acc -= mf.alpha[q]
-                        * (mn * mm * m.dphi + mm * cn * m.d2phi + mf.sigma_nm(q, kk, l) * m.dphi);
-                }
-                jac[(kk, l)] = acc;
-            }
-            for q in 0..p {
-                let m = &mo[q];
-                jac[(kk, k + q)] = -0.5
-                    * mf.alpha[q]
-                    * (mf.mean_n(q, kk) * m.d2phi + mf.cov_n(q, kk, kappa, v) * m.d3phi);
-            }
-        }
-        for pp in 0..p {
-            for l in 0..k {
-                let mut acc = -2.0 * mf.cov_m(pp, l, kappa, v);
-                for q in 0..p {
-                    acc -= 2.0 * mf.coupling[(pp, q)] * mf.mean_m(q, l) * mo[q].phi_dphi;
-                }
-                jac[(k + pp, l)] = acc;
-            }
-            for q in 0..p {
-                let e = mo[q].dphi2 + mo[q].phi_d2phi;
-                jac[(k + pp, k + q)] = if pp == q { 1.0 } else { 0.0 } - mf.coupling[(pp, q)] * e;
-            }
-        }
+        self.eq.borrow_mut().jacobian(x, jac)
+    }
+    fn fixed_point(&self, x: &[f64], out: &mut [f64]) -> Result<bool, TheoryError> {
+        self.eq.borrow_mut().fixed_point_step(x, out)?;
         Ok(true)
     }
     fn admissible(&self, x: &[f64]) -> bool {
@@ -109,7 +70,9 @@ impl System for StaticSystem {
 }
 
 /// The stationary chaotic equations of §1.7 as a [`System`] in x = κ ‖ Δ₀ ‖ Δ∞
-/// ([`crate::equations::ChaoticEquations`], energy law in deflated form); finite-difference Jacobian.
+/// ([`crate::equations::ChaoticEquations`], energy law in deflated form), with the analytic
+/// Jacobian of [`crate::equations::chaotic_population_jet`] (one fused nested Gauss pass per
+/// residual; the Jacobian at the last residual point is free).
 pub struct ChaoticSystem {
     eq: RefCell<ChaoticEquations>,
 }
@@ -129,6 +92,9 @@ impl System for ChaoticSystem {
     }
     fn residual(&self, x: &[f64], out: &mut [f64]) -> Result<(), TheoryError> {
         self.eq.borrow_mut().eval(x, out)
+    }
+    fn jacobian(&self, x: &[f64], jac: &mut DMatrix<f64>) -> Result<bool, TheoryError> {
+        self.eq.borrow_mut().jacobian(x, jac)
     }
     fn admissible(&self, x: &[f64]) -> bool {
         let eq = self.eq.borrow();
@@ -195,8 +161,10 @@ pub struct SolveOptions {
     /// Extra initial guesses for the chaotic equations (κ ‖ Δ₀ ‖ Δ∞), e.g. the previous point of
     /// a sweep.
     pub extra_chaotic_starts: Vec<Vec<f64>>,
-    /// Use Broyden updates of the finite-difference Jacobian for the chaotic equations (each
-    /// residual costs a nested quadrature; see [`NewtonOptions::broyden`]).
+    /// Use Broyden updates of the Jacobian for the chaotic equations (see
+    /// [`NewtonOptions::broyden`]). Default `false`: the chaotic equations have an analytic
+    /// Jacobian that comes free with each residual ([`ChaoticSystem`]), so exact Newton steps
+    /// cost nothing extra and converge quadratically.
     pub chaotic_broyden: bool,
 }
 
@@ -210,7 +178,7 @@ impl Default for SolveOptions {
             inputs: None,
             extra_starts: Vec::new(),
             extra_chaotic_starts: Vec::new(),
-            chaotic_broyden: true,
+            chaotic_broyden: false,
         }
     }
 }
@@ -303,7 +271,7 @@ pub fn solve_chaotic(
     check_inputs(model, &v)?;
     let sys = ChaoticSystem::new(MeanField::new(model, opts.gauss()), v.clone())?;
     let s = solve(&sys, x0, &opts.chaotic_newton()).into_result("chaotic mean-field equations")?;
-    chaotic_solution(model, &sys, &v, s, opts)
+    chaotic_solution(model, &sys, &v, s)
 }
 
 /// Per-population moments at (μ_p, Δ_p) and μ.
@@ -397,7 +365,6 @@ fn chaotic_solution(
     sys: &ChaoticSystem,
     v: &[f64],
     s: Solution,
-    opts: &SolveOptions,
 ) -> Result<MeanFieldSolution, TheoryError> {
     let (k, p) = {
         let eq = sys.eq.borrow();
@@ -417,32 +384,10 @@ fn chaotic_solution(
             reason: "converged onto the static branch (Δ∞ = Δ₀)".into(),
         });
     }
-    // Jacobian of the chaotic residual by one-sided differences (into the domain), for dκ/dS
+    // analytic Jacobian of the chaotic residual, for dκ/dS
     let n = s.x.len();
     let mut jac = DMatrix::zeros(n, n);
-    let (mut f0, mut f1) = (vec![0.0; n], vec![0.0; n]);
-    sys.residual(&s.x, &mut f0)?;
-    let mut xp = s.x.clone();
-    for j in 0..n {
-        let h0 = opts.newton.fd_step.sqrt() * 1e-2 * s.x[j].abs().max(1.0);
-        let mut done = false;
-        for h in [h0, -h0] {
-            xp.copy_from_slice(&s.x);
-            xp[j] = s.x[j] + h;
-            if sys.admissible(&xp) && sys.residual(&xp, &mut f1).is_ok() {
-                (0..n).for_each(|i| jac[(i, j)] = (f1[i] - f0[i]) / h);
-                done = true;
-                break;
-            }
-        }
-        if !done {
-            return Err(TheoryError::InvalidParameter {
-                name: format!("x[{j}]"),
-                value: s.x[j],
-                reason: "chaotic Jacobian: both neighbours outside the domain".into(),
-            });
-        }
-    }
+    sys.jacobian(&s.x, &mut jac)?;
     let eq = sys.eq.borrow();
     let mf = &eq.mf;
     let (mu, mo) = moments_at(mf, kappa, v, delta0)?;
@@ -511,8 +456,10 @@ fn same(a: &MeanFieldSolution, b: &MeanFieldSolution, tol: f64) -> bool {
 /// Static: Newton from sign-symmetric starts κ = ±a e_k (a ∈ {0.5, 2, 5}), κ = 0 with Δ small
 /// and large, the user's `extra_starts`, and from the mirror image (−κ, Δ) of every root found,
 /// each with the roots found so far deflated. Chaotic (diagonal disorder only): from
-/// (κ, 1.2Δ, 0.9Δ) of every static solution with bulk radius > 1 (κ = 0, Δ₀ = G, Δ∞ = 0 for the
-/// trivial state), deflated, plus mirror images. Duplicates (and additional points of the same
+/// (κ, 1.2Δ, 0.9Δ) of every static solution with bulk radius r > 1 (κ = 0, Δ₀ = G, Δ∞ = 0 for the
+/// trivial state) and, just above the onset (r² − 1 < ½, where the chaotic state branches off
+/// with Δ₀ − Δ∞ ∝ r² − 1), from (κ, Δ, Δ(1 − c(r² − 1))), c ∈ {½, 2}; deflated, plus mirror
+/// images. Duplicates (and additional points of the same
 /// ring) are merged. Unconverged starts are counted in `failed_starts`, never returned.
 ///
 /// `Err` only for invalid input (wrong number of inputs) — an empty `solutions` list means no
@@ -613,6 +560,18 @@ pub fn solve_all(model: &Model, opts: &SolveOptions) -> Result<AllSolutions, The
         let unstable: Vec<&MeanFieldSolution> =
             out.iter().filter(|s| s.bulk_radius > 1.0).collect();
         for s in &unstable {
+            // just above the onset (bulk radius r ≳ 1) the chaotic state branches off the static
+            // one with a temporal variance Δ₀ − Δ∞ that grows from 0 like r² − 1 (the deflated
+            // energy starts at ½(r² − 1) > 0 on the static branch): seed gaps c·(r² − 1)·Δ
+            let excess = s.bulk_radius * s.bulk_radius - 1.0;
+            if excess < 0.5 {
+                for c in [0.5, 2.0] {
+                    let mut x = s.kappa.clone();
+                    x.extend(&s.delta0);
+                    x.extend(s.delta0.iter().map(|d| d * (1.0 - c * excess)));
+                    seeds.push(x);
+                }
+            }
             // close to the onset the chaotic state is near the static one; further away, not
             for (up, down) in [(1.05, 0.95), (1.2, 0.9)] {
                 let mut x = s.kappa.clone();
@@ -655,7 +614,7 @@ pub fn solve_all(model: &Model, opts: &SolveOptions) -> Result<AllSolutions, The
         let croots = find_roots(&csys, &seeds, &csearch);
         let mut chaotic: Vec<MeanFieldSolution> = Vec::new();
         let consider = |x: Solution, chaotic: &mut Vec<MeanFieldSolution>| {
-            if let Ok(sol) = chaotic_solution(model, &csys, &v, x, opts) {
+            if let Ok(sol) = chaotic_solution(model, &csys, &v, x) {
                 if !chaotic.iter().any(|o| same(o, &sol, 1e-6)) {
                     chaotic.push(sol);
                 }
@@ -693,4 +652,95 @@ pub fn solve_all(model: &Model, opts: &SolveOptions) -> Result<AllSolutions, The
         solutions: out,
         failed_starts: failed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lowrank_gauss::Phi;
+    use lowrank_model::mo2018::RankOne;
+
+    fn fig1(g: f64) -> Model {
+        crate::mo2018::rank_one_model(&RankOne {
+            g,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn heterogeneous_chaos_is_found_just_above_g_c() {
+        // [MO] Fig. 1 set: just above g_C (THEORY.md §5: 1.796) the ± heterogeneous chaotic
+        // states branch off the static ones with a tiny temporal variance Δ₀ − Δ∞. g_C comes from
+        // the continuation of the static branch (independent of the chaotic solver).
+        let opts = SolveOptions::default();
+        let g_c = crate::mo2018::g_c(&RankOne::default(), 0.5, &opts).unwrap();
+        let mut last_gap = 0.0;
+        for g in [g_c + 3e-4, 1.8, 1.9] {
+            let all = solve_all(&fig1(g), &opts).unwrap();
+            let stat: Vec<_> = all
+                .solutions
+                .iter()
+                .filter(|s| s.regime == "stationary" && s.branch == "heterogeneous")
+                .collect();
+            assert_eq!(stat.len(), 2, "g = {g}");
+            assert!(stat.iter().all(|s| s.bulk_radius > 1.0), "g = {g} > g_C");
+            let ch: Vec<_> = all
+                .solutions
+                .iter()
+                .filter(|s| s.regime == "chaotic" && s.branch == "heterogeneous")
+                .collect();
+            assert_eq!(ch.len(), 2, "g = {g}: {ch:?}");
+            assert!(ch
+                .iter()
+                .all(|s| s.converged && s.residual <= opts.newton.tol));
+            let (a, b) = (&ch[0], &ch[1]);
+            assert!(a.kappa[0] * b.kappa[0] < 0.0, "opposite signs: {a:?} {b:?}");
+            // odd φ, sign-symmetric statistics: the pair is exactly symmetric
+            assert!((a.kappa[0] + b.kappa[0]).abs() < 1e-8);
+            assert!((a.delta_inf[0] - b.delta_inf[0]).abs() < 1e-7);
+            let gap = a.delta0[0] - a.delta_inf[0];
+            assert!(
+                gap > last_gap,
+                "temporal variance grows with g: {gap} at {g}"
+            );
+            last_gap = gap;
+            // continuity at the onset: near g_C the chaotic κ is close to the static one
+            if g < 1.8 {
+                assert!((a.kappa[0].abs() - stat[0].kappa[0].abs()).abs() < 1e-3);
+            }
+        }
+    }
+
+    #[test]
+    fn chaotic_root_solves_the_equations_with_independent_quadrature() {
+        // The chaotic solution at g = 2 (the bench case) must satisfy the §2.1 equations evaluated
+        // with plain Gauss–Hermite tensor products (Gauss::nested / Gauss::expect, GH-200, error
+        // ≈ 10² e^{−π√(200/Δ)} ≈ 2e−11 at Δ ≈ 2.3), not the accuracy-controlled lattice used by
+        // the solver: κ = M_n⟨φ⟩, Δ∞ = g²C(Δ∞) + Σ_m²κ², energy conservation.
+        let p = RankOne {
+            g: 2.0,
+            ..Default::default()
+        };
+        let model = fig1(2.0);
+        let opts = SolveOptions::default();
+        let st = solve_static(&model, &[1.0, 2.0], &opts).unwrap();
+        let seed = [st.kappa[0], 1.2 * st.delta0[0], 0.9 * st.delta0[0]];
+        let ch = solve_chaotic(&model, &seed, &opts).unwrap();
+        assert!(ch.converged && ch.iterations < 10, "{ch:?}");
+        let (kappa, d0, di) = (ch.kappa[0], ch.delta0[0], ch.delta_inf[0]);
+        let gh = Gauss::new(200);
+        let mu = p.mean_m * kappa;
+        let lc = |x: f64| Phi::Tanh.primitive(x);
+        let phi_mean = gh.expect(|x| x.tanh(), mu, d0).unwrap();
+        assert!((kappa - p.mean_n * phi_mean).abs() < 1e-9);
+        let s_var = p.sigma_m * p.sigma_m * kappa * kappa;
+        let c = gh.nested(|x| x.tanh(), mu, d0, di).unwrap();
+        assert!((di - 4.0 * c - s_var).abs() < 1e-9, "force balance");
+        let f0 = gh.expect(|x| lc(x) * lc(x), mu, d0).unwrap();
+        let f_inf = gh.nested(lc, mu, d0, di).unwrap();
+        let energy = 0.5 * (d0 * d0 - di * di) - 4.0 * (f0 - f_inf) - s_var * (d0 - di);
+        assert!(energy.abs() < 1e-9, "energy law {energy}");
+        assert!(di < d0 - 0.5, "genuinely chaotic");
+    }
 }
