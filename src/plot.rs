@@ -170,7 +170,7 @@ where
     }
 }
 
-/// Categorical heat map: `codes[i][j]` (row i ↔ y[i], column j ↔ x[j]) coloured by code, with a
+/// Categorical heat map: `codes[i][j]` (row i ↔ `y[i]`, column j ↔ `x[j]`) coloured by code, with a
 /// legend naming each code in `names` (index = code).
 #[allow(clippy::too_many_arguments)]
 pub fn category_map(
@@ -195,6 +195,8 @@ pub fn category_map(
         y,
         codes,
         names,
+        shade: None,
+        vlines: &[],
     };
     if is_svg(path) {
         draw_map(SVGBackend::new(path, (900, 700)).into_drawing_area(), &grid)
@@ -215,6 +217,84 @@ struct Grid<'a> {
     y: &'a [f64],
     codes: &'a [Vec<u8>],
     names: &'a [&'a str],
+    shade: Option<&'a [Vec<f64>]>,
+    vlines: &'a [(f64, &'a str)],
+}
+
+/// A categorical heat map with per-cell shading and labelled vertical lines (e.g. the \[CB\]
+/// Fig. 5 phase diagram: modal dynamics class, lighter where the class entropy is higher, and the
+/// analytic zero-current instability Re λ = 1/ψ₀(g) of THEORY.md §3.4).
+#[derive(Clone, Copy, Debug)]
+pub struct ShadedMap<'a> {
+    /// Plot title.
+    pub title: &'a str,
+    /// x-axis label.
+    pub xlabel: &'a str,
+    /// y-axis label.
+    pub ylabel: &'a str,
+    /// Cell centres along x (columns), equally spaced.
+    pub x: &'a [f64],
+    /// Cell centres along y (rows), equally spaced.
+    pub y: &'a [f64],
+    /// `codes[i][j]`: category of the cell at (`x[j]`, `y[i]`); colour = palette entry `code`.
+    pub codes: &'a [Vec<u8>],
+    /// Legend name of each code (index = code).
+    pub names: &'a [&'a str],
+    /// `shade[i][j]` ∈ [0, 1]: how far the cell colour is mixed towards white (0 = full colour).
+    pub shade: &'a [Vec<f64>],
+    /// Vertical lines (x, legend label) drawn over the map.
+    pub vlines: &'a [(f64, &'a str)],
+}
+
+/// Draw a [`ShadedMap`] into `path` (PNG or SVG by extension). Shades outside [0, 1] or
+/// non-finite are an error naming the cell.
+///
+/// ```no_run
+/// use lowrank::plot::{shaded_category_map, ShadedMap};
+/// let map = ShadedMap {
+///     title: "modal class", xlabel: "Re λ", ylabel: "Im λ",
+///     x: &[1.0, 2.0], y: &[0.0], codes: &[vec![4, 0]], names: &["FP", "", "", "", "chaos"],
+///     shade: &[vec![0.0, 0.5]], vlines: &[(1.52, "Re λ = 1/ψ₀")],
+/// };
+/// shaded_category_map("fig5.png".as_ref(), &map).unwrap();
+/// ```
+pub fn shaded_category_map(path: &Path, map: &ShadedMap) -> anyhow::Result<()> {
+    ensure_font()?;
+    if map.x.is_empty() || map.y.is_empty() {
+        anyhow::bail!("plot `{}`: empty grid", path.display());
+    }
+    for (i, row) in map.shade.iter().enumerate() {
+        if let Some((j, v)) = row
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && (0.0..=1.0).contains(*v)))
+        {
+            anyhow::bail!(
+                "plot `{}`: shade[{i}][{j}] = {v} is not in [0, 1]",
+                path.display()
+            );
+        }
+    }
+    let grid = Grid {
+        title: map.title,
+        xlabel: map.xlabel,
+        ylabel: map.ylabel,
+        x: map.x,
+        y: map.y,
+        codes: map.codes,
+        names: map.names,
+        shade: Some(map.shade),
+        vlines: map.vlines,
+    };
+    if is_svg(path) {
+        draw_map(SVGBackend::new(path, (900, 700)).into_drawing_area(), &grid)
+    } else {
+        draw_map(
+            BitMapBackend::new(path, (900, 700)).into_drawing_area(),
+            &grid,
+        )
+    }
+    .with_context(|| format!("plot `{}`", path.display()))
 }
 
 fn draw_map<DB: DrawingBackend>(
@@ -258,7 +338,19 @@ where
             for (j, &c) in row.iter().enumerate() {
                 let (xa, xb) = half(x, j);
                 let (ya, yb) = half(y, i);
-                let color = PALETTE[c as usize % PALETTE.len()];
+                let base = PALETTE[c as usize % PALETTE.len()];
+                let mix = g
+                    .shade
+                    .and_then(|s| s.get(i))
+                    .and_then(|r| r.get(j))
+                    .copied()
+                    .unwrap_or(0.0);
+                let towards_white = |v: u8| (f64::from(v) + mix * (255.0 - f64::from(v))) as u8;
+                let color = RGBColor(
+                    towards_white(base.0),
+                    towards_white(base.1),
+                    towards_white(base.2),
+                );
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(xa, ya), (xb, yb)],
@@ -267,7 +359,19 @@ where
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             }
         }
-        for (c, name) in names.iter().enumerate() {
+        for &(vx, label) in g.vlines {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(vx, y0), (vx, y1)],
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .label(label)
+                .legend(|(px, py)| {
+                    PathElement::new(vec![(px, py), (px + 12, py)], BLACK.stroke_width(2))
+                });
+        }
+        for (c, name) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
             let color = PALETTE[c % PALETTE.len()];
             chart
                 .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())

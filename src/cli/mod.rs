@@ -11,6 +11,7 @@ pub mod dmft;
 pub mod simulate;
 pub mod solve;
 pub mod spectrum;
+pub mod study;
 pub mod sweep;
 
 pub use common::ScenarioArgs;
@@ -43,6 +44,8 @@ pub enum Command {
     Merge(sweep::MergeArgs),
     /// Time-dependent two-time DMFT with the dynamics classification (FP, LC, chaos, ...).
     Dmft(dmft::DmftArgs),
+    /// Clark & Beiran (2025) studies: Fig. 5 phase diagram, Fig. 6, input switch, polytope.
+    Study(study::StudyArgs),
 }
 
 /// Dispatch a parsed command line.
@@ -55,5 +58,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => sweep::merge(&args),
         Command::Dmft(args) => dmft::run(&args),
+        Command::Study(args) => study::run(&args),
     }
 }

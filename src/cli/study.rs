@@ -1,0 +1,1286 @@
+//! `lowrank study <NAME> [options]`: the Clark & Beiran (2025) numerical studies of THEORY.md §3
+//! (library: `lowrank::theory::cb2025::{studies, polytope}`), with CSV, JSON and plots.
+//!
+//! - `fig5`: the R = 2 dynamics phase diagram over the leading eigenvalue λ of T̂ (§3.8): a grid of
+//!   target λ in the complex plane, rejection-sampled tensors per cell, one two-time DMFT per tensor,
+//!   every region classified (FP, FP+chaos, LC, LC+chaos, chaos, invalid); per cell the modal class
+//!   and the Shannon entropy (bits) of the class distribution. The analytic boundary is the
+//!   zero-current instability Re λ = 1/ψ₀(g) (§3.4).
+//! - `fig6`: disorder in region 1 only, swept over g¹, with a tensor whose intact leading eigenvalue
+//!   is real > 1 and complex with real part > 1 with region 1 silenced (§3.9): classes, dominant
+//!   frequency, time-averaged gains ψ^μ and the leading eigenvalue of diag(ψ(t)) T̂.
+//! - `switch`: the input-driven switch of §3.10 (current ODE, g = 0): no input, then a constant
+//!   input into one region; time series of the currents S^{μν}, gains ψ^μ and Σ_ρ (S^{μρ})².
+//! - `polytope`: the attractor polytope of exchange-mode symmetric interactions (§3.7): vertices,
+//!   fracture variables, 2^f components; `--fracture-draws N` for the A.6 statistics.
+//!
+//! Regions are numbered from 1 on the command line and in every output (the paper's numbering);
+//! currents S^{μν} are listed in the order μR + ν.
+//!
+//! Every study takes `--json` (one JSON document on stdout; field names in the doc comment of each
+//! `*Args`), and the long ones show a progress bar on a terminal only.
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use lowrank::gauss::{Gauss, Phi};
+use lowrank::model::cb2025::{symmetric, Multiregion, RegionInput};
+use lowrank::model::Schedule;
+use lowrank::plot::{category_map, line_plot, shaded_category_map, Series, ShadedMap};
+use lowrank::theory::cb2025::polytope::{attractor_polytope, fracture_statistics, Polytope};
+use lowrank::theory::cb2025::potential::pure_chaos;
+use lowrank::theory::cb2025::studies::{
+    fig6_study, fig6_tensor, input_switch, leading_eigenvalue, phase_diagram, Fig6Row, PhaseCell,
+    PhaseDiagramOptions, SwitchOptions,
+};
+use lowrank::theory::currents::{symmetric_prediction, CurrentOde, InputGain};
+use lowrank::theory::dmft::{DmftOptions, DynamicsClass};
+use lowrank::theory::TheoryError;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `lowrank study`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StudyArgs {
+    /// Which study.
+    #[command(subcommand)]
+    pub study: Study,
+}
+
+/// The studies.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Study {
+    /// Fig. 5: R = 2 dynamics phase diagram over the leading eigenvalue of T̂ (THEORY.md §3.8).
+    ///
+    /// Defaults: 10 × 10 cells × 6 tensors at the paper's N_t = 2500 (600 DMFT runs, under a
+    /// minute on 2 cores). The paper's budget is `--grid 40 --samples 50` (80 000 runs at ≈ 0.045
+    /// CPU-s each: ≈ 1 CPU-hour, about 30 minutes on 2 idle cores).
+    Fig5(Fig5Args),
+    /// Fig. 6: disorder in region 1 shaping the currents (fixed point → limit cycle, §3.9).
+    Fig6(Fig6Args),
+    /// Input-driven switch of the currents (current ODE without disorder, §3.10).
+    Switch(SwitchArgs),
+    /// Attractor polytope of exchange-mode symmetric interactions; fracture statistics (§3.7).
+    Polytope(PolytopeArgs),
+}
+
+/// Outputs shared by the studies.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Print one JSON document on stdout instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the study's table to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Draw the study's figure (PNG, or SVG if FILE ends in `.svg`); `--png`/`--svg` are aliases.
+    #[arg(long, value_name = "FILE", visible_aliases = ["png", "svg"])]
+    pub plot: Option<PathBuf>,
+}
+
+/// `lowrank study fig5`: the Fig. 5 phase diagram (THEORY.md §3.8).
+///
+/// Paper budget: `--grid 40 --samples 50 --t 125 --dt 0.05` (40 × 40 cells, 50 tensors, N_t =
+/// 2500): 80 000 DMFT runs at ≈ 0.045 CPU-s each (measured, R = 2), ≈ 1 CPU-hour.
+///
+/// JSON fields: `study` ("fig5"), `regions`, `g`, `samples`, `window`, `dt`, `nt`, `seed`,
+/// `re`, `im` (grid values), `psi0` (pure-chaos gain ψ₀(g)), `re_boundary` (1/ψ₀(g)),
+/// `classes` (label order of the counts), `cells`: [{`re`, `im`, `modal`, `entropy_bits`,
+/// `counts`: {label: count}}] (Im outer, Re inner).
+///
+/// CSV columns: `re,im,modal,entropy_bits,count_FP,count_FP+chaos,count_LC,count_LC+chaos,
+/// count_chaos,count_invalid`. Plot: modal class per cell, mixed towards white by the entropy
+/// (white = log₂ of the number of possible classes), with the line Re λ = 1/ψ₀(g).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Fig5Args {
+    /// Cells per axis (the paper: 40).
+    #[arg(long, default_value_t = 10)]
+    pub grid: usize,
+    /// Range of Re λ, `START:STOP` (endpoints are cell centres).
+    #[arg(
+        long,
+        default_value = "1:2.5",
+        value_name = "START:STOP",
+        allow_hyphen_values = true
+    )]
+    pub re: String,
+    /// Range of Im λ, `START:STOP`.
+    #[arg(
+        long,
+        default_value = "0:1.5",
+        value_name = "START:STOP",
+        allow_hyphen_values = true
+    )]
+    pub im: String,
+    /// Rejection-sampled tensors per cell (the paper: 50).
+    #[arg(long, default_value_t = 6)]
+    pub samples: usize,
+    /// Number of regions R (the paper: 2).
+    #[arg(long, default_value_t = 2)]
+    pub regions: usize,
+    /// Disorder gain g of every region (the paper: 1.5).
+    #[arg(long, default_value_t = 1.5, allow_hyphen_values = true)]
+    pub g: f64,
+    /// Rejection window half-width on Re λ and |Im λ| (the paper: 0.01875).
+    #[arg(long, default_value_t = 0.01875, allow_hyphen_values = true)]
+    pub window: f64,
+    /// Maximum tensor draws per sample before giving up.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_tries: usize,
+    /// Master seed (each cell's stream is derived from it and the cell index).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Duration T of each DMFT run (the paper: 125, i.e. N_t = 2500 at dt = 0.05).
+    #[arg(long, default_value_t = 125.0, allow_hyphen_values = true)]
+    pub t: f64,
+    /// DMFT time step (the paper: 0.05).
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub dt: f64,
+    /// Keep only this many recent lags in the DMFT (O(N_t·b) cost).
+    #[arg(long)]
+    pub band: Option<usize>,
+    /// Outputs.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `lowrank study fig6`: shaping dynamics with disorder in region 1 (THEORY.md §3.9).
+///
+/// JSON fields: `study` ("fig6"), `regions`, `tensor` (T^{μνρ} at (μR + ν)R + ρ), `tensor_draws`
+/// (0 when given), `intact_leading`, `silenced_leading` ([Re, Im] of T̂ and of T̂ with region 1
+/// silenced), `dt`, `nt`, `seed`, `rows`: [{`g1`, `classes` (per region), `frequency` (null:
+/// static), `mean_gain` (ψ^μ averaged over t ≥ t0), `mean_leading` ([Re, |Im|] of the leading
+/// eigenvalue of diag(ψ(t)) T̂ averaged over t ≥ t0)}].
+///
+/// CSV columns: `g1,class_1..class_R,frequency,gain_1..gain_R,lead_re,lead_im`. Plot: mean
+/// leading eigenvalue (Re, |Im|), gains ψ^μ and frequency against g¹; a second file
+/// `<stem>-classes.<ext>` maps the class of each region against g¹.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Fig6Args {
+    /// Number of regions R (the paper: 3).
+    #[arg(long, default_value_t = 3)]
+    pub regions: usize,
+    /// Tensor T^{μνρ} as R³ comma-separated values at (μR + ν)R + ρ (0-based); default: drawn
+    /// from 𝒩(0, 4/3) with `--seed` until the Fig. 6 criterion holds.
+    #[arg(long, value_name = "T,T,...", allow_hyphen_values = true)]
+    pub tensor: Option<String>,
+    /// Disorder gains of region 1: `START:STOP:COUNT` or a comma list (the paper: 0.3:3.0:10).
+    #[arg(
+        long,
+        default_value = "0.3:3.0:10",
+        value_name = "LIST|START:STOP:COUNT",
+        allow_hyphen_values = true
+    )]
+    pub g1: String,
+    /// Seed of the tensor draw and of the DMFT initial currents S(0) ~ U[0, 1).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Maximum tensor draws.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_tries: usize,
+    /// Duration T of each DMFT run (the paper: 150, i.e. N_t = 3000 at dt = 0.05).
+    #[arg(long, default_value_t = 150.0, allow_hyphen_values = true)]
+    pub t: f64,
+    /// DMFT time step (the paper: 0.05).
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub dt: f64,
+    /// Keep only this many recent lags in the DMFT.
+    #[arg(long)]
+    pub band: Option<usize>,
+    /// Outputs.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `lowrank study switch`: input-driven switch (THEORY.md §3.10), current ODE at g = 0.
+///
+/// The interactions are symmetric, T^{μνρ} = δ_μρ c^{μν}, c = uuᵀ + diag(a − b), u = s√b
+/// (`--a`, `--b`, `--signs`; §3.5), or a full tensor (`--tensor`). Phase 1 runs `--t` without
+/// input from S(0) ~ U[−1, 1]; phase 2 continues with input `--amplitude` into `--region`.
+///
+/// JSON fields: `study` ("switch"), `regions`, `region` (1-based), `amplitude`, `overlap`,
+/// `input_gain`, `dt`, `t`, `seed`, `tensor`, `prediction` (symmetric T only: `mode`,
+/// `gain`, `delta0`, `structured_variance` of §3.5 without input, else null), `phases`: two
+/// end states [{`input`, `currents` (S^{μν} at μR + ν), `current_norm2` (Σ_ρ (S^{μρ})² per
+/// region), `gain`, `residual` (max|Ṡ|)}].
+///
+/// CSV columns: `t,input,S_1_1..S_R_R,norm2_1..norm2_R,gain_1..gain_R`. Plot: √Σ_ρ (S^{μρ})² per
+/// region against t (the input switches on at t = `--t`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SwitchArgs {
+    /// Self-loop interactions a^μ (symmetric T, §3.5), comma-separated.
+    #[arg(long, default_value = "2.5,2,2,2,2", value_name = "A,A,...")]
+    pub a: String,
+    /// Exchange interactions b^μ ≥ 0 (symmetric T), comma-separated.
+    #[arg(long, default_value = "2,2.5,2.5,2.5,2.5", value_name = "B,B,...")]
+    pub b: String,
+    /// Signs s^μ = ±1 of u = s√b (default all +1).
+    #[arg(long, value_name = "S,S,...", allow_hyphen_values = true)]
+    pub signs: Option<String>,
+    /// A full tensor T^{μνρ} (R³ values at (μR + ν)R + ρ) instead of `--a/--b/--signs`.
+    #[arg(long, value_name = "T,T,...", allow_hyphen_values = true)]
+    pub tensor: Option<String>,
+    /// Region receiving the input (1-based).
+    #[arg(long, default_value_t = 1)]
+    pub region: usize,
+    /// Input amplitude I^ν when on (the paper: 2).
+    #[arg(long, default_value_t = 2.0, allow_hyphen_values = true)]
+    pub amplitude: f64,
+    /// Overlap V^{μν} of the input with every n^{μν}, μ ≠ ν (the paper: 0.1).
+    #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
+    pub overlap: f64,
+    /// γ of §3.10: `stein` (γ = ψ, default) or `reference` (γ = 1, the authors' code).
+    #[arg(long, default_value = "stein")]
+    pub input_gain: String,
+    /// Euler step (the paper: 0.1).
+    #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
+    pub dt: f64,
+    /// Duration of each phase (the paper: 2000).
+    #[arg(long, default_value_t = 2000.0, allow_hyphen_values = true)]
+    pub t: f64,
+    /// Seed of S(0) ~ U[−1, 1].
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Record the time series every this many Euler steps (default: ~1000 rows per phase).
+    #[arg(long)]
+    pub every: Option<usize>,
+    /// Outputs.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `lowrank study polytope`: the attractor polytope of THEORY.md §3.7 and fracture statistics.
+///
+/// JSON fields: `study` ("polytope"); with `--b`: `polytope`: {`b`, `regions`, `pairs`
+/// ([μ, ν], 1-based, μ < ν), `vertices` (x_{μν} = (S^{μν})² per pair), `fracture` (pairs nonzero
+/// at every vertex), `components` (2^f, 0 if empty), `dimension`, `empty`}; with
+/// `--fracture-draws`: `fracture_statistics`: {`regions`, `draws`, `seed`, `counts` (index = f)}.
+///
+/// CSV (with `--b`): one row per vertex, columns `vertex,x_1_2,...`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PolytopeArgs {
+    /// Exchange interactions b^μ > 1, comma-separated (R = their number).
+    #[arg(long, value_name = "B,B,...")]
+    pub b: Option<String>,
+    /// Count fracture variables over this many random non-empty polytopes (sorted b ~ U[1, 3]^R).
+    #[arg(long, value_name = "N")]
+    pub fracture_draws: Option<usize>,
+    /// Number of regions R of the random draws.
+    #[arg(long, default_value_t = 5)]
+    pub regions: usize,
+    /// Seed of the random draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Outputs.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// Run `lowrank study`.
+pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
+    match &args.study {
+        Study::Fig5(a) => fig5(a),
+        Study::Fig6(a) => fig6(a),
+        Study::Switch(a) => switch(a),
+        Study::Polytope(a) => polytope(a),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// parsing helpers
+
+/// Parse a comma-separated list of finite numbers for option `--{name}`.
+fn parse_list(name: &str, text: &str) -> anyhow::Result<Vec<f64>> {
+    let out: Vec<f64> = text
+        .split(',')
+        .map(|s| {
+            let v: f64 = s
+                .trim()
+                .parse()
+                .with_context(|| format!("--{name}: `{}` is not a number", s.trim()))?;
+            if !v.is_finite() {
+                bail!("--{name}: `{}` is not finite", s.trim());
+            }
+            Ok(v)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    if out.is_empty() {
+        bail!("--{name}: empty list");
+    }
+    Ok(out)
+}
+
+/// Parse `START:STOP` for option `--{name}`.
+fn parse_range(name: &str, text: &str) -> anyhow::Result<(f64, f64)> {
+    let v = text
+        .split_once(':')
+        .with_context(|| format!("--{name} `{text}`: expected START:STOP"))?;
+    let a: f64 =
+        v.0.trim()
+            .parse()
+            .with_context(|| format!("--{name} `{text}`: START"))?;
+    let b: f64 =
+        v.1.trim()
+            .parse()
+            .with_context(|| format!("--{name} `{text}`: STOP"))?;
+    if !(a.is_finite() && b.is_finite()) {
+        bail!("--{name} `{text}`: START and STOP must be finite");
+    }
+    Ok((a, b))
+}
+
+/// Parse `START:STOP:COUNT` or a comma list for option `--{name}`.
+fn parse_values(name: &str, text: &str) -> anyhow::Result<Vec<f64>> {
+    if text.contains(':') {
+        let parts: Vec<&str> = text.split(':').collect();
+        if parts.len() != 3 {
+            bail!("--{name} `{text}`: expected START:STOP:COUNT or a comma list");
+        }
+        let (a, b) = parse_range(name, &format!("{}:{}", parts[0], parts[1]))?;
+        let n: usize = parts[2]
+            .trim()
+            .parse()
+            .with_context(|| format!("--{name} `{text}`: COUNT"))?;
+        if n == 0 {
+            bail!("--{name} `{text}`: COUNT must be ≥ 1");
+        }
+        Ok(lowrank::theory::phase::linspace(a, b, n))
+    } else {
+        parse_list(name, text)
+    }
+}
+
+/// A flat tensor T^{μνρ} of R³ values for option `--tensor`.
+fn parse_tensor(text: &str, r: Option<usize>) -> anyhow::Result<(usize, Vec<f64>)> {
+    let t = parse_list("tensor", text)?;
+    let cube = (t.len() as f64).cbrt().round() as usize;
+    if cube * cube * cube != t.len() || cube == 0 {
+        bail!("--tensor: {} values is not R³ for any R", t.len());
+    }
+    if let Some(r) = r {
+        if r != cube {
+            bail!(
+                "--tensor: {} values = {cube}³ but --regions is {r}",
+                t.len()
+            );
+        }
+    }
+    Ok((cube, t))
+}
+
+fn check_time(t: f64, dt: f64) -> anyhow::Result<usize> {
+    if !(dt > 0.0 && dt.is_finite()) {
+        bail!("--dt ({dt}) must be positive and finite");
+    }
+    if !(t.is_finite() && t > dt) {
+        bail!("--t ({t}) must be finite and larger than --dt ({dt})");
+    }
+    Ok((t / dt).round() as usize)
+}
+
+fn progress(len: usize, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+fn create(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    Ok(std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    ))
+}
+
+fn print_json(doc: &Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(doc)?);
+    Ok(())
+}
+
+fn class_index(c: DynamicsClass) -> u8 {
+    DynamicsClass::ALL
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(DynamicsClass::ALL.len() - 1) as u8
+}
+
+fn labels() -> Vec<&'static str> {
+    DynamicsClass::ALL.iter().map(|c| c.label()).collect()
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
+    let name = match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-{suffix}.{ext}"),
+        None => format!("{stem}-{suffix}"),
+    };
+    path.with_file_name(name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// fig5
+
+/// How many times a cell is redrawn (next derived seed) when the eigenvalue solver of the
+/// rejection sampler does not converge on some drawn tensor (nalgebra's bounded real Schur fails
+/// on rare 4×4 T̂; the cell's whole stream is then replaced, reported as `redraws`).
+const MAX_REDRAWS: usize = 8;
+
+fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
+    if a.grid == 0 {
+        bail!("--grid must be ≥ 1");
+    }
+    if a.samples == 0 {
+        bail!("--samples must be ≥ 1");
+    }
+    if a.regions < 1 {
+        bail!("--regions must be ≥ 1");
+    }
+    if !(a.g >= 0.0 && a.g.is_finite()) {
+        bail!("--g ({}) must be finite and ≥ 0", a.g);
+    }
+    if !(a.window > 0.0 && a.window.is_finite()) {
+        bail!("--window ({}) must be positive", a.window);
+    }
+    if a.max_tries == 0 {
+        bail!("--max-tries must be ≥ 1");
+    }
+    let re = parse_range("re", &a.re)?;
+    let im = parse_range("im", &a.im)?;
+    if im.0 < 0.0 || im.1 < 0.0 {
+        bail!(
+            "--im `{}`: Im λ is a modulus |Im λ| here, must be ≥ 0",
+            a.im
+        );
+    }
+    let nt = check_time(a.t, a.dt)?;
+    let opts = PhaseDiagramOptions {
+        regions: a.regions,
+        g: a.g,
+        re: (re.0, re.1, a.grid),
+        im: (im.0, im.1, a.grid),
+        tensors: a.samples,
+        window: a.window,
+        max_tries: a.max_tries,
+        dmft: DmftOptions {
+            dt: a.dt,
+            nt,
+            band: a.band,
+            ..Default::default()
+        },
+        seed: a.seed,
+    };
+    let res_grid = lowrank::theory::phase::linspace(re.0, re.1, a.grid);
+    let im_grid = lowrank::theory::phase::linspace(im.0, im.1, a.grid);
+    let gauss = Gauss::new(64);
+    let psi0 = pure_chaos(&gauss, Phi::Erf, a.g)
+        .context("pure-chaos gain ψ₀(g) for the analytic boundary")?
+        .gain;
+    let start = Instant::now();
+    // One library call per cell (a 1-cell grid whose seed is the cell's derived seed, exactly
+    // what `phase_diagram` does for cell `idx` of the full grid), so the bar can advance per cell.
+    let cells_in: Vec<(usize, f64, f64)> = im_grid
+        .iter()
+        .flat_map(|&y| res_grid.iter().map(move |&x| (x, y)))
+        .enumerate()
+        .map(|(i, (x, y))| (i, x, y))
+        .collect();
+    let bar = progress(cells_in.len(), "fig5 cells");
+    let results: Vec<(PhaseCell, usize)> = cells_in
+        .par_iter()
+        .map(|&(idx, x, y)| {
+            let mut o = opts.clone();
+            o.re = (x, x, 1);
+            o.im = (y, y, 1);
+            let base = opts.seed ^ (idx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut redraw = 0;
+            loop {
+                o.seed = base ^ (redraw as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+                match phase_diagram(gauss, &o) {
+                    Ok(mut cell) => {
+                        bar.inc(1);
+                        return Ok((cell.pop().context("empty cell")?, redraw));
+                    }
+                    Err(TheoryError::NotConverged { what, .. })
+                        if what.starts_with("eigenvalues") && redraw < MAX_REDRAWS =>
+                    {
+                        redraw += 1;
+                    }
+                    Err(e) => {
+                        return Err(anyhow::Error::from(e))
+                            .with_context(|| format!("cell λ = {x} + {y}i"));
+                    }
+                }
+            }
+        })
+        .collect::<anyhow::Result<_>>()?;
+    bar.finish_and_clear();
+    let redraws: Vec<usize> = results.iter().map(|r| r.1).collect();
+    let mut cells: Vec<PhaseCell> = results.into_iter().map(|r| r.0).collect();
+    for c in &mut cells {
+        c.entropy_bits += 0.0; // −0.0 (a single class) prints as 0
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let label_list = labels();
+    if let Some(path) = &a.out.csv {
+        let mut f = create(path)?;
+        let mut header = vec![
+            "re".to_string(),
+            "im".into(),
+            "modal".into(),
+            "entropy_bits".into(),
+        ];
+        header.extend(label_list.iter().map(|l| format!("count_{l}")));
+        header.push("redraws".into());
+        writeln!(f, "{}", header.join(","))?;
+        for (c, nr) in cells.iter().zip(&redraws) {
+            let mut row = vec![
+                format!("{}", c.re),
+                format!("{}", c.im),
+                c.modal.label().to_string(),
+                format!("{}", c.entropy_bits),
+            ];
+            row.extend(c.counts.iter().map(|n| n.to_string()));
+            row.push(nr.to_string());
+            writeln!(f, "{}", row.join(","))?;
+        }
+        f.flush()?;
+    }
+    let re_boundary = 1.0 / psi0;
+    if let Some(path) = &a.out.plot {
+        let possible = (a.samples * a.regions).min(DynamicsClass::ALL.len()) as f64;
+        let h_max = possible.log2().max(1.0);
+        let n = a.grid;
+        let codes: Vec<Vec<u8>> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| class_index(cells[i * n + j].modal))
+                    .collect()
+            })
+            .collect();
+        let shade: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| (0.8 * cells[i * n + j].entropy_bits / h_max).clamp(0.0, 0.8))
+                    .collect()
+            })
+            .collect();
+        let half = if n > 1 {
+            0.5 * (res_grid[1] - res_grid[0]).abs()
+        } else {
+            0.5
+        };
+        let (lo, hi) = (
+            res_grid[0].min(res_grid[n - 1]) - half,
+            res_grid[0].max(res_grid[n - 1]) + half,
+        );
+        let boundary_label =
+            format!("Re λ = 1/ψ0(g) = {re_boundary:.3} (zero-current instability)");
+        let vlines: Vec<(f64, &str)> = if (lo..=hi).contains(&re_boundary) {
+            vec![(re_boundary, boundary_label.as_str())]
+        } else {
+            vec![]
+        };
+        let title = format!(
+            "Modal class (lighter = higher entropy), R = {}, g = {}, {} tensors/cell",
+            a.regions, a.g, a.samples
+        );
+        shaded_category_map(
+            path,
+            &ShadedMap {
+                title: &title,
+                xlabel: "Re λ (leading eigenvalue of the effective interaction T^)",
+                ylabel: "|Im λ|",
+                x: &res_grid,
+                y: &im_grid,
+                codes: &codes,
+                names: &label_list,
+                shade: &shade,
+                vlines: &vlines,
+            },
+        )?;
+    }
+    if a.out.json {
+        let cells_json: Vec<Value> = cells
+            .iter()
+            .zip(&redraws)
+            .map(|(c, nr)| {
+                let counts: serde_json::Map<String, Value> = label_list
+                    .iter()
+                    .zip(c.counts)
+                    .map(|(l, n)| (l.to_string(), json!(n)))
+                    .collect();
+                json!({
+                    "re": c.re,
+                    "im": c.im,
+                    "modal": c.modal.label(),
+                    "entropy_bits": c.entropy_bits,
+                    "counts": counts,
+                    "redraws": nr,
+                })
+            })
+            .collect();
+        print_json(&json!({
+            "study": "fig5",
+            "regions": a.regions,
+            "g": a.g,
+            "samples": a.samples,
+            "window": a.window,
+            "dt": a.dt,
+            "nt": nt,
+            "seed": a.seed,
+            "re": res_grid,
+            "im": im_grid,
+            "psi0": psi0,
+            "re_boundary": re_boundary,
+            "classes": label_list,
+            "cells": cells_json,
+        }))?;
+    } else {
+        println!(
+            "Fig. 5 phase diagram: R = {}, g = {}, {}×{} cells, {} tensors per cell, DMFT dt = {}, N_t = {}",
+            a.regions, a.g, a.grid, a.grid, a.samples, a.dt, nt
+        );
+        println!(
+            "analytic zero-current instability (THEORY.md §3.4): Re λ = 1/ψ₀(g) = {re_boundary:.4} (ψ₀ = {psi0:.4})"
+        );
+        println!(
+            "{:>8} {:>8} {:>9} {:>8}  counts [{}]",
+            "Re λ",
+            "|Im λ|",
+            "modal",
+            "H (bits)",
+            label_list.join(", ")
+        );
+        for (c, nr) in cells.iter().zip(&redraws) {
+            println!(
+                "{:>8.4} {:>8.4} {:>9} {:>8.3}  {:?}{}",
+                c.re,
+                c.im,
+                c.modal.label(),
+                c.entropy_bits,
+                c.counts,
+                if *nr > 0 {
+                    format!("  (redrawn {nr}× after an eigenvalue-solver failure)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        println!(
+            "{} DMFT runs in {elapsed:.1} s ({:.3} s per run on {} threads)",
+            cells.len() * a.samples,
+            elapsed / (cells.len() * a.samples) as f64,
+            rayon::current_num_threads()
+        );
+        report_files(&a.out, &[]);
+    }
+    Ok(())
+}
+
+fn report_files(out: &OutputArgs, extra: &[PathBuf]) {
+    if let Some(p) = &out.csv {
+        println!("CSV written to {}", p.display());
+    }
+    if let Some(p) = &out.plot {
+        println!("plot written to {}", p.display());
+    }
+    for p in extra {
+        println!("plot written to {}", p.display());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fig6
+
+fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
+    if a.regions < 2 {
+        bail!(
+            "--regions ({}) must be ≥ 2 (region 1 disordered, others not)",
+            a.regions
+        );
+    }
+    if a.max_tries == 0 {
+        bail!("--max-tries must be ≥ 1");
+    }
+    let g1 = parse_values("g1", &a.g1)?;
+    if let Some(g) = g1.iter().find(|g| **g < 0.0) {
+        bail!("--g1: gain {g} must be ≥ 0");
+    }
+    let nt = check_time(a.t, a.dt)?;
+    let (r, t, draws) = match &a.tensor {
+        Some(text) => {
+            let (r, t) = parse_tensor(text, Some(a.regions))?;
+            (r, t, 0)
+        }
+        None => {
+            let (t, draws) = fig6_tensor(a.regions, a.seed, a.max_tries)
+                .context("--tensor not given: drawing a Fig. 6 tensor")?;
+            (a.regions, t, draws)
+        }
+    };
+    let intact = leading_eigenvalue(r, &t)?;
+    let mut silenced_t = t.clone();
+    for mu in 0..r {
+        for rho in 0..r {
+            silenced_t[mu * r * r + rho] = 0.0; // T^{μ,1,ρ}: currents leaving region 1
+        }
+    }
+    let silenced = leading_eigenvalue(r, &silenced_t)?;
+    let opts = DmftOptions {
+        dt: a.dt,
+        nt,
+        seed: a.seed,
+        band: a.band,
+        ..Default::default()
+    };
+    let gauss = Gauss::new(64);
+    let start = Instant::now();
+    let bar = progress(g1.len(), "fig6 g1 values");
+    let rows: Vec<Fig6Row> = g1
+        .par_iter()
+        .map(|&g| {
+            let row = fig6_study(gauss, r, &t, &[g], &opts)
+                .with_context(|| format!("DMFT at g1 = {g}"))?
+                .pop()
+                .context("empty study")?;
+            bar.inc(1);
+            Ok(row)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    bar.finish_and_clear();
+    let elapsed = start.elapsed().as_secs_f64();
+    if let Some(path) = &a.out.csv {
+        let mut f = create(path)?;
+        let mut header = vec!["g1".to_string()];
+        header.extend((1..=r).map(|m| format!("class_{m}")));
+        header.push("frequency".into());
+        header.extend((1..=r).map(|m| format!("gain_{m}")));
+        header.extend(["lead_re".into(), "lead_im".into()]);
+        writeln!(f, "{}", header.join(","))?;
+        for row in &rows {
+            let mut line = vec![format!("{}", row.g1)];
+            line.extend(row.classes.iter().map(|c| c.label().to_string()));
+            line.push(row.frequency.map_or(String::new(), |x| format!("{x}")));
+            line.extend(row.mean_gain.iter().map(|x| format!("{x}")));
+            line.extend([
+                format!("{}", row.mean_leading[0]),
+                format!("{}", row.mean_leading[1]),
+            ]);
+            writeln!(f, "{}", line.join(","))?;
+        }
+        f.flush()?;
+    }
+    let mut extra = Vec::new();
+    if let Some(path) = &a.out.plot {
+        let mut series = vec![
+            Series {
+                name: "Re λ_lead(diag(ψ) T^)".into(),
+                points: rows.iter().map(|w| (w.g1, w.mean_leading[0])).collect(),
+                markers: false,
+            },
+            Series {
+                name: "|Im λ_lead(diag(ψ) T^)|".into(),
+                points: rows.iter().map(|w| (w.g1, w.mean_leading[1])).collect(),
+                markers: false,
+            },
+        ];
+        for m in 0..r {
+            series.push(Series {
+                name: format!("gain ψ^{}", m + 1),
+                points: rows.iter().map(|w| (w.g1, w.mean_gain[m])).collect(),
+                markers: false,
+            });
+        }
+        series.push(Series {
+            name: "frequency of the currents".into(),
+            points: rows
+                .iter()
+                .map(|w| (w.g1, w.frequency.unwrap_or(0.0)))
+                .collect(),
+            markers: true,
+        });
+        line_plot(
+            path,
+            "Disorder in region 1: time averages over t ≥ t0",
+            "g¹ (disorder gain of region 1)",
+            "value",
+            &series,
+        )?;
+        let classes_path = sibling(path, "classes");
+        let codes: Vec<Vec<u8>> = (0..r)
+            .map(|m| rows.iter().map(|w| class_index(w.classes[m])).collect())
+            .collect();
+        let xs: Vec<f64> = rows.iter().map(|w| w.g1).collect();
+        let ys: Vec<f64> = (1..=r).map(|m| m as f64).collect();
+        if is_uniform(&xs) {
+            category_map(
+                &classes_path,
+                "Dynamics class per region",
+                "g¹ (disorder gain of region 1)",
+                "region",
+                &xs,
+                &ys,
+                &codes,
+                &labels(),
+            )?;
+            extra.push(classes_path);
+        }
+    }
+    if a.out.json {
+        print_json(&json!({
+            "study": "fig6",
+            "regions": r,
+            "tensor": t,
+            "tensor_draws": draws,
+            "intact_leading": intact,
+            "silenced_leading": silenced,
+            "dt": a.dt,
+            "nt": nt,
+            "seed": a.seed,
+            "rows": rows.iter().map(|w| json!({
+                "g1": w.g1,
+                "classes": w.classes.iter().map(|c| c.label()).collect::<Vec<_>>(),
+                "frequency": w.frequency,
+                "mean_gain": w.mean_gain,
+                "mean_leading": w.mean_leading,
+            })).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        println!(
+            "Fig. 6 study: R = {r}, disorder in region 1 only, DMFT dt = {}, N_t = {nt}{}",
+            a.dt,
+            if draws > 0 {
+                format!(", tensor drawn in {draws} tries (seed {})", a.seed)
+            } else {
+                ", tensor given".into()
+            }
+        );
+        println!(
+            "leading eigenvalue of T̂: intact {:.4} {:+.4}i, region 1 silenced {:.4} {:+.4}i",
+            intact[0], intact[1], silenced[0], silenced[1]
+        );
+        println!(
+            "{:>6}  {:<width$}  {:>9}  {:>17}  gains ψ^μ",
+            "g1",
+            "classes",
+            "frequency",
+            "lead [Re, |Im|]",
+            width = 9 * r
+        );
+        for w in &rows {
+            let cls: Vec<&str> = w.classes.iter().map(|c| c.label()).collect();
+            println!(
+                "{:>6.3}  {:<width$}  {:>9}  [{:>7.4}, {:>7.4}]  {:?}",
+                w.g1,
+                cls.join(","),
+                w.frequency.map_or("-".to_string(), |f| format!("{f:.4}")),
+                w.mean_leading[0],
+                w.mean_leading[1],
+                w.mean_gain
+                    .iter()
+                    .map(|x| (x * 1e4).round() / 1e4)
+                    .collect::<Vec<_>>(),
+                width = 9 * r
+            );
+        }
+        println!("{} DMFT runs in {elapsed:.1} s", rows.len());
+        report_files(&a.out, &extra);
+    }
+    Ok(())
+}
+
+fn is_uniform(x: &[f64]) -> bool {
+    if x.len() < 3 {
+        return true;
+    }
+    let d = x[1] - x[0];
+    x.windows(2)
+        .all(|w| ((w[1] - w[0]) - d).abs() <= 1e-9 * d.abs().max(1.0))
+}
+
+// ---------------------------------------------------------------------------------------------
+// switch
+
+fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
+    let input_gain: InputGain = a.input_gain.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--input-gain `{}`: expected `stein` or `reference`",
+            a.input_gain
+        )
+    })?;
+    let steps = check_time(a.t, a.dt)?;
+    if !a.amplitude.is_finite() {
+        bail!("--amplitude must be finite");
+    }
+    if !a.overlap.is_finite() {
+        bail!("--overlap must be finite");
+    }
+    let (r, t, sym) = match &a.tensor {
+        Some(text) => {
+            let (r, t) = parse_tensor(text, None)?;
+            (r, t, None)
+        }
+        None => {
+            let av = parse_list("a", &a.a)?;
+            let bv = parse_list("b", &a.b)?;
+            let r = av.len();
+            if bv.len() != r {
+                bail!("--b has {} values but --a has {r}", bv.len());
+            }
+            let signs = match &a.signs {
+                Some(s) => parse_list("signs", s)?,
+                None => vec![1.0; r],
+            };
+            if signs.len() != r {
+                bail!("--signs has {} values but --a has {r}", signs.len());
+            }
+            if let Some(s) = signs.iter().find(|s| **s != 1.0 && **s != -1.0) {
+                bail!("--signs: {s} is not +1 or -1");
+            }
+            let t = symmetric(&av, &bv, &signs).context("--a/--b/--signs")?;
+            (r, t, Some((av, bv)))
+        }
+    };
+    if a.region == 0 || a.region > r {
+        bail!("--region ({}) must be in 1..={r}", a.region);
+    }
+    let every = a.every.unwrap_or((steps / 1000).max(1));
+    if every == 0 {
+        bail!("--every must be ≥ 1");
+    }
+    let region = a.region - 1;
+    let opts = SwitchOptions {
+        region,
+        amplitude: a.amplitude,
+        overlap: a.overlap,
+        input_gain,
+        dt: a.dt,
+        t_max: a.t,
+        seed: a.seed,
+    };
+    let gauss = Gauss::new(64);
+    let ends = input_switch(gauss, r, &t, &opts).context("input switch")?;
+    let prediction = match &sym {
+        Some((av, bv)) => Some(symmetric_prediction(av, bv)?),
+        None => None,
+    };
+    let series = if a.out.csv.is_some() || a.out.plot.is_some() {
+        Some(switch_series(gauss, r, &t, &opts, steps, every, &ends)?)
+    } else {
+        None
+    };
+    if let (Some(path), Some(rows)) = (&a.out.csv, &series) {
+        let mut f = create(path)?;
+        let mut header = vec!["t".to_string(), "input".into()];
+        for mu in 1..=r {
+            header.extend((1..=r).map(|nu| format!("S_{mu}_{nu}")));
+        }
+        header.extend((1..=r).map(|m| format!("norm2_{m}")));
+        header.extend((1..=r).map(|m| format!("gain_{m}")));
+        writeln!(f, "{}", header.join(","))?;
+        for row in rows {
+            let line: Vec<String> = row.iter().map(|x| format!("{x}")).collect();
+            writeln!(f, "{}", line.join(","))?;
+        }
+        f.flush()?;
+    }
+    if let (Some(path), Some(rows)) = (&a.out.plot, &series) {
+        let norm_col = 2 + r * r;
+        let curves: Vec<Series> = (0..r)
+            .map(|m| Series {
+                name: format!("region {0}: sqrt(Σ_ρ S_{0}ρ²)", m + 1),
+                points: rows
+                    .iter()
+                    .map(|w| (w[0], w[norm_col + m].sqrt()))
+                    .collect(),
+                markers: false,
+            })
+            .collect();
+        line_plot(
+            path,
+            &format!(
+                "Input {} into region {} from t = {} (γ: {})",
+                a.amplitude, a.region, a.t, a.input_gain
+            ),
+            "t",
+            "current norm per region",
+            &curves,
+        )?;
+    }
+    let phases: Vec<Value> = ends
+        .iter()
+        .map(|e| {
+            json!({
+                "input": e.input,
+                "currents": e.currents,
+                "current_norm2": e.current_norm2,
+                "gain": e.gain,
+                "residual": e.residual,
+            })
+        })
+        .collect();
+    if a.out.json {
+        print_json(&json!({
+            "study": "switch",
+            "regions": r,
+            "region": a.region,
+            "amplitude": a.amplitude,
+            "overlap": a.overlap,
+            "input_gain": a.input_gain,
+            "dt": a.dt,
+            "t": a.t,
+            "seed": a.seed,
+            "tensor": t,
+            "prediction": prediction,
+            "phases": phases,
+        }))?;
+    } else {
+        println!(
+            "input-driven switch (THEORY.md §3.10): R = {r}, input {} into region {}, overlap {}, γ = {}, dt = {}, {} per phase",
+            a.amplitude, a.region, a.overlap, a.input_gain, a.dt, a.t
+        );
+        if let Some(p) = &prediction {
+            println!(
+                "§3.5 prediction without input: modes {:?}, Σ_ρ (S^{{μρ}})² = {:?}",
+                p.mode,
+                p.structured_variance
+                    .iter()
+                    .map(|x| (x * 1e4).round() / 1e4)
+                    .collect::<Vec<_>>()
+            );
+        }
+        for e in &ends {
+            println!(
+                "input {:>6}: Σ_ρ (S^{{μρ}})² = {:?}, gains = {:?}, max|dS/dt| = {:.2e}",
+                e.input,
+                e.current_norm2
+                    .iter()
+                    .map(|x| (x * 1e4).round() / 1e4)
+                    .collect::<Vec<_>>(),
+                e.gain
+                    .iter()
+                    .map(|x| (x * 1e4).round() / 1e4)
+                    .collect::<Vec<_>>(),
+                e.residual
+            );
+        }
+        report_files(&a.out, &[]);
+    }
+    Ok(())
+}
+
+/// Time series of the switch protocol, built like [`input_switch`] (same model, same S(0), same
+/// Euler steps, recorded every `every` steps): rows `t, input, S (R²), Σ_ρ (S^{μρ})² (R), ψ (R)`.
+/// The end of each phase is checked against the library's end states.
+fn switch_series(
+    gauss: Gauss,
+    r: usize,
+    t: &[f64],
+    opts: &SwitchOptions,
+    steps: usize,
+    every: usize,
+    ends: &[lowrank::theory::cb2025::studies::SwitchState; 2],
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    use rand::{Rng, SeedableRng};
+    let v: Vec<f64> = (0..r)
+        .map(|mu| if mu == opts.region { 0.0 } else { opts.overlap })
+        .collect();
+    let mut mr = Multiregion::new(r, vec![0.0; r], t.to_vec());
+    mr.inputs.push(RegionInput {
+        region: opts.region,
+        v,
+        schedule: Schedule {
+            baseline: opts.amplitude,
+            ..Default::default()
+        },
+    });
+    let model = mr.build().context("switch model")?.model;
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(opts.seed);
+    let mut s: Vec<f64> = (0..r * r).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let mut rows = Vec::with_capacity(2 * steps / every + 4);
+    let mut done = 0usize;
+    for (phase, amp) in [0.0, opts.amplitude].into_iter().enumerate() {
+        let ode = CurrentOde::new(&model, gauss, vec![amp], opts.input_gain)?;
+        let mut w = ode.scratch();
+        let mut kappa = vec![0.0; r * r];
+        let mut k = 0;
+        loop {
+            ode.drive_with(&s, &mut w, &mut kappa)?;
+            let mut row = vec![done as f64 * opts.dt, amp];
+            row.extend_from_slice(&s);
+            row.extend((0..r).map(|mu| (0..r).map(|rho| s[mu * r + rho].powi(2)).sum::<f64>()));
+            row.extend_from_slice(w.gain());
+            rows.push(row);
+            if k == steps {
+                break;
+            }
+            let n = every.min(steps - k);
+            ode.integrate(&mut s, opts.dt, n)?;
+            k += n;
+            done += n;
+        }
+        let diff = s
+            .iter()
+            .zip(&ends[phase].currents)
+            .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+        if diff > 1e-9 {
+            bail!("internal: recorded switch trajectory departs from the library's end state by {diff:e}");
+        }
+    }
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------------------------------------
+// polytope
+
+/// Number of bases C(n, R) the exact enumeration visits; above this the CLI refuses.
+const MAX_BASES: f64 = 5e7;
+
+fn binomial(n: usize, k: usize) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
+    if a.b.is_none() && a.fracture_draws.is_none() {
+        bail!("give --b B,B,... (a polytope) and/or --fracture-draws N (statistics)");
+    }
+    if a.out.plot.is_some() {
+        bail!("--plot: the polytope study has no figure (use --json or --csv)");
+    }
+    let mut doc = serde_json::Map::new();
+    doc.insert("study".into(), json!("polytope"));
+    let mut poly: Option<(Vec<f64>, Polytope)> = None;
+    if let Some(text) = &a.b {
+        let b = parse_list("b", text)?;
+        if b.len() < 2 {
+            bail!("--b: need at least 2 regions, got {}", b.len());
+        }
+        if let Some((i, x)) = b.iter().enumerate().find(|(_, x)| **x <= 1.0) {
+            bail!(
+                "--b: b^{} = {x} must be > 1 (exchange mode needs b > 1)",
+                i + 1
+            );
+        }
+        let r = b.len();
+        let bases = binomial(r * (r - 1) / 2, r);
+        if bases > MAX_BASES {
+            bail!("--b: R = {r} needs {bases:.2e} bases (limit {MAX_BASES:e}); use R ≤ 9");
+        }
+        let p = attractor_polytope(&b).context("--b")?;
+        poly = Some((b, p));
+    }
+    let mut stats: Option<Vec<usize>> = None;
+    if let Some(draws) = a.fracture_draws {
+        if draws == 0 {
+            bail!("--fracture-draws must be ≥ 1");
+        }
+        if a.regions < 2 {
+            bail!("--regions ({}) must be ≥ 2", a.regions);
+        }
+        let bases = binomial(a.regions * (a.regions - 1) / 2, a.regions);
+        if bases > MAX_BASES {
+            bail!(
+                "--regions: R = {} needs {bases:.2e} bases per draw (limit {MAX_BASES:e})",
+                a.regions
+            );
+        }
+        stats = Some(fracture_statistics(a.regions, draws, a.seed).context("--fracture-draws")?);
+    }
+    let pair_name = |p: &(usize, usize)| format!("x_{}_{}", p.0 + 1, p.1 + 1);
+    if let (Some(path), Some((_, p))) = (&a.out.csv, &poly) {
+        let mut f = create(path)?;
+        let mut header = vec!["vertex".to_string()];
+        header.extend(p.pairs.iter().map(pair_name));
+        writeln!(f, "{}", header.join(","))?;
+        for (i, v) in p.vertices.iter().enumerate() {
+            let mut line = vec![(i + 1).to_string()];
+            line.extend(v.iter().map(|x| format!("{x}")));
+            writeln!(f, "{}", line.join(","))?;
+        }
+        f.flush()?;
+    }
+    if let Some((b, p)) = &poly {
+        let components = u64::try_from(p.components).unwrap_or(u64::MAX);
+        doc.insert(
+            "polytope".into(),
+            json!({
+                "b": b,
+                "regions": p.r,
+                "pairs": p.pairs.iter().map(|(m, n)| [m + 1, n + 1]).collect::<Vec<_>>(),
+                "vertices": p.vertices,
+                "fracture": p.fracture.iter().map(|&j| [p.pairs[j].0 + 1, p.pairs[j].1 + 1]).collect::<Vec<_>>(),
+                "components": components,
+                "dimension": p.dimension,
+                "empty": p.is_empty(),
+            }),
+        );
+    }
+    if let Some(counts) = &stats {
+        doc.insert(
+            "fracture_statistics".into(),
+            json!({
+                "regions": a.regions,
+                "draws": a.fracture_draws,
+                "seed": a.seed,
+                "counts": counts,
+            }),
+        );
+    }
+    if a.out.json {
+        return print_json(&Value::Object(doc));
+    }
+    if let Some((b, p)) = &poly {
+        println!(
+            "attractor polytope (THEORY.md §3.7): R = {}, b = {b:?}, {} pair variables x_μν = (S^μν)², dimension {}",
+            p.r,
+            p.pairs.len(),
+            p.dimension
+        );
+        if p.is_empty() {
+            println!("empty: no fixed point with every region pinned in exchange mode");
+        } else {
+            let names: Vec<String> = p.pairs.iter().map(pair_name).collect();
+            println!("{} vertices ({}):", p.vertices.len(), names.join(", "));
+            for v in &p.vertices {
+                println!(
+                    "  [{}]",
+                    v.iter()
+                        .map(|x| format!("{x:.6}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let frac: Vec<&str> = p.fracture.iter().map(|&j| names[j].as_str()).collect();
+            println!(
+                "fracture variables (nonzero at every vertex): {} → {} disconnected components in S-space",
+                if frac.is_empty() {
+                    "none".to_string()
+                } else {
+                    frac.join(", ")
+                },
+                p.components
+            );
+        }
+        report_files(&a.out, &[]);
+    }
+    if let Some(counts) = &stats {
+        println!(
+            "fracture statistics: R = {}, {} non-empty polytopes (sorted b ~ U[1, 3]^R, seed {})",
+            a.regions,
+            counts.iter().sum::<usize>(),
+            a.seed
+        );
+        for (f, n) in counts.iter().enumerate() {
+            println!("  f = {f:>2}: {n}");
+        }
+    }
+    Ok(())
+}

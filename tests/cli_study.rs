@@ -1,0 +1,373 @@
+//! End-to-end tests of `lowrank study fig5|fig6|switch|polytope` (the built binary), with small
+//! budgets. Physical checks use closed forms of THEORY.md §3 and the numbers of §5.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn lowrank(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lowrank"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run lowrank")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lowrank-cli-study-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const CLASSES: [&str; 6] = ["FP", "FP+chaos", "LC", "LC+chaos", "chaos", "invalid"];
+
+fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Pure-chaos gains ψ₀(g) of THEORY.md §5 (erf network): g = 1.5 → 0.6569, g = 3 → 0.3185.
+const PSI0_1_5: f64 = 0.6569;
+const PSI0_3_0: f64 = 0.3185;
+
+/// Fig. 5 on a 2 × 2 grid: CSV columns, valid class labels, a PNG, and the analytic part of the
+/// diagram — at Re λ = 1 < 1/ψ₀(1.5) ≈ 1.522 the zero-current state is stable (§3.4), the
+/// currents decay and every region is pure chaos.
+#[test]
+fn fig5_small_grid_csv_plot_and_zero_current_region() {
+    let dir = tmpdir("fig5");
+    let csv = dir.join("fig5.csv");
+    let png = dir.join("fig5.png");
+    let out = lowrank(&[
+        "study",
+        "fig5",
+        "--grid",
+        "2",
+        "--samples",
+        "2",
+        "--t",
+        "40",
+        "--seed",
+        "3",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--png",
+        png.to_str().unwrap(),
+        "--json",
+    ]);
+    let v = json(&out);
+    // CSV: header and one row per cell
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "re,im,modal,entropy_bits,count_FP,count_FP+chaos,count_LC,count_LC+chaos,count_chaos,count_invalid,redraws"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        assert_eq!(r.len(), 11);
+        assert!(CLASSES.contains(&r[2]), "bad class {}", r[2]);
+        let counts: Vec<usize> = r[4..10].iter().map(|c| c.parse().unwrap()).collect();
+        assert_eq!(counts.iter().sum::<usize>(), 2 * 2, "samples × regions");
+        let h: f64 = r[3].parse().unwrap();
+        assert!(
+            (0.0..=2.0 + 1e-12).contains(&h),
+            "entropy of 4 samples ≤ 2 bits: {h}"
+        );
+        // the modal class has the largest count
+        let modal = CLASSES.iter().position(|c| *c == r[2]).unwrap();
+        assert_eq!(counts[modal], *counts.iter().max().unwrap());
+    }
+    // PNG exists, is non-empty and is a PNG
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.len() > 1000 && bytes.starts_with(b"\x89PNG"));
+    // JSON: documented fields; the analytic boundary 1/ψ₀(1.5) of §3.4 with ψ₀ from §5
+    assert!((f(&v["psi0"]) - PSI0_1_5).abs() < 5e-5);
+    assert!((f(&v["re_boundary"]) - 1.0 / PSI0_1_5).abs() < 1e-3);
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 4);
+    for c in cells {
+        assert!(CLASSES.contains(&c["modal"].as_str().unwrap()));
+        if f(&c["re"]) < f(&v["re_boundary"]) {
+            assert_eq!(c["counts"]["chaos"], 4, "zero-current state stable: {c}");
+        }
+    }
+    assert!(cells.iter().any(|c| f(&c["re"]) == 1.0));
+}
+
+/// Fig. 6 with T = 0: no currents (the leading eigenvalue of diag(ψ)T̂ is 0, no frequency); region
+/// 1 is pure chaos with gain ψ₀(g¹) (§3.2, numbers of §5) up to the O(dt) error of the Euler scheme
+/// (bounded by 0.1·dt, and halving-ish with dt); region 2 (g = 0, no input) has x → 0 and gain Ψ(0) = 1.
+#[test]
+fn fig6_zero_tensor_is_pure_chaos_in_region_one() {
+    let zeros = ["0"; 8].join(",");
+    let run = |dt: &str| {
+        json(&lowrank(&[
+            "study",
+            "fig6",
+            "--regions",
+            "2",
+            "--tensor",
+            &zeros,
+            "--g1",
+            "1.5,3.0",
+            "--t",
+            "100",
+            "--dt",
+            dt,
+            "--json",
+        ]))
+    };
+    let coarse = run("0.05");
+    let fine = run("0.025");
+    assert_eq!(coarse["tensor_draws"], 0);
+    for (v, dt) in [(&coarse, 0.05), (&fine, 0.025)] {
+        let rows = v["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        for (row, psi0) in rows.iter().zip([PSI0_1_5, PSI0_3_0]) {
+            assert_eq!(row["classes"][0], "chaos", "{row}");
+            assert!(
+                row["classes"][1] == "FP" || row["classes"][1] == "invalid",
+                "{row}"
+            );
+            assert!(row["frequency"].is_null());
+            assert_eq!(f(&row["mean_leading"][0]), 0.0);
+            assert_eq!(f(&row["mean_leading"][1]), 0.0);
+            assert!((f(&row["mean_gain"][1]) - 1.0).abs() < 1e-12);
+            let err = (f(&row["mean_gain"][0]) - psi0).abs();
+            assert!(
+                err < 0.1 * dt,
+                "ψ¹ = {} vs ψ₀ = {psi0} (dt = {dt})",
+                row["mean_gain"][0]
+            );
+        }
+    }
+    // first order: halving dt shrinks the error
+    for i in 0..2 {
+        let psi0 = [PSI0_1_5, PSI0_3_0][i];
+        let e1 = (f(&coarse["rows"][i]["mean_gain"][0]) - psi0).abs();
+        let e2 = (f(&fine["rows"][i]["mean_gain"][0]) - psi0).abs();
+        assert!(e2 < 0.75 * e1, "dt convergence: {e1} → {e2}");
+    }
+}
+
+/// Fig. 6 tensor selection and the no-disorder end: the drawn tensor meets the §3.9 criterion
+/// (intact leading eigenvalue real > 1, silenced complex with Re > 1); at g¹ = 0 the currents sit
+/// at a fixed point S = diag(ψ)T̂S, so every region is FP and the leading eigenvalue of diag(ψ)T̂
+/// is 1 (the paper's "Re = 1" diagnostic); CSV and both plots are written.
+#[test]
+fn fig6_drawn_tensor_fixed_point_without_disorder() {
+    let dir = tmpdir("fig6");
+    let csv = dir.join("fig6.csv");
+    let png = dir.join("fig6.png");
+    let v = json(&lowrank(&[
+        "study",
+        "fig6",
+        "--g1",
+        "0:1:2",
+        "--t",
+        "100",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(v["regions"], 3);
+    assert_eq!(v["tensor"].as_array().unwrap().len(), 27);
+    assert!(v["tensor_draws"].as_u64().unwrap() >= 1);
+    assert!(f(&v["intact_leading"][0]) > 1.0 && f(&v["intact_leading"][1]) == 0.0);
+    assert!(f(&v["silenced_leading"][0]) > 1.0 && f(&v["silenced_leading"][1]).abs() > 0.0);
+    let row = &v["rows"][0];
+    assert_eq!(f(&row["g1"]), 0.0);
+    for c in row["classes"].as_array().unwrap() {
+        assert_eq!(c, "FP");
+    }
+    assert!((f(&row["mean_leading"][0]) - 1.0).abs() < 1e-4, "{row}");
+    assert!(f(&row["mean_leading"][1]).abs() < 1e-9);
+    for c in v["rows"][1]["classes"].as_array().unwrap() {
+        assert!(CLASSES.contains(&c.as_str().unwrap()));
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "g1,class_1,class_2,class_3,frequency,gain_1,gain_2,gain_3,lead_re,lead_im"
+    );
+    assert_eq!(text.lines().count(), 3);
+    for p in [png.clone(), dir.join("fig6-classes.png")] {
+        assert!(
+            std::fs::metadata(&p).unwrap().len() > 1000,
+            "{}",
+            p.display()
+        );
+    }
+}
+
+/// Input switch with two self-loop regions (a > b, §3.5): without input each region is pinned,
+/// Σ_ρ (S^{μρ})² = (2/π)(a² − 1); an input I = 2 into region 1 caps its gain at
+/// Ψ(I²) = (1 + πI²/2)^{−1/2}, and a¹Ψ(I²) = 2.5/√(1 + 2π) < 1 kills its self current
+/// (Ṡ¹¹ = (−1 + ψ¹a¹)S¹¹), while region 2 stays pinned.
+#[test]
+fn switch_knocks_a_self_loop_region_out() {
+    let dir = tmpdir("switch");
+    let csv = dir.join("switch.csv");
+    let v = json(&lowrank(&[
+        "study",
+        "switch",
+        "--a",
+        "2.5,2.2",
+        "--b",
+        "2,2",
+        "--t",
+        "500",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--json",
+    ]));
+    let pinned = |a: f64| 2.0 / std::f64::consts::PI * (a * a - 1.0);
+    let off = &v["phases"][0];
+    let on = &v["phases"][1];
+    assert_eq!(f(&off["input"]), 0.0);
+    assert_eq!(f(&on["input"]), 2.0);
+    for (m, a) in [2.5, 2.2].into_iter().enumerate() {
+        assert!((f(&off["current_norm2"][m]) - pinned(a)).abs() < 1e-9);
+        assert!((f(&off["gain"][m]) - 1.0 / a).abs() < 1e-9);
+    }
+    assert!(2.5 / (1.0 + 2.0 * std::f64::consts::PI).sqrt() < 1.0);
+    assert!(
+        f(&on["currents"][0]).abs() < 1e-9,
+        "S¹¹ = {}",
+        on["currents"][0]
+    );
+    assert!((f(&on["current_norm2"][1]) - pinned(2.2)).abs() < 1e-9);
+    assert_eq!(v["prediction"]["mode"][0], "SelfLoop");
+    // time series: header, both phases, starts at t = 0 and ends at 2T
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let header = text.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "t,input,S_1_1,S_1_2,S_2_1,S_2_2,norm2_1,norm2_2,gain_1,gain_2"
+    );
+    let last: Vec<f64> = text
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!((last[0] - 1000.0).abs() < 1e-6 && last[1] == 2.0);
+    assert!(text.lines().nth(1).unwrap().starts_with("0,0,"));
+}
+
+/// Polytope vertices derived by hand (§3.7, equal b, c = (2/π)(b² − 1)): R = 3 — a single point
+/// x_{μν} = c/2, every pair a fracture variable, 2³ components; R = 4 — the constraint "the pairs
+/// at each region sum to c" on K₄ has the three perfect matchings (value c) as vertices, no pair
+/// is nonzero at all of them, one component, dimension 6 − 4 = 2.
+#[test]
+fn polytope_equal_b_closed_forms() {
+    let c = 2.0 / std::f64::consts::PI * (2.0f64 * 2.0 - 1.0);
+    let v = json(&lowrank(&["study", "polytope", "--b", "2,2,2", "--json"]));
+    let p = &v["polytope"];
+    assert_eq!(p["dimension"], 0);
+    assert_eq!(p["components"], 8);
+    assert_eq!(p["fracture"].as_array().unwrap().len(), 3);
+    let verts = p["vertices"].as_array().unwrap();
+    assert_eq!(verts.len(), 1);
+    for x in verts[0].as_array().unwrap() {
+        assert!((f(x) - c / 2.0).abs() < 1e-12);
+    }
+
+    let v = json(&lowrank(&["study", "polytope", "--b", "2,2,2,2", "--json"]));
+    let p = &v["polytope"];
+    assert_eq!(p["dimension"], 2);
+    assert_eq!(p["components"], 1);
+    assert!(p["fracture"].as_array().unwrap().is_empty());
+    let pairs: Vec<[u64; 2]> = p["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| [q[0].as_u64().unwrap(), q[1].as_u64().unwrap()])
+        .collect();
+    let mut matchings: Vec<Vec<[u64; 2]>> = p["vertices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let x = x.as_array().unwrap();
+            let support: Vec<[u64; 2]> = x
+                .iter()
+                .zip(&pairs)
+                .filter(|(v, _)| f(v) > 1e-12)
+                .map(|(v, q)| {
+                    assert!((f(v) - c).abs() < 1e-12);
+                    *q
+                })
+                .collect();
+            support
+        })
+        .collect();
+    matchings.sort();
+    assert_eq!(
+        matchings,
+        vec![
+            vec![[1, 2], [3, 4]],
+            vec![[1, 3], [2, 4]],
+            vec![[1, 4], [2, 3]]
+        ]
+    );
+}
+
+/// R = 3: a non-empty polytope is a single point with (almost surely) every pair nonzero, so all
+/// draws have f = 3.
+#[test]
+fn fracture_statistics_for_three_regions() {
+    let v = json(&lowrank(&[
+        "study",
+        "polytope",
+        "--fracture-draws",
+        "40",
+        "--regions",
+        "3",
+        "--json",
+    ]));
+    let counts: Vec<u64> = v["fracture_statistics"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, vec![0, 0, 0, 40]);
+}
+
+/// Bad arguments: non-zero exit, nothing on stdout, and a message naming the option.
+#[test]
+fn bad_arguments_name_the_option() {
+    let cases: [(&[&str], &str); 8] = [
+        (&["study", "fig5", "--grid", "0"], "--grid"),
+        (&["study", "fig5", "--re", "abc"], "--re"),
+        (&["study", "fig5", "--dt", "-1"], "--dt"),
+        (&["study", "fig6", "--g1", "1:2"], "--g1"),
+        (&["study", "fig6", "--tensor", "1,2,3"], "--tensor"),
+        (&["study", "switch", "--region", "9"], "--region"),
+        (&["study", "polytope", "--b", "2,0.5"], "--b"),
+        (&["study", "fig5", "--bogus"], "--bogus"),
+    ];
+    for (args, name) in cases {
+        let out = lowrank(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(name),
+            "{args:?}: stderr does not name {name}: {err}"
+        );
+    }
+}
