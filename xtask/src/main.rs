@@ -114,7 +114,7 @@ fn validate(args: &[String]) -> Result<ExitCode> {
     let total: u64 = suite
         .cases
         .iter()
-        .map(|c| (grid.sizes_for(c).len() * grid.seeds) as u64)
+        .map(|c| (grid.sizes_for(c).len() * grid.seeds_for(c)) as u64)
         .sum();
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());

@@ -703,10 +703,78 @@ pub fn eigenvalues(m: &DMatrix<f64>) -> Result<Vec<[f64; 2]>, TheoryError> {
             return Ok(eig);
         }
     }
-    Err(TheoryError::NotConverged {
-        what: "eigenvalues (real Schur)".into(),
+    // nalgebra's bounded Schur occasionally stalls on drawn Jacobians/T̂ (observed for 4×4
+    // T̂ in the Fig. 5 sampler); faer's Hessenberg–QR eigensolver is an independent fallback.
+    eigenvalues_faer(m).ok_or_else(|| TheoryError::NotConverged {
+        what: "eigenvalues (real Schur, then faer)".into(),
         residual: f64::NAN,
         iterations: 1000 * n,
         reason: "QR iteration did not converge".into(),
     })
+}
+
+/// Eigenvalues by faer's dense eigensolver, sorted like [`eigenvalues`]; `None` on failure
+/// or a non-finite result.
+fn eigenvalues_faer(m: &DMatrix<f64>) -> Option<Vec<[f64; 2]>> {
+    let n = m.nrows();
+    let a = faer::Mat::<f64>::from_fn(n, n, |i, j| m[(i, j)]);
+    let ev = a.eigenvalues().ok()?;
+    let mut eig: Vec<[f64; 2]> = ev.iter().map(|z| [z.re, z.im]).collect();
+    if eig.iter().flatten().any(|x| !x.is_finite()) {
+        return None;
+    }
+    eig.sort_by(|a, b| {
+        b[0].total_cmp(&a[0])
+            .then(b[1].abs().total_cmp(&a[1].abs()))
+    });
+    Some(eig)
+}
+
+#[cfg(test)]
+mod eigen_tests {
+    use super::{eigenvalues, eigenvalues_faer};
+    use nalgebra::DMatrix;
+
+    /// Companion matrix of (x − 1)(x + 2)(x² + 2x + 5) = x⁴ + 3x³ + 5x² + x − 10: eigenvalues
+    /// 1, −1 ± 2i, −2 (sorted by real part, then |imaginary part|).
+    fn companion() -> DMatrix<f64> {
+        let c = [-10.0, 1.0, 5.0, 3.0]; // x⁴ = −(c0 + c1 x + c2 x² + c3 x³)
+        DMatrix::from_fn(4, 4, |i, j| {
+            if j == 3 {
+                -c[i]
+            } else if i == j + 1 {
+                1.0
+            } else {
+                0.0
+            }
+        })
+    }
+
+    #[test]
+    fn faer_fallback_matches_closed_form_and_schur_path() {
+        let expect = [[1.0, 0.0], [-1.0, 2.0], [-1.0, -2.0], [-2.0, 0.0]];
+        let f = eigenvalues_faer(&companion()).unwrap();
+        let s = eigenvalues(&companion()).unwrap();
+        for (got, want) in f.iter().zip(&expect) {
+            assert!(
+                (got[0] - want[0]).abs() < 1e-10 && (got[1].abs() - want[1].abs()).abs() < 1e-10,
+                "{got:?} vs {want:?}"
+            );
+        }
+        for (a, b) in f.iter().zip(&s) {
+            assert!((a[0] - b[0]).abs() < 1e-10 && (a[1].abs() - b[1].abs()).abs() < 1e-10);
+        }
+    }
+
+    #[test]
+    fn faer_fallback_on_a_defective_block() {
+        // Jordan block of eigenvalue 0.5 (defective): eigenvalues perturbed by at most √ε.
+        let m = DMatrix::from_row_slice(3, 3, &[0.5, 1.0, 0.0, 0.0, 0.5, 1.0, 0.0, 0.0, 0.5]);
+        let f = eigenvalues_faer(&m).unwrap();
+        assert!(
+            f.iter()
+                .all(|z| (z[0] - 0.5).abs() < 1e-4 && z[1].abs() < 1e-4),
+            "{f:?}"
+        );
+    }
 }

@@ -86,8 +86,13 @@ pub struct FigurePoint {
     pub series: String,
     /// x coordinate (e.g. g).
     pub x: f64,
-    /// Index of the observable plotted as y.
+    /// Index of the observable plotted as y (ignored when `y` is set).
     pub observable: usize,
+    /// A fixed y coordinate instead of a measured value: marks where a case sits in a
+    /// parameter-plane figure (e.g. (g, λ₀) in the \[MO\] phase diagram); its series label
+    /// gets the case's verdict appended.
+    #[serde(default)]
+    pub y: Option<f64>,
 }
 
 /// One validation case (see the module documentation).
@@ -111,6 +116,10 @@ pub struct Case {
     /// Sizes to use instead of the suite's (None: the suite's grid); a case may cap N when its
     /// per-step cost grows faster (e.g. R regions × N² disorder blocks).
     pub sizes: Option<Vec<usize>>,
+    /// Seeds per size = the grid's seeds × this factor (≥ 1). Cheap cases whose error is
+    /// dominated by quenched (network-to-network) noise use more seeds, which narrows the
+    /// exponent's confidence interval without changing the rule.
+    pub seed_factor: usize,
     /// Placement in theory-curve figures.
     pub figure_points: Vec<FigurePoint>,
 }
@@ -124,6 +133,7 @@ impl std::fmt::Debug for Case {
             .field("observables", &self.observables)
             .field("rule", &self.rule)
             .field("sizes", &self.sizes)
+            .field("seed_factor", &self.seed_factor)
             .finish_non_exhaustive()
     }
 }

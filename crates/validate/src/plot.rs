@@ -255,11 +255,14 @@ pub fn theory_figure(fig: &FigureData, path: &Path) -> Result<(), ValidateError>
         chart
             .draw_series(
                 pts.iter()
-                    .map(|p| Circle::new((p.1, p.2), 5, BLACK.filled())),
+                    .map(|p| Circle::new((p.1, p.2), 5, color.filled())),
             )
             .map_err(|e| perr(path, e))?
             .label(*name)
-            .legend(move |(x, y)| Circle::new((x + 10, y), 5, BLACK.filled()));
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        chart
+            .draw_series(pts.iter().map(|p| Circle::new((p.1, p.2), 5, BLACK)))
+            .map_err(|e| perr(path, e))?;
         chart
             .draw_series(pts.iter().map(|p| {
                 PathElement::new(
@@ -271,6 +274,7 @@ pub fn theory_figure(fig: &FigureData, path: &Path) -> Result<(), ValidateError>
     }
     chart
         .configure_series_labels()
+        .position(emptiest_corner(fig, (x0, x1), (y0, y1)))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 15))
@@ -278,6 +282,40 @@ pub fn theory_figure(fig: &FigureData, path: &Path) -> Result<(), ValidateError>
         .map_err(|e| perr(path, e))?;
     root.present().map_err(|e| perr(path, e))?;
     Ok(())
+}
+
+/// The corner of the plot (a 45 % × 40 % box) that holds the fewest curve and simulation
+/// points, so the legend does not hide data.
+fn emptiest_corner(fig: &FigureData, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    let pts = fig
+        .curves
+        .iter()
+        .flat_map(|c| c.points.iter().copied())
+        .chain(fig.points.iter().map(|p| (p.1, p.2)));
+    let (wx, wy) = (x.1 - x.0, y.1 - y.0);
+    let mut counts = [0usize; 4]; // UL, UR, LL, LR
+    for (px, py) in pts {
+        let (fx, fy) = ((px - x.0) / wx, (py - y.0) / wy);
+        let left = fx < 0.45;
+        let right = fx > 0.55;
+        let up = fy > 0.6;
+        let low = fy < 0.4;
+        for (i, hit) in [left && up, right && up, left && low, right && low]
+            .into_iter()
+            .enumerate()
+        {
+            counts[i] += usize::from(hit);
+        }
+    }
+    let best = (0..4)
+        .min_by_key(|&i| (counts[i], [1, 0, 3, 2][i]))
+        .unwrap_or(1);
+    match best {
+        0 => SeriesLabelPosition::UpperLeft,
+        2 => SeriesLabelPosition::LowerLeft,
+        3 => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::UpperRight,
+    }
 }
 
 fn minmax(it: impl Iterator<Item = f64>) -> (f64, f64) {

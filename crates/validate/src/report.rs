@@ -54,6 +54,11 @@ pub fn figure_data(suite: &Suite, result: &SuiteResult) -> Vec<FigureData> {
             let mut points = Vec::new();
             for c in &result.cases {
                 for fp in c.figure_points.iter().filter(|fp| fp.figure == f.name) {
+                    if let Some(y) = fp.y {
+                        let verdict = if c.passed { "pass" } else { "FAIL" };
+                        points.push((format!("{} ({verdict})", fp.series), fp.x, y, 0.0));
+                        continue;
+                    }
                     if let Some(obs) = c.observables.get(fp.observable) {
                         if let Some(last) = obs.sizes.last() {
                             let v = &last.value;
@@ -165,7 +170,7 @@ pub fn markdown(
     let _ = writeln!(s, "# Validation report: theory vs simulation\n");
     let _ = writeln!(
         s,
-        "**{}** — {passed}/{} cases passed in {:.0} s. Grid: N ∈ {:?}, {} seeds per N (from {}), effort {}.\n",
+        "**{}** — {passed}/{} cases passed in {:.0} s. Grid: N ∈ {:?}, {} seeds per N (× a case's seed factor where its description says so; from {}), effort {}.\n",
         if result.passed { "PASS" } else { "FAIL" },
         result.cases.len(),
         result.seconds,

@@ -90,6 +90,7 @@ fn case(name: &str, prediction: Arc<dyn Fn() -> Vec<f64> + Send + Sync>) -> Case
         }),
         rule: Rule::default(),
         sizes: None,
+        seed_factor: 1,
         figure_points: vec![],
     }
 }

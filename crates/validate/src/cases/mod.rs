@@ -1,9 +1,11 @@
 //! The bundled validation cases (docs/validation.md lists each with its observable and why).
 //!
-//! - [`mo`]: \[MO\] Fig. 1 at g = 0.5, 1.5 (stationary) and 2.0 (chaotic); Fig. 2 bistable
-//!   with input (both branches); the ring attractor; Go/Nogo; detection below/above c*.
-//! - [`cb`]: \[CB\] Fig. 4a (b = 2) at g = 0, 1.2 (static) and 1.8 (chaotic branch); Fig. 3
-//!   set 1 (five regions, exchange mode); a two-region limit cycle.
+//! - [`mo`]: \[MO\] Fig. 1 at g = 0.5, 1.5 (stationary) and 2.5 (central chaos); heterogeneous
+//!   chaos at λ₀ = 3.3, g = 2.6; Fig. 2 bistable with input (both branches); the ring attractor;
+//!   Go/Nogo; detection below/above c*; context-dependent discrimination.
+//! - [`cb`]: \[CB\] Fig. 4a, b = 2 at g = 0, 1.2 (static) and 1.8 (chaotic branch), b = 3 at g = 0
+//!   and 2.4 (chaotic branch, with Δ∞); Fig. 3 set 1 (five regions, exchange mode); a two-region
+//!   limit cycle with disorder against the two-time DMFT.
 //! - [`common`]: scenario loading, attractor selection, batched simulation helpers.
 
 pub mod cb;
@@ -16,9 +18,9 @@ use crate::case::Suite;
 pub fn suite() -> Suite {
     Suite {
         cases: vec![
-            cb::fig4a(0.0),
+            cb::fig4a(2.0, 0.0, true),
+            cb::fig4a(3.0, 0.0, true),
             cb::fig3_set1(),
-            cb::limit_cycle(),
             mo::gonogo(true),
             mo::gonogo(false),
             mo::fig1(0.5, false),
@@ -26,10 +28,14 @@ pub fn suite() -> Suite {
             mo::bistable_input(),
             mo::detection(0.2, true),
             mo::detection(0.9, false),
-            cb::fig4a(1.2),
-            mo::fig1(2.0, true),
+            mo::context(),
+            cb::fig4a(2.0, 1.2, true),
+            mo::fig1(2.5, true),
+            mo::rank_one(3.0, 2.6, true),
             mo::ring(),
-            cb::fig4a(1.8),
+            cb::fig4a(2.0, 1.8, false),
+            cb::fig4a(3.0, 2.4, true),
+            cb::limit_cycle(),
         ],
         figures: vec![mo::fig1_figure(), mo::phase_figure(), cb::fig4a_figure()],
     }
