@@ -23,14 +23,13 @@
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use lowrank::gauss::{Gauss, Phi};
-use lowrank::model::cb2025::{symmetric, Multiregion, RegionInput};
-use lowrank::model::Schedule;
+use lowrank::model::cb2025::symmetric;
 use lowrank::plot::{category_map, line_plot, shaded_category_map, Series, ShadedMap};
 use lowrank::theory::cb2025::polytope::{attractor_polytope, fracture_statistics, Polytope};
 use lowrank::theory::cb2025::potential::pure_chaos;
 use lowrank::theory::cb2025::studies::{
-    fig6_study, fig6_tensor, input_switch, leading_eigenvalue, phase_diagram, Fig6Row, PhaseCell,
-    PhaseDiagramOptions, SwitchOptions,
+    fig6_study, fig6_tensor, input_switch, leading_eigenvalue, phase_diagram,
+    switch_initial_currents, switch_model, Fig6Row, PhaseCell, PhaseDiagramOptions, SwitchOptions,
 };
 use lowrank::theory::currents::{symmetric_prediction, CurrentOde, InputGain};
 use lowrank::theory::dmft::{DmftOptions, DynamicsClass};
@@ -1089,22 +1088,8 @@ fn switch_series(
     every: usize,
     ends: &[lowrank::theory::cb2025::studies::SwitchState; 2],
 ) -> anyhow::Result<Vec<Vec<f64>>> {
-    use rand::{Rng, SeedableRng};
-    let v: Vec<f64> = (0..r)
-        .map(|mu| if mu == opts.region { 0.0 } else { opts.overlap })
-        .collect();
-    let mut mr = Multiregion::new(r, vec![0.0; r], t.to_vec());
-    mr.inputs.push(RegionInput {
-        region: opts.region,
-        v,
-        schedule: Schedule {
-            baseline: opts.amplitude,
-            ..Default::default()
-        },
-    });
-    let model = mr.build().context("switch model")?.model;
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(opts.seed);
-    let mut s: Vec<f64> = (0..r * r).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let model = switch_model(r, t, opts).context("switch model")?;
+    let mut s = switch_initial_currents(r, opts.seed);
     let mut rows = Vec::with_capacity(2 * steps / every + 4);
     let mut done = 0usize;
     for (phase, amp) in [0.0, opts.amplitude].into_iter().enumerate() {

@@ -98,13 +98,21 @@ pub const RULE_TEXT: &str = "An observable passes iff (1) decay: the least-squar
 ē(N_max) ≤ 2 · ē⁺(N_min) · (N_min/N_max)^½, ē⁺ the upper end of the 95 % t-interval over seeds at the smallest N. \
 A case passes iff every observable passes and no theory or simulation failed.";
 
-/// Write `report.md`, `report.json` and the plots into `out` (created if needed).
+/// Write `report.md`, `report.json` and the plots into `out` (created if needed). Plots of an
+/// earlier run (`error-*.png`, `figure-*.png`) are removed first, so that the directory shows
+/// exactly this run (a case that was renamed or filtered out leaves no stale figure).
 pub fn write_report(
     suite: &Suite,
     result: &SuiteResult,
     out: &Path,
 ) -> Result<Written, ValidateError> {
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
+    for entry in std::fs::read_dir(out).map_err(|e| io(out, e))?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if (name.starts_with("error-") || name.starts_with("figure-")) && name.ends_with(".png") {
+            std::fs::remove_file(entry.path()).map_err(|e| io(&entry.path(), e))?;
+        }
+    }
     let figures = figure_data(suite, result);
     let mut plots = Vec::new();
     let mut plot_failures = Vec::new();
@@ -327,4 +335,33 @@ pub fn markdown(
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_report;
+    use crate::case::Suite;
+    use crate::runner::{Grid, SuiteResult};
+
+    #[test]
+    fn stale_plots_are_removed_and_other_files_kept() {
+        let dir = std::env::temp_dir().join(format!("lowrank-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let stale = dir.join("error-old-case.png");
+        let keep = dir.join("notes.txt");
+        std::fs::write(&stale, b"x").unwrap();
+        std::fs::write(&keep, b"x").unwrap();
+        let result = SuiteResult {
+            grid: Grid::quick(),
+            cases: vec![],
+            passed: true,
+            seconds: 0.0,
+        };
+        write_report(&Suite::default(), &result, &dir).unwrap();
+        assert!(!stale.exists(), "stale plot survived");
+        assert!(
+            keep.exists() && dir.join("report.md").exists() && dir.join("report.json").exists()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -386,15 +386,10 @@ pub struct SwitchState {
     pub residual: f64,
 }
 
-/// Input-driven switch (§3.10): the current ODE of the network T (g = 0) run from S(0) ~ U[−1, 1]
-/// without input, then continued with a constant input into `region` overlapping every n^{μν}
-/// (μ ≠ ν) by V. Returns the two end states.
-pub fn input_switch(
-    gauss: Gauss,
-    r: usize,
-    t: &[f64],
-    opts: &SwitchOptions,
-) -> Result<[SwitchState; 2], TheoryError> {
+/// The model of [`input_switch`]: R regions at g = 0 with interactions `t` and one constant
+/// input into `opts.region` (amplitude `opts.amplitude`) overlapping every n^{μν} (μ ≠ ν) by V =
+/// `opts.overlap` (§3.10).
+pub fn switch_model(r: usize, t: &[f64], opts: &SwitchOptions) -> Result<Model, TheoryError> {
     if opts.region >= r {
         return Err(TheoryError::InvalidParameter {
             name: "region".into(),
@@ -414,9 +409,26 @@ pub fn input_switch(
             ..Default::default()
         },
     });
-    let model = mr.build().map_err(model_error)?.model;
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
-    let mut s: Vec<f64> = (0..r * r).map(|_| rng.random_range(-1.0..1.0)).collect();
+    Ok(mr.build().map_err(model_error)?.model)
+}
+
+/// The initial currents S(0) ~ U[−1, 1) of [`input_switch`], drawn from `seed`.
+pub fn switch_initial_currents(r: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    (0..r * r).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+/// Input-driven switch (§3.10): the current ODE of the network T (g = 0) run from S(0) ~ U[−1, 1]
+/// without input, then continued with a constant input into `region` overlapping every n^{μν}
+/// (μ ≠ ν) by V. Returns the two end states.
+pub fn input_switch(
+    gauss: Gauss,
+    r: usize,
+    t: &[f64],
+    opts: &SwitchOptions,
+) -> Result<[SwitchState; 2], TheoryError> {
+    let model = switch_model(r, t, opts)?;
+    let mut s = switch_initial_currents(r, opts.seed);
     let steps = (opts.t_max / opts.dt).ceil() as usize;
     let mut out = Vec::with_capacity(2);
     for amp in [0.0, opts.amplitude] {
