@@ -1,23 +1,7 @@
 //! End-to-end tests of `lowrank check` (the built binary).
 
-use std::process::{Command, Output};
-
-fn lowrank(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lowrank"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run lowrank")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
+mod common;
+use common::{json, lowrank};
 
 #[test]
 fn check_bundled_scenario_reports_the_overlap() {

@@ -1,23 +1,7 @@
 //! End-to-end tests of `lowrank solve`, `lowrank sweep` and `lowrank merge` (the built binary).
 
-use std::process::{Command, Output};
-
-fn lowrank(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lowrank"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run lowrank")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
+mod common;
+use common::{json, lowrank};
 
 /// Fig. 1 set at g = 2 (between g_C = 1.796 and g_BB = 2.136, THEORY.md §5): the stable states are
 /// the ± heterogeneous chaotic ones; every branch carries its convergence report.

@@ -2,24 +2,9 @@
 //! budgets. Physical checks use closed forms of THEORY.md §3 and the numbers of §5.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn lowrank(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lowrank"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run lowrank")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
+mod common;
+use common::{json, lowrank};
 
 fn tmpdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lowrank-cli-study-{name}-{}", std::process::id()));

@@ -109,6 +109,35 @@ impl Scratch {
     }
 }
 
+/// Equations that keep the Gaussian averages of their last evaluation in a [`Scratch`]: the
+/// Jacobian and the fixed-point step reuse them when asked at the same point.
+trait Cached: Residual {
+    fn scratch_mut(&mut self) -> &mut Scratch;
+
+    /// Evaluate at `x` unless the scratch already holds that point.
+    fn evaluate_at(&mut self, x: &[f64]) -> Result<(), TheoryError> {
+        if !self.scratch_mut().is_last(x) {
+            let mut res = std::mem::take(&mut self.scratch_mut().res);
+            let r = self.eval(x, &mut res);
+            self.scratch_mut().res = res;
+            r?;
+        }
+        Ok(())
+    }
+}
+
+impl Cached for StaticEquations {
+    fn scratch_mut(&mut self) -> &mut Scratch {
+        &mut self.scratch
+    }
+}
+
+impl Cached for ChaoticEquations {
+    fn scratch_mut(&mut self) -> &mut Scratch {
+        &mut self.scratch
+    }
+}
+
 /// Jacobian rows of the κ equations r_k = κ_k − Σ_p α_p[M_{n^k}⟨φ⟩_p + ⟨φ′⟩_p c^{(p)}_{n^k}] with
 /// the averages at (μ_p, Δ_p) (Δ_p the column block starting at `delta_col`), from
 /// ∂_μ⟨f⟩ = ⟨f′⟩, ∂_Δ⟨f⟩ = ½⟨f″⟩ (THEORY.md §1.5):
@@ -225,12 +254,7 @@ impl StaticEquations {
     /// points are the roots of [`Residual::eval`]. The new variances are bounded for bounded φ
     /// (|tanh| ≤ 1), so one step maps a far start such as (μ, Δ) = (50, 50) into range.
     pub fn fixed_point_step(&mut self, x: &[f64], out: &mut [f64]) -> Result<(), TheoryError> {
-        if !self.scratch.is_last(x) {
-            let mut res = std::mem::take(&mut self.scratch.res);
-            let r = self.eval(x, &mut res);
-            self.scratch.res = res;
-            r?;
-        }
+        self.evaluate_at(x)?;
         let (k, p) = (self.mf.k, self.mf.p);
         out[..k].copy_from_slice(&self.scratch.drive);
         let (kappa_new, delta_new) = out.split_at_mut(k);
@@ -270,12 +294,7 @@ impl Residual for StaticEquations {
     /// ∂r_{K+p}/∂Δ_q = δ_pq − G_pq(⟨φ′²⟩_q + ⟨φφ″⟩_q).
     /// Reuses the moments of the last [`Residual::eval`] if it was at `x`.
     fn jacobian(&mut self, x: &[f64], jac: &mut DMatrix<f64>) -> Result<bool, TheoryError> {
-        if !self.scratch.is_last(x) {
-            let mut res = std::mem::take(&mut self.scratch.res);
-            let r = self.eval(x, &mut res);
-            self.scratch.res = res;
-            r?;
-        }
+        self.evaluate_at(x)?;
         let (k, p) = (self.mf.k, self.mf.p);
         let kappa = &x[..k];
         let mo = &self.scratch.moments;
@@ -385,12 +404,7 @@ impl Residual for ChaoticEquations {
     /// the static variance row (at Δ₀) and ∂(Δ∞ − Δ₀) = (−1, +1). Reuses the Gaussian averages of
     /// the last [`Residual::eval`] if it was at `x`.
     fn jacobian(&mut self, x: &[f64], jac: &mut DMatrix<f64>) -> Result<bool, TheoryError> {
-        if !self.scratch.is_last(x) {
-            let mut res = std::mem::take(&mut self.scratch.res);
-            let r = self.eval(x, &mut res);
-            self.scratch.res = res;
-            r?;
-        }
+        self.evaluate_at(x)?;
         let (k, p) = (self.mf.k, self.mf.p);
         let (mf, v) = (&self.mf, &self.v);
         let kappa = &x[..k];
