@@ -36,9 +36,9 @@ pub struct SweepArgs {
     /// Solve only slice I of N (0-based), e.g. `--shard 3/8` (for array jobs; join with `merge`).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Gauss–Hermite order of the single integrals.
-    #[arg(long, default_value_t = 200)]
-    pub order: usize,
+    /// Removed (see `lowrank solve --help`): giving it is an error that says why.
+    #[arg(long, hide = true)]
+    pub order: Option<String>,
     /// Input amplitudes at this time of the scenario's schedule (default: the baselines).
     #[arg(long)]
     pub time: Option<f64>,
@@ -215,6 +215,7 @@ fn row(point: usize, x: &[f64], i: usize, s: &MeanFieldSolution) -> Vec<String> 
 
 /// Run `lowrank sweep`.
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
+    super::solve::reject_order(&args.order)?;
     let params: Vec<Param> = args
         .param
         .iter()
@@ -253,8 +254,6 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             bail!("grid point {idx}: the swept parameter changes the model's shape (rank, populations, readouts)");
         }
         let opts = SolveOptions {
-            order: args.order,
-            inner_order: args.order,
             chaotic: !args.no_chaos,
             inputs: args.time.map(|t| model.input_values(t)),
             extra_starts: seeds.clone(),

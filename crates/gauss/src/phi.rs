@@ -110,6 +110,22 @@ impl Phi {
         }
     }
 
+    /// sup_x |φ(x)| when φ is bounded (`None` for an unbounded φ). Bounds every Gaussian average
+    /// of φ and so the order parameters: |⟨nφ(x)⟩| ≤ √⟨n²⟩·sup|φ| (Cauchy–Schwarz), which is
+    /// what makes a finite search box for the overlaps κ possible.
+    ///
+    /// ```
+    /// use lowrank_gauss::Phi;
+    /// assert_eq!(Phi::Tanh.sup_abs(), Some(1.0));
+    /// assert_eq!(Phi::Linear.sup_abs(), None);
+    /// ```
+    pub fn sup_abs(self) -> Option<f64> {
+        match self {
+            Phi::Tanh | Phi::Erf => Some(1.0),
+            Phi::Linear => None,
+        }
+    }
+
     /// The primitive Φ with Φ′ = φ and Φ(0) = 0.
     ///
     /// For tanh, ln cosh x = |x| + ln(1 + e^{−2|x|}) − ln 2, which never overflows.

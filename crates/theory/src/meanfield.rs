@@ -61,6 +61,7 @@ pub struct MeanField {
     i_mean: Vec<f64>, // [p*A + a]
     w_mean: Vec<f64>, // [p*R + r]
     s_nm: Vec<f64>,   // [(p*K + k)*K + l]
+    s_nn: Vec<f64>,   // [p*K + k] (variances of n^k only)
     s_ni: Vec<f64>,   // [(p*K + k)*A + a]
     s_mm: Vec<f64>,   // [(p*K + k)*K + l]
     s_mi: Vec<f64>,   // [(p*K + k)*A + a]
@@ -112,6 +113,9 @@ impl MeanField {
             i_mean: mean(&is),
             w_mean: mean(&ws),
             s_nm: cov(&ns, &ms),
+            s_nn: (0..p)
+                .flat_map(|q| ns.iter().map(move |&v| model.stats[q].cov[(v, v)]))
+                .collect(),
             s_ni: cov(&ns, &is),
             s_mm: cov(&ms, &ms),
             s_mi: cov(&ms, &is),
@@ -145,6 +149,20 @@ impl MeanField {
     /// σ^{(p)}_{n^k m^l}.
     pub fn sigma_nm(&self, p: usize, k: usize, l: usize) -> f64 {
         self.s_nm[(p * self.k + k) * self.k + l]
+    }
+
+    /// Second moment ⟨(n^k)²⟩_p = (M^{(p)}_{n^k})² + σ^{(p)}_{n^k n^k} of the selection vector n^k.
+    pub fn n_second_moment(&self, p: usize, k: usize) -> f64 {
+        let m = self.mean_n(p, k);
+        m * m + self.s_nn[p * self.k + k]
+    }
+
+    /// A bound on |κ_k| valid at every solution, static or chaotic, when φ is bounded:
+    /// κ_k = Σ_p α_p⟨n^k φ(x)⟩_p and Cauchy–Schwarz give |κ_k| ≤ sup|φ|·Σ_p α_p √⟨(n^k)²⟩_p
+    /// (docs/theory.md, "Complete solution sets"). `None` for an unbounded φ.
+    pub fn kappa_bound(&self, k: usize) -> Option<f64> {
+        let s = self.phi.sup_abs()?;
+        Some(s * (0..self.p).map(|p| self.alpha[p] * self.n_second_moment(p, k).sqrt()).sum::<f64>())
     }
 
     /// σ^{(p)}_{m^k m^l}.

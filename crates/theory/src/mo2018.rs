@@ -276,7 +276,7 @@ pub fn ring(p: &Ring, opts: &SolveOptions) -> Result<RingState, TheoryError> {
     let rings: Vec<&MeanFieldSolution> = all
         .solutions
         .iter()
-        .filter(|s| s.branch == "ring")
+        .filter(|s| s.branch == "continuum")
         .collect();
     let pick = rings
         .iter()

@@ -102,3 +102,110 @@ where
         iterations,
     })
 }
+
+/// Every root of a continuous scalar `f` on the grid's span, by a scan (the numerics behind the
+/// complete solution sets, docs/theory.md "Complete solution sets").
+///
+/// `grid` must be increasing. A root is reported for
+/// - every grid node where f = 0 exactly (e.g. Δ = 0 of the trivial state);
+/// - every sign change between neighbouring nodes (refined by [`brent`] to |f| ≤ `tol`);
+/// - every *hidden pair*: at a node where f has a local extremum of the same sign as both
+///   neighbours and |f| there is no larger than the variation to them, the extremum is located by
+///   golden-section search on the two adjacent cells, and if it crosses zero both roots are
+///   bracketed and refined.
+///
+/// So a root can be missed only if f has two extrema of opposite sign within two grid cells —
+/// a resolution statement, made in the result of every caller. Refinements that do not converge
+/// are counted in the second return value (never reported as roots).
+///
+/// ```
+/// use lowrank_theory::roots::scan_roots;
+/// // x² − 0.0001 has two roots 0.02 apart, both inside one cell of a grid of step 0.25
+/// let grid: Vec<f64> = (0..=8).map(|i| -1.0 + 0.25 * i as f64).collect();
+/// let (roots, failed) = scan_roots(|x| Ok(x * x - 1e-4), &grid, 1e-14).unwrap();
+/// assert_eq!((roots.len(), failed), (2, 0));
+/// assert!((roots[0] + 0.01).abs() < 1e-12 && (roots[1] - 0.01).abs() < 1e-12);
+/// ```
+///
+/// # Errors
+/// Any error of `f` at a grid node (a refinement error only counts as a failed refinement).
+pub fn scan_roots<F>(f: F, grid: &[f64], tol: f64) -> Result<(Vec<f64>, usize), TheoryError>
+where
+    F: Fn(f64) -> Result<f64, TheoryError>,
+{
+    let vals: Vec<f64> = grid.iter().map(|&x| f(x)).collect::<Result<_, _>>()?;
+    let mut roots = Vec::new();
+    let mut failed = 0;
+    let mut bracket = |lo: f64, hi: f64, roots: &mut Vec<f64>| match brent("scan root", &f, lo, hi, tol)
+    {
+        Ok(s) if s.converged => roots.push(s.value),
+        _ => failed += 1,
+    };
+    for i in 0..grid.len() {
+        if vals[i] == 0.0 {
+            roots.push(grid[i]);
+        }
+        if i + 1 < grid.len() && vals[i] * vals[i + 1] < 0.0 {
+            bracket(grid[i], grid[i + 1], &mut roots);
+        }
+        if i > 0 && i + 1 < grid.len() {
+            let (a, b, c) = (vals[i - 1], vals[i], vals[i + 1]);
+            let s = b.signum();
+            let extremum = s * (a - b) > 0.0 && s * (c - b) > 0.0;
+            if b != 0.0 && extremum && a * b > 0.0 && c * b > 0.0 {
+                // minimise s·f over [x_{i−1}, x_{i+1}]: a pair of roots hides there iff it dips below 0
+                let (xm, fm) = golden_min(|x| f(x).map(|v| s * v), grid[i - 1], grid[i + 1], 60);
+                if let Some((xm, fm)) = xm.zip(fm) {
+                    if fm < 0.0 {
+                        bracket(grid[i - 1], xm, &mut roots);
+                        bracket(xm, grid[i + 1], &mut roots);
+                    }
+                }
+            }
+        }
+    }
+    roots.sort_by(f64::total_cmp);
+    roots.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * a.abs().max(1.0));
+    Ok((roots, failed))
+}
+
+/// Golden-section minimum of `h` on [a, b] (`iters` steps); (None, None) if `h` fails.
+fn golden_min<H>(h: H, mut a: f64, mut b: f64, iters: usize) -> (Option<f64>, Option<f64>)
+where
+    H: Fn(f64) -> Result<f64, TheoryError>,
+{
+    let r = 0.5 * (5f64.sqrt() - 1.0);
+    let (mut c, mut d) = (b - r * (b - a), a + r * (b - a));
+    let (Ok(mut fc), Ok(mut fd)) = (h(c), h(d)) else {
+        return (None, None);
+    };
+    for _ in 0..iters {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - r * (b - a);
+            match h(c) {
+                Ok(v) => fc = v,
+                Err(_) => return (None, None),
+            }
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + r * (b - a);
+            match h(d) {
+                Ok(v) => fd = v,
+                Err(_) => return (None, None),
+            }
+        }
+        if fc.min(fd) < 0.0 {
+            break;
+        }
+    }
+    if fc < fd {
+        (Some(c), Some(fc))
+    } else {
+        (Some(d), Some(fd))
+    }
+}

@@ -20,6 +20,9 @@
 #![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, M_kl)
 
 pub mod branches;
+pub mod disorder;
+pub mod pinned;
+pub mod scan;
 
 use crate::TheoryError;
 use argmin::core::{

@@ -170,6 +170,28 @@ pub fn reduced_drive_jacobian(jac: &DMatrix<f64>, k: usize) -> Option<DMatrix<f6
     Some(DMatrix::identity(k, k) - schur)
 }
 
+/// `eigen` without the `neutral` eigenvalues closest to 1 + 0i: the directions along a continuum
+/// of solutions, whose eigenvalue is exactly 1 by symmetry (docs/theory.md, "Marginal
+/// attractors"). Stability is decided on the rest.
+///
+/// ```
+/// use lowrank_theory::stability::{without_neutral, Eigenvalue};
+/// let ev = [Eigenvalue { re: 1.0 + 2e-16, im: 0.0 }, Eigenvalue { re: 0.4, im: 0.0 }];
+/// assert_eq!(without_neutral(&ev, 1), vec![Eigenvalue { re: 0.4, im: 0.0 }]);
+/// ```
+pub fn without_neutral(eigen: &[Eigenvalue], neutral: usize) -> Vec<Eigenvalue> {
+    let mut idx: Vec<usize> = (0..eigen.len()).collect();
+    let d = |e: &Eigenvalue| (e.re - 1.0).hypot(e.im);
+    idx.sort_by(|&a, &b| d(&eigen[a]).total_cmp(&d(&eigen[b])));
+    let drop: Vec<usize> = idx.into_iter().take(neutral).collect();
+    eigen
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(i))
+        .map(|(_, e)| *e)
+        .collect()
+}
+
 /// Stability classification of one solution.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Classification {

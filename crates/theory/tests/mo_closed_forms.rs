@@ -140,7 +140,7 @@ fn erf_ring_matches_closed_form() {
     let ring: Vec<_> = all
         .solutions
         .iter()
-        .filter(|s| s.branch == "ring")
+        .filter(|s| s.branch == "continuum")
         .collect();
     assert_eq!(
         ring.len(),
