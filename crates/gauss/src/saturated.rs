@@ -262,10 +262,10 @@ impl InnerTable {
                 let c = C0 + 2.0 * Y_HALF * p as f64 - m;
                 let e = (-0.5 * c * c * self.inv_v).exp();
                 let base = p * PANEL_NODES;
-                for n in 0..nf {
-                    let f = &self.f[n][base..base + PANEL_NODES];
-                    let s: f64 = g.iter().zip(f).map(|(a, b)| a * b).sum();
-                    acc[n] += e * s;
+                for (a, fun) in acc.iter_mut().zip(&self.f).take(nf) {
+                    let f = &fun[base..base + PANEL_NODES];
+                    let s: f64 = g.iter().zip(f).map(|(x, y)| x * y).sum();
+                    *a += e * s;
                 }
                 let f = &self.f[4][base..base + PANEL_NODES];
                 let s: f64 = g.iter().zip(f).map(|(a, b)| a * b).sum();
