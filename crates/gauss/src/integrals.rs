@@ -36,7 +36,8 @@ pub const ROUNDING_TOLERANCE: f64 = 1e-12;
 pub const SATURATED_MIN_VARIANCE: f64 = 20.0;
 
 /// Cost of one core node of the saturated single rule (density `exp`, tanh parts, logarithm) in
-/// units of one trapezoid node (one division and one logarithm), measured by `benches/gauss.rs`.
+/// units of one trapezoid node (one division and one logarithm); an estimate, consistent with the
+/// `moments tanh` timings of `benches/gauss.rs` (docs/performance.md).
 const SATURATED_NODE_COST: usize = 2;
 
 /// Default Gauss–Hermite order (THEORY.md §4: 200 nodes for 1-D tanh integrals).

@@ -341,7 +341,8 @@ pub(crate) fn nested<const JET: bool>(
 
 /// Cost of one (outer, inner) pair of [`nested`] (an `exp` and five multiply-adds, or a tanh
 /// evaluation with a logarithm) in units of one lattice pair of the trapezoid evaluation (five
-/// multiply-adds), measured by `benches/gauss.rs`.
+/// multiply-adds); an estimate, consistent with the `stationary_jet tanh` timings of
+/// `benches/gauss.rs` (docs/performance.md).
 const PAIR_COST: usize = 4;
 
 /// Estimated cost of [`nested`] at (μ, v, Δ) in lattice-pair units (see [`PAIR_COST`]), without
