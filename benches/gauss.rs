@@ -147,5 +147,44 @@ fn pairs(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, single, pairs);
+/// tanh integrals at large variance: the nested stationary jet (what the chaotic solver calls)
+/// and the single moments, at Δ0 = 2 (the papers' range), 100 and 1e4 (g ≈ 100).
+fn large_variance(c: &mut Criterion) {
+    let g = Gauss::new(200);
+    for d0 in [2.0, 100.0, 1e4] {
+        c.bench_function(
+            &format!("stationary_jet tanh (mu=0.5, delta0={d0}, delta=0.4 delta0)"),
+            |b| {
+                b.iter(|| {
+                    g.stationary_jet(
+                        Phi::Tanh,
+                        black_box(0.5),
+                        black_box(d0),
+                        black_box(0.4 * d0),
+                    )
+                    .unwrap()
+                })
+            },
+        );
+    }
+    c.bench_function(
+        "stationary_jet tanh (mu=0, delta0=1e4, delta=0.99 delta0)",
+        |b| {
+            b.iter(|| {
+                g.stationary_jet(Phi::Tanh, black_box(0.0), black_box(1e4), black_box(9900.0))
+                    .unwrap()
+            })
+        },
+    );
+    for delta in [100.0, 1e4] {
+        c.bench_function(&format!("moments tanh delta={delta}"), |b| {
+            b.iter(|| {
+                g.moments(Phi::Tanh, black_box(0.3), black_box(delta))
+                    .unwrap()
+            })
+        });
+    }
+}
+
+criterion_group!(benches, single, pairs, large_variance);
 criterion_main!(benches);

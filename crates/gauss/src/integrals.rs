@@ -22,10 +22,23 @@
 use crate::erf;
 use crate::hermite::{GaussHermite, TrapezoidRule};
 use crate::phi::Phi;
+use crate::saturated;
 
 /// Relative tolerance below which a negative variance (or Δ > Δ₀, or |Δ₁₂| > √(Δ₁₁Δ₂₂)) is
 /// treated as floating-point rounding and clipped, instead of being reported as an error.
 pub const ROUNDING_TOLERANCE: f64 = 1e-12;
+
+/// Smallest variance above which the tanh integrals of [`Gauss::moments`],
+/// [`Gauss::stationary`] and [`Gauss::stationary_jet`] may switch to the bounded-cost saturated
+/// rules (closed-form tails beyond |x| = 18 plus composite Gauss–Legendre on the core; see
+/// docs/theory.md): at or below it (Δ, resp. Δ0 ≤ 20, the papers' range) the results are those of
+/// the Gauss–Hermite/trapezoid rules, and above it the saturated rule is used only where cheaper.
+pub const SATURATED_MIN_VARIANCE: f64 = 20.0;
+
+/// Cost of one core node of the saturated single rule (density `exp`, tanh parts, logarithm) in
+/// units of one trapezoid node (one division and one logarithm); an estimate, consistent with the
+/// `moments tanh` timings of `benches/gauss.rs` (docs/performance.md).
+const SATURATED_NODE_COST: usize = 2;
 
 /// Default Gauss–Hermite order (THEORY.md §4: 200 nodes for 1-D tanh integrals).
 pub const DEFAULT_ORDER: usize = 200;
@@ -211,24 +224,24 @@ pub struct StationaryJet {
 /// Outer-rule sums of products of the inner averages A₀..A₃ (of φ, φ′, φ″, φ‴) and B (of Φ);
 /// see [`StationaryJet`].
 #[derive(Clone, Copy, Debug, Default)]
-struct NestedSums {
-    aa: f64,
-    a1a1: f64,
-    bb: f64,
-    aa1: f64,
-    aa2: f64,
-    ba: f64,
-    ba1: f64,
-    a1a2: f64,
-    a1a3: f64,
-    a2a2: f64,
+pub(crate) struct NestedSums {
+    pub(crate) aa: f64,
+    pub(crate) a1a1: f64,
+    pub(crate) bb: f64,
+    pub(crate) aa1: f64,
+    pub(crate) aa2: f64,
+    pub(crate) ba: f64,
+    pub(crate) ba1: f64,
+    pub(crate) a1a2: f64,
+    pub(crate) a1a3: f64,
+    pub(crate) a2a2: f64,
 }
 
 impl NestedSums {
     /// Adds weight `w` times the products of the inner averages `[A₀, A₁, A₂, A₃, B]` (only A₀²,
     /// A₁², B² unless `JET`).
     #[inline(always)]
-    fn add<const JET: bool>(&mut self, w: f64, a: [f64; 5]) {
+    pub(crate) fn add<const JET: bool>(&mut self, w: f64, a: [f64; 5]) {
         let [a0, a1, a2, a3, b] = a;
         self.aa += w * a0 * a0;
         self.a1a1 += w * a1 * a1;
@@ -436,7 +449,7 @@ impl Default for Gauss {
 /// tanh x, 1 − tanh² x and ln cosh x from one `exp` (or `expm1`) and one `ln_1p`
 /// (overflow-free, full relative precision for sech² in the tails).
 #[inline(always)]
-fn tanh_parts(x: f64) -> (f64, f64, f64) {
+pub(crate) fn tanh_parts(x: f64) -> (f64, f64, f64) {
     let a = x.abs();
     // e = e^{−2a} and em = e − 1, both to full relative precision: expm1 for small a (where
     // 1 − e cancels), exp for larger a (where 1 + em would cancel)
@@ -751,10 +764,43 @@ impl Gauss {
                 m.prim = lc;
                 m.prim2 = lc * lc;
             }
+        } else if self.single_saturated(mu, delta) {
+            return saturated::moments::<PRIM>(mu, delta);
         } else {
             smooth_rule(self.outer, delta).tanh_nodes(mu, sd, acc);
         }
         m
+    }
+
+    /// Whether [`Gauss::moments`] uses the bounded-cost saturated rule for tanh at (μ, Δ > 0):
+    /// only above [`SATURATED_MIN_VARIANCE`] and where it is cheaper than the trapezoid/GH rule
+    /// (a core node costs about [`SATURATED_NODE_COST`] trapezoid nodes).
+    fn single_saturated(&self, mu: f64, delta: f64) -> bool {
+        delta > SATURATED_MIN_VARIANCE
+            && SATURATED_NODE_COST * saturated::moments_nodes(mu, delta)
+                < smooth_rule(self.outer, delta).nodes.len()
+    }
+
+    /// Number of quadrature nodes (integrand evaluations) that [`Gauss::moments`] uses for tanh
+    /// at (μ, Δ): 1 at Δ = 0, the Gauss–Hermite order or the trapezoid node count
+    /// (≈ 72√Δ) at moderate Δ, and at most 288 core nodes (plus closed-form tails) once
+    /// Δ > [`SATURATED_MIN_VARIANCE`] and the saturated rule is cheaper — bounded in Δ.
+    ///
+    /// ```
+    /// use lowrank_gauss::Gauss;
+    /// let g = Gauss::new(200);
+    /// assert!(g.moments_tanh_nodes(0.0, 1e6).unwrap() <= 288);
+    /// ```
+    pub fn moments_tanh_nodes(&self, mu: f64, delta: f64) -> Result<usize, GaussError> {
+        let mu = check_finite("mu", mu)?;
+        let delta = check_variance("delta", delta, 1.0)?;
+        Ok(if delta == 0.0 {
+            1
+        } else if self.single_saturated(mu, delta) {
+            saturated::moments_nodes(mu, delta)
+        } else {
+            smooth_rule(self.outer, delta).nodes.len()
+        })
     }
 
     /// ∫Dz [∫Dx f(μ+√(Δ0−Δ)x+√Δ z)]² by the outer × inner Gauss–Hermite tensor-product rule
@@ -845,6 +891,27 @@ impl Gauss {
             }
             Phi::Tanh => self.stationary_tanh(mu, d0, d),
         })
+    }
+
+    /// Number of (outer, inner) node pairs that [`Gauss::stationary`] and
+    /// [`Gauss::stationary_jet`] evaluate for tanh at (μ, Δ0, Δ) (for the Gauss–Hermite/trapezoid
+    /// path: the product of the two rules' node counts, ≈ 72²√(Δ(Δ0 − Δ)) at large variances; for
+    /// the saturated path used above [`SATURATED_MIN_VARIANCE`]: the pairs actually evaluated,
+    /// bounded independently of Δ0 and μ).
+    ///
+    /// ```
+    /// use lowrank_gauss::Gauss;
+    /// let g = Gauss::new(200);
+    /// assert!(g.stationary_tanh_pairs(0.0, 1e6, 3e5).unwrap() < 200_000);
+    /// ```
+    pub fn stationary_tanh_pairs(
+        &self,
+        mu: f64,
+        delta0: f64,
+        delta: f64,
+    ) -> Result<usize, GaussError> {
+        let (mu, d0, d) = check_nested(mu, delta0, delta)?;
+        Ok(self.nested_tanh_counted::<false>(mu, d0, d).1)
     }
 
     fn stationary_tanh(&self, mu: f64, d0: f64, d: f64) -> Stationary {
@@ -946,6 +1013,43 @@ impl Gauss {
     /// averages become discrete correlations with the inner weights — no transcendental function
     /// per tensor node. Otherwise (one variance tiny) the direct tensor product is used.
     fn nested_tanh<const JET: bool>(&self, mu: f64, d0: f64, d: f64) -> NestedSums {
+        self.nested_tanh_counted::<JET>(mu, d0, d).0
+    }
+
+    /// [`Gauss::nested_tanh`] with the number of (outer, inner) node pairs evaluated (for the
+    /// lattice and direct paths: the product of the two rules' node counts).
+    fn nested_tanh_counted<const JET: bool>(
+        &self,
+        mu: f64,
+        d0: f64,
+        d: f64,
+    ) -> (NestedSums, usize) {
+        let v = d0 - d;
+        let size = |gh, var: f64| {
+            if var == 0.0 {
+                1
+            } else {
+                smooth_rule(gh, var).nodes.len()
+            }
+        };
+        let (n_in, n_out) = (size(self.inner, v), size(self.outer, d));
+        if d0 > SATURATED_MIN_VARIANCE {
+            let inner_rule = smooth_rule(self.inner, v);
+            let si = v.sqrt();
+            let small = |m: f64| tanh_inner::<JET>(inner_rule, m, si);
+            // old cost: lattice (a few multiply-adds per pair) or direct (a division and a
+            // logarithm per pair, ≈ 4 lattice pairs)
+            let lattice = d > 0.0 && v > 0.0;
+            let old_cost = n_in * n_out * if lattice { 1 } else { 4 };
+            if saturated::nested_cost(mu, v, d, n_in) < old_cost {
+                return saturated::nested::<JET>(mu, v, d, small, n_in);
+            }
+        }
+        (self.nested_tanh_direct::<JET>(mu, d0, d), n_in * n_out)
+    }
+
+    /// The GH/trapezoid (lattice or direct tensor) evaluation of [`Gauss::nested_tanh`].
+    fn nested_tanh_direct<const JET: bool>(&self, mu: f64, d0: f64, d: f64) -> NestedSums {
         let v = d0 - d;
         let (si, so) = (v.sqrt(), d.sqrt());
         let mut out = NestedSums::default();

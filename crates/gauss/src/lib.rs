@@ -9,6 +9,10 @@
 //!   ∫Dz[∫Dx f]² and the [`Stationary`] bundle (C, F, ∂C/∂Δ; with first derivatives in
 //!   (μ, Δ0, Δ): [`StationaryJet`]), bivariate E[f(x₁)g(x₂)], C_φ,
 //!   E[φ′φ′]; typed [`GaussError`]s.
+//! - `saturated` (internal): bounded-cost rules for tanh integrals at large variance — closed-form
+//!   Gaussian tails where tanh has saturated (|x| > 18) plus composite Gauss–Legendre on the core,
+//!   used by [`Gauss::moments`], [`Gauss::stationary`], [`Gauss::stationary_jet`] above
+//!   [`integrals::SATURATED_MIN_VARIANCE`] where cheaper.
 //! - [`erf`]: closed forms for φ = erf(√π x/2) (THEORY.md §1.10), unchecked.
 //! - [`fastmath`]: branch-free (vectorisable) arctan for the zero-mean erf source C_φ in hot loops.
 //! - `reference` (cargo feature `reference`): slow independent adaptive (double-exponential)
@@ -23,6 +27,7 @@ pub mod integrals;
 pub mod phi;
 #[cfg(feature = "reference")]
 pub mod reference;
+mod saturated;
 
 pub use hermite::{GaussHermite, GaussLegendre, TrapezoidRule};
 pub use integrals::{Gauss, GaussError, Moments, Stationary, StationaryJet};

@@ -35,6 +35,61 @@ pub fn integrate_dz(h: impl Fn(f64) -> f64) -> f64 {
         .sum()
 }
 
+/// ∫Dz h(z) over the unit panels of [`integrate_dz`] refined by the extra breakpoints `extra`
+/// (in z; those outside (−40, 40) are ignored).
+pub fn integrate_dz_with_breaks(h: impl Fn(f64) -> f64, extra: &[f64]) -> f64 {
+    let mut b: Vec<f64> = BREAKS
+        .iter()
+        .copied()
+        .chain(extra.iter().copied().filter(|z| z.abs() < 40.0))
+        .collect();
+    b.sort_by(f64::total_cmp);
+    b.dedup();
+    let g = |z: f64| h(z) * density(z);
+    b.windows(2)
+        .map(|p| quadrature::double_exponential::integrate(g, p[0], p[1], PANEL_TOL).integral)
+        .sum()
+}
+
+/// ⟨f(μ+√Δ z)⟩ for an f with a step-like feature of width `width` at x = 0 (tanh-family
+/// integrands at large Δ, where a unit panel in z spans many widths in x): the panels of
+/// [`integrate_dz`] are refined by breakpoints at x = 0, ±width·2^k (k = −2..=12). Δ = 0 gives f(μ).
+///
+/// ```
+/// use lowrank_gauss::reference;
+/// // ⟨tanh⟩ at μ = 0 is 0 by symmetry, at any variance
+/// assert!(reference::expect_steep(f64::tanh, 0.0, 1e5, 1.0).abs() < 1e-14);
+/// ```
+pub fn expect_steep(f: impl Fn(f64) -> f64, mu: f64, delta: f64, width: f64) -> f64 {
+    if delta == 0.0 {
+        return f(mu);
+    }
+    let sd = delta.sqrt();
+    let mut extra = vec![-mu / sd];
+    for k in -2..=12 {
+        let x = width * f64::powi(2.0, k);
+        extra.push((x - mu) / sd);
+        extra.push((-x - mu) / sd);
+    }
+    integrate_dz_with_breaks(|z| f(mu + sd * z), &extra)
+}
+
+/// ∫Dz [∫Dx f(μ+√(Δ₀−Δ)x+√Δ z)]² for tanh-family f at large variances: [`nested`] with the
+/// breakpoints of [`expect_steep`], at width 1 for the inner average and √(1 + Δ₀ − Δ) (the
+/// width of the inner average as a function of its mean) for the outer one.
+pub fn nested_steep(f: impl Fn(f64) -> f64, mu: f64, delta0: f64, delta: f64) -> f64 {
+    let v = (delta0 - delta).max(0.0);
+    expect_steep(
+        |m| {
+            let i = expect_steep(&f, m, v, 1.0);
+            i * i
+        },
+        mu,
+        delta,
+        (1.0 + v).sqrt(),
+    )
+}
+
 /// ⟨f(μ+√Δ z)⟩ (reference for [`crate::Gauss::expect`]); Δ = 0 gives f(μ).
 pub fn expect(f: impl Fn(f64) -> f64, mu: f64, delta: f64) -> f64 {
     if delta == 0.0 {
