@@ -158,3 +158,41 @@ fn sweep_rejects_bad_param() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("KEY=START:STOP:COUNT"));
 }
+
+/// `--order` used to be accepted and ignored (order 3 and 200 gave identical output): it is now an
+/// error that names the option and says why.
+#[test]
+fn solve_rejects_the_removed_order_option() {
+    for cmd in [
+        vec!["solve", "mo2018-fig1", "--order", "3"],
+        vec!["sweep", "mo2018-fig1", "--param", "mo2018.g=1:2:3", "--order", "200"],
+    ] {
+        let out = lowrank(&cmd);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--order") && err.contains("accuracy-controlled"), "{err}");
+    }
+}
+
+/// The regression cases from the command line: homogeneous chaos at g = 3 is listed and
+/// is the only stable state; the JSON carries `marginal`, `found_by` and the `search` report.
+#[test]
+fn solve_lists_homogeneous_chaos_at_large_g_with_its_search_report() {
+    let v = json(&lowrank(&[
+        "solve",
+        "mo2018-fig1",
+        "--set",
+        "mo2018.g=3.0",
+        "--json",
+    ]));
+    let sols = v["solutions"].as_array().unwrap();
+    let stable: Vec<_> = sols.iter().filter(|s| s["stable"] == true).collect();
+    assert_eq!(stable.len(), 1, "{sols:?}");
+    assert_eq!(stable[0]["branch"], "central");
+    assert_eq!(stable[0]["regime"], "chaotic");
+    assert!((stable[0]["delta0"][0].as_f64().unwrap() - 5.446).abs() < 1e-3);
+    assert_eq!(stable[0]["found_by"], "pure-disorder");
+    assert_eq!(stable[0]["marginal"], false);
+    assert_eq!(v["search"]["complete"], true);
+    assert_eq!(v["search"]["box_proven"], true);
+}
