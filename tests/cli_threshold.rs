@@ -14,7 +14,12 @@ use lowrank::theory::solve::branches::SolveOptions;
 #[test]
 fn every_bundled_scenario() {
     let cases: &[(&str, &str, &[&str])] = &[
-        ("cb2025-fig3-set1", "cb2025.symmetric.a.0=2.0:2.8", &[]),
+        // 25 currents, 35 branches: a coarse scan keeps the test short
+        (
+            "cb2025-fig3-set1",
+            "cb2025.symmetric.a.0=2.0:2.8",
+            &["--grid", "3"],
+        ),
         ("cb2025-fig4a-b2", "cb2025.g.0=0.5:2.5", &[]),
         ("cb2025-limit-cycle", "cb2025.t.4=0.2:2", &[]),
         ("cb2025-pure-chaos", "cb2025.g.0=0.5:2", &[]),

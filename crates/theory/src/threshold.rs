@@ -405,7 +405,8 @@ pub struct Located {
     pub x: Vec<f64>,
     /// Right null vector v of J_x (fold / branch point systems; normalised c·v = 1).
     pub null_vector: Option<Vec<f64>>,
-    /// Whether max|G| ≤ tol and the last Newton step in p was below 1e-11·max(1, |p|).
+    /// Whether max|G| ≤ tol, the last Newton step in p was below 1e-11·max(1, |p|) and the
+    /// a-posteriori Newton error estimate |J⁻¹G|_p at the root is below 1e-10·max(1, |p|).
     pub converged: bool,
     /// Max-norm of the extended residual G at the last iterate.
     pub residual: f64,
@@ -473,16 +474,38 @@ where
         ));
     }
     let mut last_dp = f64::INFINITY;
+    // a-posteriori check at a root: the next Newton step estimates the remaining error of a
+    // regular root; a singular or ill-conditioned extended Jacobian (a degenerate point, where a
+    // small residual does not mean a small error) is not reported as converged
+    let verify = |y: &[f64], g: &[f64], it: usize, res: f64, what: &str| {
+        let mut jac = DMatrix::zeros(m, m);
+        let p = y[param_index];
+        let est = match jacobian(y, g, &mut jac) {
+            Ok(()) => jac
+                .lu()
+                .solve(&DVector::from_column_slice(g))
+                .map(|d| d[param_index].abs())
+                .unwrap_or(f64::INFINITY),
+            Err(_) => f64::INFINITY,
+        };
+        let ok = est.is_finite() && est <= 1e-10 * p.abs().max(1.0);
+        let reason = if ok {
+            format!("{what}; Newton error estimate |δp| = {est:.1e}")
+        } else {
+            format!("{what}, but the Newton error estimate |δp| = {est:.1e} is too large (degenerate point)")
+        };
+        (y.to_vec(), ok, res, it, reason)
+    };
     for it in 0..=opts.max_iter {
         let res = max_abs(&g);
         let p = y[param_index];
         if res <= opts.tol && last_dp <= 1e-11 * p.abs().max(1.0) {
-            return Ok((
-                y,
-                true,
-                res,
+            return Ok(verify(
+                &y,
+                &g,
                 it,
-                "residual and parameter step converged".into(),
+                res,
+                "residual and parameter step converged",
             ));
         }
         if it == opts.max_iter {
@@ -492,7 +515,7 @@ where
         let rhs = DVector::from_iterator(m, g.iter().map(|v| -v));
         let Some(d) = jac.clone().lu().solve(&rhs) else {
             let reason = "singular extended Jacobian".to_string();
-            return Ok((y, res <= opts.tol, res, it, reason));
+            return Ok((y, false, res, it, reason));
         };
         if !d.iter().all(|v| v.is_finite()) {
             return Ok((y, false, res, it, "non-finite Newton step".into()));
@@ -514,13 +537,11 @@ where
         }
         if !accepted {
             // no decrease: at the noise floor of the residual if it already meets the tolerance
-            let ok = res <= opts.tol;
-            let reason = if ok {
-                "residual at its floor (no further decrease)"
-            } else {
-                "line search failed (no decrease of the residual)"
-            };
-            return Ok((y, ok, res, it + 1, reason.into()));
+            if res <= opts.tol {
+                return Ok(verify(&y, &g, it + 1, res, "residual at its floor"));
+            }
+            let reason = "line search failed (no decrease of the residual)";
+            return Ok((y, false, res, it + 1, reason.into()));
         }
         last_dp = (trial[param_index] - y[param_index]).abs();
         y.copy_from_slice(&trial);

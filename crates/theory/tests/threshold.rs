@@ -49,6 +49,14 @@ fn find<'a>(
         .collect()
 }
 
+/// Prints a located value next to its independent reference (visible with `--nocapture`).
+fn report(what: &str, value: f64, reference: f64) {
+    eprintln!(
+        "{what}: threshold {value:.12}, independent {reference:.12}, difference {:.2e}",
+        value - reference
+    );
+}
+
 fn all_honest(r: &ThresholdReport, opts: &ThresholdOptions) {
     for t in &r.thresholds {
         assert!(t.converged && t.residual <= opts.tol, "{t:?}");
@@ -81,6 +89,7 @@ fn mo_fig1_g_c_and_g_bb() {
     let gbb_ref = g_bb(&RankOne::default(), &sopts).unwrap().value;
     let onset = find(&r, ThresholdKind::ChaosOnset, "stationary", "heterogeneous");
     assert_eq!(onset.len(), 1, "{:#?}", r.thresholds);
+    report("g_C", onset[0].value, gc_ref);
     assert!(
         (onset[0].value - gc_ref).abs() <= 1e-6,
         "{} vs {gc_ref}",
@@ -95,6 +104,7 @@ fn mo_fig1_g_c_and_g_bb() {
     assert!((onset[0].state.bulk_radius - 1.0).abs() < 1e-9);
     let bb = find(&r, ThresholdKind::Pitchfork, "chaotic", "central");
     assert_eq!(bb.len(), 1, "{:#?}", r.thresholds);
+    report("g_BB", bb[0].value, gbb_ref);
     assert!(
         (bb[0].value - gbb_ref).abs() <= 1e-6,
         "{} vs {gbb_ref}",
@@ -125,6 +135,7 @@ fn mo_lambda0_bb_at_g_1_5() {
     let reference = lambda0_bb(1.5, &SolveOptions::default()).unwrap();
     let bb = find(&r, ThresholdKind::Pitchfork, "chaotic", "central");
     assert_eq!(bb.len(), 1, "{:#?}", r.thresholds);
+    report("lambda0_BB(1.5)", bb[0].omega, reference);
     assert!(
         (bb[0].omega - 2.0 * bb[0].value).abs() < 1e-12,
         "λ₀ = M_m M_n"
@@ -172,6 +183,7 @@ fn mo_detection_threshold_is_a_fold() {
                 .total_cmp(&(b.value - reference.param).abs())
         })
         .expect("a fold");
+    report("c*", best.value, reference.param);
     assert!(
         (best.value - reference.param).abs() <= 1e-6,
         "{} vs {}",
@@ -210,6 +222,13 @@ fn mo_bistability_loss_fold() {
         .unwrap()
         .expect("a fold");
     let folds = find(&r, ThresholdKind::Fold, "stationary", "heterogeneous");
+    if let Some(f) = folds.iter().min_by(|a, b| {
+        (a.value - reference.param)
+            .abs()
+            .total_cmp(&(b.value - reference.param).abs())
+    }) {
+        report("Sigma_nI*", f.value, reference.param);
+    }
     assert!(
         folds
             .iter()
@@ -230,6 +249,7 @@ fn cb_fig4a_g_c_and_g_star() {
     let onsets = find(&r, ThresholdKind::ChaosOnset, "stationary", "heterogeneous");
     assert_eq!(onsets.len(), 1, "{:#?}", r.thresholds);
     let exact = 7f64.powf(0.25);
+    report("g_c(b = 2)", onsets[0].value, exact);
     assert!(
         (onsets[0].value - exact).abs() <= 1e-9,
         "{} vs {exact}",
@@ -242,6 +262,7 @@ fn cb_fig4a_g_c_and_g_star() {
     let reference = generator_transmitter_point(&g, Phi::Erf, 2.0)
         .unwrap()
         .value;
+    report("g*(b = 2)", star[0].value, reference);
     assert!(
         (star[0].value - reference).abs() <= 1e-6,
         "{} vs {reference}",
@@ -268,6 +289,7 @@ fn cb_limit_cycle_hopf_closed_form() {
     all_honest(&r, &opts);
     let hopf = find(&r, ThresholdKind::Hopf, "stationary", "trivial");
     assert_eq!(hopf.len(), 1, "{:#?}", r.thresholds);
+    report("Hopf T^211", hopf[0].value, 0.5);
     assert!((hopf[0].value - 0.5).abs() <= 1e-9, "{}", hopf[0].value);
     assert!(
         (hopf[0].frequency.unwrap() - 1.0).abs() <= 1e-9,
