@@ -863,7 +863,7 @@ where
         let analytic = jac_x(sys, &y[..n], y[n], opts.fd_step, &mut j)?;
         for l in 0..=n {
             let h = 1e-7 * y[l].abs().max(1.0);
-            let ok = directional(y, l, h, g, &eval, &mut col)?;
+            let ok = directional(y, l, h, g, eval, &mut col)?;
             if !ok {
                 return Err(not_evaluable(y[n]));
             }
@@ -882,7 +882,7 @@ where
     y0.push(p0);
     let proj = |y: &mut [f64]| project(&mut y[..n]);
     let (y, converged, residual, iterations, reason) =
-        newton_extended(&y0, n, &eval, jacobian, proj, opts)?;
+        newton_extended(&y0, n, eval, jacobian, proj, opts)?;
     Ok(Located {
         param: y[n],
         x: y[..n].to_vec(),
@@ -953,7 +953,7 @@ where
         let mut col = vec![0.0; n + 1];
         for l in 0..=n {
             let h = opts.fd_step * z[l].abs().max(1.0);
-            if !directional(z, l, h, g, &eval, &mut col)? {
+            if !directional(z, l, h, g, eval, &mut col)? {
                 return Err(not_evaluable(z[m]));
             }
             for i in 0..=n {
@@ -971,7 +971,7 @@ where
         z[..m].copy_from_slice(&x[k..]);
     };
     let (z, converged, _, iterations, reason) =
-        newton_extended(&z0, m, &eval, jacobian, proj, opts)?;
+        newton_extended(&z0, m, eval, jacobian, proj, opts)?;
     // the honest residual: the full fold system at the restricted solution
     let x = full(&z);
     let p = z[m];
@@ -1480,7 +1480,7 @@ where
     let jacobian = |y: &[f64], g: &[f64], jac: &mut DMatrix<f64>| -> Result<(), TheoryError> {
         let mut col = vec![0.0; p];
         for l in 0..p {
-            if !directional(y, l, 1e-7 * y[l].abs().max(1.0), g, &eval, &mut col)? {
+            if !directional(y, l, 1e-7 * y[l].abs().max(1.0), g, eval, &mut col)? {
                 return Err(not_evaluable(param));
             }
             for i in 0..p {
@@ -1499,7 +1499,7 @@ where
     };
     let project = |d: &mut [f64]| d.iter_mut().for_each(|v| *v = v.max(0.0));
     // the "parameter" index of newton_extended only gates its step criterion: use Δ₀ of population 0
-    let (d0, converged, ..) = newton_extended(&start, 0, &eval, jacobian, project, &lopts).ok()?;
+    let (d0, converged, ..) = newton_extended(&start, 0, eval, jacobian, project, &lopts).ok()?;
     if !converged || max_abs(&d0) <= 1e-8 {
         return None;
     }
