@@ -13,6 +13,7 @@ pub mod solve;
 pub mod spectrum;
 pub mod study;
 pub mod sweep;
+pub mod threshold;
 
 pub use common::ScenarioArgs;
 
@@ -44,6 +45,9 @@ pub enum Command {
     Merge(sweep::MergeArgs),
     /// Time-dependent two-time DMFT with the dynamics classification (FP, LC, chaos, ...).
     Dmft(dmft::DmftArgs),
+    /// Every bifurcation (fold, pitchfork, chaos onset, Hopf) of every branch over a parameter
+    /// interval, each located by Newton on an extended system.
+    Threshold(threshold::ThresholdArgs),
     /// Clark & Beiran (2025) studies: Fig. 5 phase diagram, Fig. 6, input switch, polytope.
     Study(study::StudyArgs),
 }
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => sweep::merge(&args),
         Command::Dmft(args) => dmft::run(&args),
+        Command::Threshold(args) => threshold::run(&args),
         Command::Study(args) => study::run(&args),
     }
 }

@@ -11,6 +11,8 @@
 //!   deflation; every [`solve::Solution`] carries `converged`, `residual`, `iterations`.
 //! - [`continuation`]: pseudo-arclength continuation with fold and bifurcation detection.
 //! - [`stability`]: bulk radius, outliers of the mean-field Jacobian (§1.9), classification.
+//! - [`threshold`]: every fold, pitchfork, chaos onset and Hopf point of every branch in a
+//!   parameter interval, located by Newton on extended systems.
 //! - [`phase`]: one- and two-parameter sweeps, phase diagrams (rayon).
 //! - [`mo2018`]: the \[MO\] studies — branches, g_C, g_BB, λ0^BB, inputs, ring, tasks (§2).
 //! - [`currents`]: the current ODE without disorder (§1.8 with G = 0, §3.1).
@@ -30,5 +32,6 @@ pub mod phase;
 pub mod roots;
 pub mod solve;
 pub mod stability;
+pub mod threshold;
 
 pub use error::TheoryError;
