@@ -8,7 +8,10 @@
 //! - `chaotic_solve`: heterogeneous stationary chaos at g = 2 from (κ_s, 1.2Δ_s, 0.9Δ_s) of the
 //!   static solution (the reference's entry into the chaotic solver);
 //! - `g_sweep_200`: the Fig. 1 computation over 200 values of g with continuation;
-//! - `phase_diagram_100x100`: the (g, λ₀) phase diagram on a 100 × 100 grid (rayon over rows).
+//! - `phase_diagram_100x100`: the (g, λ₀) phase diagram on a 100 × 100 grid (rayon over rows);
+//! - `solve_all/g=1.5|10|100`: the complete solution set (`lowrank solve`: pure-disorder family,
+//!   κ scan, classification) of the Fig. 1 set — its cost must not grow with g;
+//! - `solve_all_grid_6x6`: a 2-D (g, M_m) sweep of complete solution sets (6 × 6 points).
 //!
 //! Run: `cargo bench --bench theory` (criterion, no plots).
 
@@ -17,7 +20,9 @@ use lowrank::model::mo2018::RankOne;
 use lowrank::theory::meanfield::MeanField;
 use lowrank::theory::mo2018::{fig1_sweep, rank_one_model};
 use lowrank::theory::phase::{linspace, phase_diagram, PhaseOptions};
-use lowrank::theory::solve::branches::{solve_static, ChaoticSystem, SolveOptions, StaticSystem};
+use lowrank::theory::solve::branches::{
+    solve_all, solve_static, ChaoticSystem, SolveOptions, StaticSystem,
+};
 use lowrank::theory::solve::{solve, NewtonOptions};
 use std::hint::black_box;
 use std::time::Duration;
@@ -72,6 +77,37 @@ fn benches(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(20));
     g.bench_function("phase_diagram_100x100", |b| {
         b.iter(|| phase_diagram(&RankOne::default(), black_box(&popts)).unwrap())
+    });
+    g.measurement_time(Duration::from_secs(10));
+    for gg in [1.5, 10.0, 100.0] {
+        let m = rank_one_model(&RankOne {
+            g: gg,
+            ..Default::default()
+        })
+        .unwrap();
+        g.bench_function(format!("solve_all/g={gg}"), |b| {
+            b.iter(|| solve_all(black_box(&m), &opts).unwrap())
+        });
+    }
+    let grid: Vec<_> = linspace(0.3, 3.0, 6)
+        .into_iter()
+        .flat_map(|gg| {
+            linspace(0.2, 2.0, 6).into_iter().map(move |mm| {
+                rank_one_model(&RankOne {
+                    g: gg,
+                    mean_m: mm,
+                    ..Default::default()
+                })
+                .unwrap()
+            })
+        })
+        .collect();
+    g.bench_function("solve_all_grid_6x6", |b| {
+        b.iter(|| {
+            grid.iter()
+                .map(|m| solve_all(m, &opts).unwrap().solutions.len())
+                .sum::<usize>()
+        })
     });
     g.finish();
 }

@@ -165,12 +165,22 @@ fn sweep_rejects_bad_param() {
 fn solve_rejects_the_removed_order_option() {
     for cmd in [
         vec!["solve", "mo2018-fig1", "--order", "3"],
-        vec!["sweep", "mo2018-fig1", "--param", "mo2018.g=1:2:3", "--order", "200"],
+        vec![
+            "sweep",
+            "mo2018-fig1",
+            "--param",
+            "mo2018.g=1:2:3",
+            "--order",
+            "200",
+        ],
     ] {
         let out = lowrank(&cmd);
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("--order") && err.contains("accuracy-controlled"), "{err}");
+        assert!(
+            err.contains("--order") && err.contains("accuracy-controlled"),
+            "{err}"
+        );
     }
 }
 

@@ -103,9 +103,21 @@ fn search_line(r: &lowrank::theory::solve::branches::SearchReport) -> String {
         .join(" x ");
     let mut line = format!(
         "search: {}; kappa box {} ({}), {} grid nodes, {} cells kept, {} failed refinements",
-        if r.complete { "complete" } else { "NOT complete" },
-        if bx.is_empty() { "none".to_string() } else { bx },
-        if r.box_proven { "proven bound" } else { "stated, not proven" },
+        if r.complete {
+            "complete"
+        } else {
+            "NOT complete"
+        },
+        if bx.is_empty() {
+            "none".to_string()
+        } else {
+            bx
+        },
+        if r.box_proven {
+            "proven bound"
+        } else {
+            "stated, not proven"
+        },
         r.grid_nodes,
         r.cells_kept,
         r.failed_refinements

@@ -39,9 +39,9 @@ pub struct ThresholdArgs {
     /// default: the baselines.
     #[arg(long)]
     pub time: Option<f64>,
-    /// Gauss–Hermite order of the single integrals.
-    #[arg(long, default_value_t = 200)]
-    pub order: usize,
+    /// Removed (see `lowrank solve --help`): giving it is an error that says why.
+    #[arg(long, hide = true)]
+    pub order: Option<String>,
     /// Tolerance on the max-norm residual of the extended systems.
     #[arg(long, default_value_t = 1e-10)]
     pub tol: f64,
@@ -84,12 +84,7 @@ fn check_options(args: &ThresholdArgs) -> anyhow::Result<()> {
             args.grid
         );
     }
-    if args.order < 2 {
-        bail!(
-            "--order {}: need at least 2 Gauss–Hermite nodes",
-            args.order
-        );
-    }
+    super::solve::reject_order(&args.order)?;
     if !(args.tol.is_finite() && args.tol > 0.0) {
         bail!("--tol {}: must be a positive number", args.tol);
     }
@@ -128,8 +123,6 @@ pub fn run(args: &ThresholdArgs) -> anyhow::Result<()> {
     };
     let opts = ThresholdOptions {
         solve: SolveOptions {
-            order: args.order,
-            inner_order: args.order,
             chaotic: !args.no_chaos,
             ..Default::default()
         },

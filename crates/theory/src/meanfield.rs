@@ -162,7 +162,11 @@ impl MeanField {
     /// (docs/theory.md, "Complete solution sets"). `None` for an unbounded φ.
     pub fn kappa_bound(&self, k: usize) -> Option<f64> {
         let s = self.phi.sup_abs()?;
-        Some(s * (0..self.p).map(|p| self.alpha[p] * self.n_second_moment(p, k).sqrt()).sum::<f64>())
+        Some(
+            s * (0..self.p)
+                .map(|p| self.alpha[p] * self.n_second_moment(p, k).sqrt())
+                .sum::<f64>(),
+        )
     }
 
     /// σ^{(p)}_{m^k m^l}.

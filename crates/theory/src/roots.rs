@@ -136,11 +136,11 @@ where
     let vals: Vec<f64> = grid.iter().map(|&x| f(x)).collect::<Result<_, _>>()?;
     let mut roots = Vec::new();
     let mut failed = 0;
-    let mut bracket = |lo: f64, hi: f64, roots: &mut Vec<f64>| match brent("scan root", &f, lo, hi, tol)
-    {
-        Ok(s) if s.converged => roots.push(s.value),
-        _ => failed += 1,
-    };
+    let mut bracket =
+        |lo: f64, hi: f64, roots: &mut Vec<f64>| match brent("scan root", &f, lo, hi, tol) {
+            Ok(s) if s.converged => roots.push(s.value),
+            _ => failed += 1,
+        };
     for i in 0..grid.len() {
         if vals[i] == 0.0 {
             roots.push(grid[i]);

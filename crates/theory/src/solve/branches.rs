@@ -333,7 +333,11 @@ fn null_vectors(jac: &DMatrix<f64>) -> Vec<Vec<f64>> {
     let Some(vt) = svd.v_t else {
         return Vec::new();
     };
-    let smax = svd.singular_values.iter().fold(0.0f64, |a, b| a.max(*b)).max(1.0);
+    let smax = svd
+        .singular_values
+        .iter()
+        .fold(0.0f64, |a, b| a.max(*b))
+        .max(1.0);
     svd.singular_values
         .iter()
         .enumerate()
@@ -405,7 +409,10 @@ fn min_norm_newton<S: System>(sys: &S, y0: &[f64], tol: f64) -> Option<Vec<f64>>
         let svd = jac.clone().svd(true, true);
         let smax = svd.singular_values.iter().fold(0.0f64, |a, b| a.max(*b));
         let step = svd
-            .solve(&nalgebra::DVector::from_column_slice(&r), NULL_TOLERANCE * smax)
+            .solve(
+                &nalgebra::DVector::from_column_slice(&r),
+                NULL_TOLERANCE * smax,
+            )
             .ok()?;
         for i in 0..n {
             y[i] -= step[i];
@@ -536,15 +543,14 @@ fn chaotic_solution(
     let r = bulk_radius(&mf.coupling, &dphi2);
     // A singular variance block leaves the stability undetermined: say so rather than report
     // "no outliers" (which would read as stable).
-    let eig =
-        bounded_eigenvalues(
-            &reduced_drive_jacobian(&jac, k).ok_or_else(|| TheoryError::NotConverged {
-                what: "stability of the chaotic state".into(),
-                residual: f64::INFINITY,
-                iterations: 0,
-                reason: "the variance block of the Jacobian is singular (at a bifurcation?)".into(),
-            })?,
-        )?;
+    let eig = bounded_eigenvalues(&reduced_drive_jacobian(&jac, k).ok_or_else(|| {
+        TheoryError::NotConverged {
+            what: "stability of the chaotic state".into(),
+            residual: f64::INFINITY,
+            iterations: 0,
+            reason: "the variance block of the Jacobian is singular (at a bifurcation?)".into(),
+        }
+    })?)?;
     let class = classify(true, r, &without_neutral(&eig, continuum));
     Ok(MeanFieldSolution {
         branch: branch_label(kappa, delta0, continuum),
@@ -633,7 +639,10 @@ fn kappa_zero_family(sys: &StaticSystem, k: usize, p: usize) -> bool {
 
 /// Cartesian product of per-population choices (bounded by `cap` combinations; `None` beyond).
 fn product<T: Clone>(choices: &[Vec<T>], cap: usize) -> Option<Vec<Vec<T>>> {
-    let total: usize = choices.iter().map(Vec::len).try_fold(1usize, |a, b| a.checked_mul(b))?;
+    let total: usize = choices
+        .iter()
+        .map(Vec::len)
+        .try_fold(1usize, |a, b| a.checked_mul(b))?;
     if total > cap {
         return None;
     }
@@ -695,8 +704,7 @@ fn chaotic_states_at(
         let g = mf.coupling[(q, q)];
         let s_var = mf.structured_variance(q, kappa, v);
         if g > 0.0 {
-            let (pairs, f) =
-                chaotic_variances(&mf.gauss, mf.phi, g, s_var, mf.mean(q, kappa, v))?;
+            let (pairs, f) = chaotic_variances(&mf.gauss, mf.phi, g, s_var, mf.mean(q, kappa, v))?;
             *failed += f;
             choices.push(pairs);
         } else {
@@ -744,7 +752,11 @@ fn node_states<S: System>(sys: &S, kappa: &[f64], states: Vec<Vec<f64>>) -> Vec<
             }
             let has_jac = matches!(sys.jacobian(&x, &mut jac), Ok(true));
             let st = NodeState::new(x, &res, &jac, kappa.len());
-            Some(if has_jac { st } else { NodeState { grad: None, ..st } })
+            Some(if has_jac {
+                st
+            } else {
+                NodeState { grad: None, ..st }
+            })
         })
         .collect()
 }
@@ -804,7 +816,9 @@ fn chaotic_scan_states(
                     let chaotic = (0..p).any(|q| s.x[q] - s.x[p + q] > 1e-7 * s.x[q].max(1.0));
                     if s.converged && chaotic {
                         if !found.iter().any(|f| {
-                            f.iter().zip(&s.x).all(|(a, b)| (a - b).abs() <= 1e-8 * a.abs().max(1.0))
+                            f.iter()
+                                .zip(&s.x)
+                                .all(|(a, b)| (a - b).abs() <= 1e-8 * a.abs().max(1.0))
                         }) {
                             found.push(s.x);
                         }
@@ -950,7 +964,11 @@ pub fn solve_all(model: &Model, opts: &SolveOptions) -> Result<AllSolutions, The
                 opts.kappa_box
             ));
         }
-        let half = if k == 1 { opts.scan_nodes_1d } else { opts.scan_nodes_2d };
+        let half = if k == 1 {
+            opts.scan_nodes_1d
+        } else {
+            opts.scan_nodes_2d
+        };
         let grid = KappaGrid {
             axes: bounds
                 .iter()
@@ -1074,14 +1092,12 @@ pub fn solve_all(model: &Model, opts: &SolveOptions) -> Result<AllSolutions, The
     }
     report.failed_refinements = failed;
     out.sort_by(|a, b| {
-        (a.regime == "chaotic")
-            .cmp(&(b.regime == "chaotic"))
-            .then(
-                b.kappa
-                    .first()
-                    .unwrap_or(&0.0)
-                    .total_cmp(a.kappa.first().unwrap_or(&0.0)),
-            )
+        (a.regime == "chaotic").cmp(&(b.regime == "chaotic")).then(
+            b.kappa
+                .first()
+                .unwrap_or(&0.0)
+                .total_cmp(a.kappa.first().unwrap_or(&0.0)),
+        )
     });
     Ok(AllSolutions {
         solutions: out,
@@ -1151,11 +1167,15 @@ fn flow_candidates(
 /// The caller's extra starts as candidates (static and chaotic).
 fn user_starts(mf: &MeanField, opts: &SolveOptions) -> Vec<Candidate> {
     let (k, p) = (mf.k, mf.p);
-    let st = opts.extra_starts.iter().filter(|s| s.len() == k + p).map(|x| Candidate {
-        x: x.clone(),
-        chaotic: false,
-        found_by: "seed",
-    });
+    let st = opts
+        .extra_starts
+        .iter()
+        .filter(|s| s.len() == k + p)
+        .map(|x| Candidate {
+            x: x.clone(),
+            chaotic: false,
+            found_by: "seed",
+        });
     let ch = opts
         .extra_chaotic_starts
         .iter()
@@ -1178,8 +1198,9 @@ fn method_rank(m: &str) -> u8 {
 }
 
 /// A root whose κ cannot be told from 0 at the solver tolerance is the κ = 0 state: if pinning
-/// κ = 0 and re-solving the variances from the root's gives a root within 10⁻⁶ of it, that exact
-/// κ = 0 root is returned instead (so a label never says "heterogeneous" for a state that is
+/// κ = 0 and re-solving the variances from the root's gives a root within 10⁻⁶ of it (or within
+/// 10⁻³ when the root does not survive a polish to 10⁻³ of the tolerance), that exact κ = 0 root is
+/// returned instead (so a label never says "heterogeneous" for a state that is
 /// central within the accuracy of the equations).
 fn snap_to_family<S: System>(
     sys: &S,
@@ -1203,7 +1224,18 @@ fn snap_to_family<S: System>(
         .map(|(a, b)| (a - b).abs() / (1.0 + b.abs()))
         .fold(0.0f64, f64::max);
     let mut r = vec![0.0; y.len()];
-    if dist <= 1e-6 && sys.residual(&y, &mut r).is_ok() {
+    // near a pitchfork the residual is flat in κ (cubic), so Newton can stop at a small κ that
+    // only satisfies the tolerance: such a root must survive a polish to 10⁻³ of the tolerance
+    // with κ still resolved from 0, else it is the κ = 0 state
+    let tight = NewtonOptions {
+        tol: 1e-3 * newton.tol,
+        ..newton.clone()
+    };
+    let spurious = dist <= 1e-3 && {
+        let p = solve(sys, &s.x, &tight);
+        !p.converged || kappa_norm(&p.x[..k]) <= 1e-6
+    };
+    if (dist <= 1e-6 || spurious) && sys.residual(&y, &mut r).is_ok() {
         let res = r.iter().fold(0.0f64, |a, b| a.max(b.abs()));
         if res <= newton.tol {
             return Solution {
@@ -1353,12 +1385,11 @@ fn seeded_roots(
     csearch.newton = opts.chaotic_newton();
     let croots = find_roots(csys, &seeds, &csearch);
     for r in croots {
-        let mirror: Vec<f64> = r
-            .x
-            .iter()
-            .enumerate()
-            .map(|(i, x)| if i < k { -x } else { *x })
-            .collect();
+        let mirror: Vec<f64> =
+            r.x.iter()
+                .enumerate()
+                .map(|(i, x)| if i < k { -x } else { *x })
+                .collect();
         out.push(Candidate {
             x: r.x,
             chaotic: true,

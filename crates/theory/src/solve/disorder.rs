@@ -141,7 +141,13 @@ fn force_roots(
         }
         0.5 * (a + b)
     };
-    let um = if m == 0.0 { u0 } else if m == d0 { u1 } else { u(m)? };
+    let um = if m == 0.0 {
+        u0
+    } else if m == d0 {
+        u1
+    } else {
+        u(m)?
+    };
     // u is a sum of squares plus 𝒮 − Δ∞: values within rounding of 0 are 0 (e.g. u(0) = G⟨φ⟩²
     // ≈ 1e−32 at zero mean for odd φ, where Δ∞ = 0 is an exact root)
     let ftol = 1e-13 * (g + s_var + d0).max(1.0);
@@ -249,6 +255,8 @@ pub fn chaotic_variances(
         }
     }
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    pairs.dedup_by(|a, b| (a.0 - b.0).abs() <= 1e-9 * a.0.max(1.0) && (a.1 - b.1).abs() <= 1e-9 * a.0.max(1.0));
+    pairs.dedup_by(|a, b| {
+        (a.0 - b.0).abs() <= 1e-9 * a.0.max(1.0) && (a.1 - b.1).abs() <= 1e-9 * a.0.max(1.0)
+    });
     Ok((pairs, failed))
 }

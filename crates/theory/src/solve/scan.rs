@@ -128,7 +128,11 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
 pub fn cell_starts(grid: &KappaGrid, states: &[Vec<NodeState>]) -> Vec<Vec<f64>> {
     let k = grid.axes.len();
     let mut starts = Vec::new();
-    let ncell: Vec<usize> = grid.axes.iter().map(|a| a.len().saturating_sub(1)).collect();
+    let ncell: Vec<usize> = grid
+        .axes
+        .iter()
+        .map(|a| a.len().saturating_sub(1))
+        .collect();
     let total: usize = ncell.iter().product();
     for c in 0..total {
         // cell multi-index
@@ -151,10 +155,9 @@ pub fn cell_starts(grid: &KappaGrid, states: &[Vec<NodeState>]) -> Vec<Vec<f64>>
             // the same variance branch at the other corners: the nearest state
             let mut matched = vec![s0];
             for &cn in &corners[1..] {
-                if let Some(s) = states[cn]
-                    .iter()
-                    .min_by(|a, b| distance(&a.x[k..], &s0.x[k..]).total_cmp(&distance(&b.x[k..], &s0.x[k..])))
-                {
+                if let Some(s) = states[cn].iter().min_by(|a, b| {
+                    distance(&a.x[k..], &s0.x[k..]).total_cmp(&distance(&b.x[k..], &s0.x[k..]))
+                }) {
                     matched.push(s);
                 }
             }
@@ -162,7 +165,9 @@ pub fn cell_starts(grid: &KappaGrid, states: &[Vec<NodeState>]) -> Vec<Vec<f64>>
             let excluded = complete
                 && (0..k).any(|i| {
                     let sign = matched[0].r[i].signum();
-                    let same = matched.iter().all(|s| s.r[i].signum() == sign && s.r[i] != 0.0);
+                    let same = matched
+                        .iter()
+                        .all(|s| s.r[i].signum() == sign && s.r[i] != 0.0);
                     if !same {
                         return false;
                     }
@@ -172,7 +177,10 @@ pub fn cell_starts(grid: &KappaGrid, states: &[Vec<NodeState>]) -> Vec<Vec<f64>>
                         let row: f64 = (0..k).map(|a| half[a] * g[i * k + a].abs()).sum();
                         lip = f64::max(lip, row);
                     }
-                    let min = matched.iter().map(|s| s.r[i].abs()).fold(f64::INFINITY, f64::min);
+                    let min = matched
+                        .iter()
+                        .map(|s| s.r[i].abs())
+                        .fold(f64::INFINITY, f64::min);
                     min > 2.0 * lip
                 });
             if excluded {
