@@ -92,6 +92,11 @@ fn text_line(i: usize, s: &MeanFieldSolution) -> String {
 
 /// Run `lowrank solve`.
 pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
+    if let Some(t) = args.time {
+        if !t.is_finite() {
+            anyhow::bail!("--time ({t}) must be finite");
+        }
+    }
     let scenario = args.scenario.load()?;
     let all = solve_model(&scenario.model, args.order, args.time, !args.no_chaos)?;
     if all.solutions.is_empty() {
@@ -109,11 +114,11 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
             "solutions": all.solutions,
             "failed_starts": all.failed_starts,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        println!("{}: {} solution(s)", scenario.name, all.solutions.len());
+        outln!("{}: {} solution(s)", scenario.name, all.solutions.len());
         for (i, s) in all.solutions.iter().enumerate() {
-            print!("{}", text_line(i, s));
+            out!("{}", text_line(i, s));
         }
     }
     Ok(())

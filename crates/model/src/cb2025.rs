@@ -378,12 +378,11 @@ impl Multiregion {
         let start = match self.sigma_n2 {
             Some(s) => s,
             None => {
-                let smax = (0..r)
-                    .map(|nu| {
-                        let block = DMatrix::from_fn(r, r, |mu, rho| self.t_entry(mu, nu, rho));
-                        block.singular_values().max()
-                    })
-                    .fold(0.0f64, f64::max);
+                let mut smax = 0.0f64;
+                for nu in 0..r {
+                    let block = DMatrix::from_fn(r, r, |mu, rho| self.t_entry(mu, nu, rho));
+                    smax = smax.max(crate::linalg::try_spectral_norm(&block)?);
+                }
                 (smax * smax).max(1.0)
             }
         };

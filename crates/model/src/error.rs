@@ -123,6 +123,14 @@ pub enum ModelError {
         /// Why it does not resolve.
         reason: String,
     },
+    /// A dense decomposition (eigenvalues, SVD) reached its iteration cap without converging.
+    #[error("{what}: did not converge within {iterations} iterations")]
+    NotConverged {
+        /// What was being decomposed.
+        what: String,
+        /// The iteration cap.
+        iterations: usize,
+    },
     /// A `--set` value has the wrong type for its field.
     #[error("--set {key}: {message}")]
     InvalidOverride {

@@ -3,6 +3,7 @@
 //! spectrum of the overlap matrix Ω (§1.2).
 
 use crate::error::{finite, ModelError};
+use crate::linalg::{try_complex_eigenvalues, try_symmetric_eigen};
 use crate::network::{LoadingStats, Model, Schedule};
 use nalgebra::{Complex, DMatrix};
 
@@ -18,18 +19,25 @@ pub fn psd_tolerance(cov: &DMatrix<f64>) -> f64 {
     PSD_RTOL * (cov.nrows().max(1) as f64) * scale
 }
 
-/// Smallest eigenvalue of a symmetric matrix and its eigenvector (`None` for a 0×0 matrix).
+/// Smallest eigenvalue of a symmetric matrix and its eigenvector (`None` for a 0×0 matrix,
+/// or if the bounded eigen-decomposition fails: use [`try_min_eigenpair`] to tell them apart).
 pub fn min_eigenpair(cov: &DMatrix<f64>) -> Option<(f64, Vec<f64>)> {
+    try_min_eigenpair(cov).ok().flatten()
+}
+
+/// Smallest eigenvalue of a symmetric matrix and its eigenvector (`Ok(None)` for 0×0), by a
+/// bounded eigen-decomposition ([`crate::linalg::try_symmetric_eigen`]).
+pub fn try_min_eigenpair(cov: &DMatrix<f64>) -> Result<Option<(f64, Vec<f64>)>, ModelError> {
     if cov.nrows() == 0 {
-        return None;
+        return Ok(None);
     }
-    let eig = cov.clone().symmetric_eigen();
-    let (i, &lambda) = eig
+    let eig = try_symmetric_eigen(cov)?;
+    Ok(eig
         .eigenvalues
         .iter()
         .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))?;
-    Some((lambda, eig.eigenvectors.column(i).iter().copied().collect()))
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, &lambda)| (lambda, eig.eigenvectors.column(i).iter().copied().collect())))
 }
 
 /// Test σ for positive semi-definiteness (eigen-decomposition, tolerance [`psd_tolerance`]).
@@ -54,7 +62,8 @@ pub fn check_psd(cov: &DMatrix<f64>, names: &[String], field: &str) -> Result<()
         )?;
     }
     let tolerance = psd_tolerance(cov);
-    if let Some((lambda, vector)) = min_eigenpair(cov) {
+    let pair = try_min_eigenpair(cov).map_err(|e| ModelError::invalid(field, e.to_string()))?;
+    if let Some((lambda, vector)) = pair {
         if lambda < -tolerance {
             let direction = vector
                 .iter()
@@ -119,7 +128,11 @@ impl LoadingStats {
             return DMatrix::zeros(0, 0);
         }
         let tol = psd_tolerance(&self.cov);
-        let eig = self.cov.clone().symmetric_eigen();
+        // Bounded; a validated model's covariances passed the same decomposition in
+        // `check_psd`, so this cannot fail for them (an empty factor otherwise).
+        let Ok(eig) = try_symmetric_eigen(&self.cov) else {
+            return DMatrix::zeros(v, 0);
+        };
         let mut order: Vec<usize> = (0..v).filter(|&i| eig.eigenvalues[i] > tol).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
         DMatrix::from_fn(v, order.len(), |row, col| {
@@ -138,14 +151,14 @@ impl Model {
     /// Eigenvalues of the overlap matrix Ω (THEORY.md §1.2) — the nonzero eigenvalues of the
     /// low-rank part J^LR as N₀ → ∞ (for \[CB\] models Ω = T̂, whose leading eigenvalue decides
     /// the zero-current instability of §3.4). Sorted by decreasing real part.
-    pub fn overlap_eigenvalues(&self) -> Vec<Complex<f64>> {
+    ///
+    /// Bounded real Schur decomposition ([`crate::linalg::try_complex_eigenvalues`]):
+    /// [`ModelError::NotConverged`] instead of an endless loop.
+    pub fn overlap_eigenvalues(&self) -> Result<Vec<Complex<f64>>, ModelError> {
         let omega = self.overlap_matrix();
-        if omega.nrows() == 0 {
-            return Vec::new();
-        }
-        let mut ev: Vec<Complex<f64>> = omega.complex_eigenvalues().iter().copied().collect();
+        let mut ev = try_complex_eigenvalues(&omega)?;
         ev.sort_by(|a, b| b.re.total_cmp(&a.re).then(b.im.total_cmp(&a.im)));
-        ev
+        Ok(ev)
     }
 
     /// Validate a resolved model: consistent dimensions, unique names, weights α_p > 0,
