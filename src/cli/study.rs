@@ -1208,8 +1208,8 @@ fn switch_series(
 // ---------------------------------------------------------------------------------------------
 // polytope
 
-/// Largest number of regions R of the DMFT studies (R² currents, R³ tensor entries).
-const MAX_REGIONS: usize = 64;
+/// Largest number of regions R of the studies (the models' limit).
+const MAX_REGIONS: usize = lowrank::model::cb2025::MAX_REGIONS;
 
 /// Number of bases C(n, R) the exact enumeration visits; above this the CLI refuses.
 const MAX_BASES: f64 = 5e7;

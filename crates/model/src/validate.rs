@@ -13,6 +13,30 @@ use nalgebra::{Complex, DMatrix};
 /// A C Aᵀ leaves eigenvalues of order ε·V·‖C‖ of either sign, far below this tolerance.
 pub const PSD_RTOL: f64 = 1e-10;
 
+/// Largest population weight α_p (weights are relative sizes; N_p = round(α_p N₀)).
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// Largest disorder gain g_pq. The mean-field solvers' cost grows with the variance
+/// Δ₀ ∝ g² (measured: ≈ 2 s at g = 20, ≈ 12 s at g = 50); beyond this they do not finish in
+/// reasonable time, so larger gains are refused at the boundary.
+pub const MAX_GAIN: f64 = 50.0;
+
+/// Largest magnitude of every other model scalar (loading means and covariances, input
+/// baselines, amplitudes, noise, pulse times). The Gaussian integrals shift their nodes by the
+/// means; beyond ~1e12 the shifted index arithmetic loses meaning.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// Check |value| ≤ `limit` (value already known finite).
+fn bounded(field: impl FnOnce() -> String, value: f64, limit: f64) -> Result<(), ModelError> {
+    if value.abs() > limit {
+        return Err(ModelError::invalid(
+            field(),
+            format!("{value:e} is out of range: |value| must be ≤ {limit:e}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Semidefinite tolerance for a symmetric matrix (see [`PSD_RTOL`]).
 pub fn psd_tolerance(cov: &DMatrix<f64>) -> f64 {
     let scale = cov.diagonal().iter().fold(1.0f64, |a, &d| a.max(d.abs()));
@@ -88,11 +112,16 @@ impl Schedule {
     /// finite `start < stop`. `field` prefixes the error path (e.g. `input.I`).
     pub fn validate(&self, field: &str) -> Result<(), ModelError> {
         finite(|| format!("{field}.baseline"), self.baseline)?;
+        bounded(|| format!("{field}.baseline"), self.baseline, MAX_MAGNITUDE)?;
         crate::error::non_negative(|| format!("{field}.noise"), self.noise)?;
+        bounded(|| format!("{field}.noise"), self.noise, MAX_MAGNITUDE)?;
         for (k, p) in self.pulses.iter().enumerate() {
             finite(|| format!("{field}.pulses.{k}.start"), p.start)?;
             finite(|| format!("{field}.pulses.{k}.stop"), p.stop)?;
             finite(|| format!("{field}.pulses.{k}.amplitude"), p.amplitude)?;
+            bounded(|| format!("{field}.pulses.{k}.start"), p.start, MAX_MAGNITUDE)?;
+            bounded(|| format!("{field}.pulses.{k}.stop"), p.stop, MAX_MAGNITUDE)?;
+            bounded(|| format!("{field}.pulses.{k}.amplitude"), p.amplitude, MAX_MAGNITUDE)?;
             if p.start >= p.stop {
                 return Err(ModelError::invalid(
                     format!("{field}.pulses.{k}"),
@@ -183,10 +212,10 @@ impl Model {
         unique(self.readouts.iter().map(|x| x.name.as_str()), "readout")?;
         for pop in &self.populations {
             let w = finite(|| format!("population.{}.weight", pop.name), pop.weight)?;
-            if w <= 0.0 {
+            if w <= 0.0 || w > MAX_WEIGHT {
                 return Err(ModelError::invalid(
                     format!("population.{}.weight", pop.name),
-                    format!("weight {w} must be > 0"),
+                    format!("weight {w} must be in (0, {MAX_WEIGHT:e}]"),
                 ));
             }
         }
@@ -207,6 +236,7 @@ impl Model {
                         value: g,
                     });
                 }
+                bounded(field, g, MAX_GAIN)?;
             }
         }
         if self.stats.len() != p {
@@ -224,10 +254,21 @@ impl Model {
                 ));
             }
             for (k, &m) in s.mean.iter().enumerate() {
-                finite(
-                    || format!("vector.{}.population.{}.mean", self.vectors[k], pop.name),
-                    m,
-                )?;
+                let f = || format!("vector.{}.population.{}.mean", self.vectors[k], pop.name);
+                finite(f, m)?;
+                bounded(f, m, MAX_MAGNITUDE)?;
+            }
+            for a in 0..v {
+                for b in 0..=a {
+                    let f = || {
+                        format!(
+                            "vector.{}.population.{}.cov.{}",
+                            self.vectors[a], pop.name, self.vectors[b]
+                        )
+                    };
+                    finite(f, s.cov[(a, b)])?;
+                    bounded(f, s.cov[(a, b)], MAX_MAGNITUDE)?;
+                }
             }
             let tol = psd_tolerance(&s.cov);
             for a in 0..v {
@@ -244,6 +285,13 @@ impl Model {
                 }
             }
             check_psd(&s.cov, &self.vectors, &field)?;
+        }
+        // derived quantities: G_pq = α_q g_pq² and Ω must be finite
+        if let Some(x) = self.disorder_coupling().iter().find(|x| !x.is_finite()) {
+            return Err(ModelError::NonFinite {
+                field: "disorder coupling G_pq = weight_q · gain_pq²".into(),
+                value: *x,
+            });
         }
         for t in &self.terms {
             for (side, idx) in [("left", t.left), ("right", t.right)] {
@@ -271,6 +319,12 @@ impl Model {
                     format!("vector index {} out of range (V = {v})", r.vector),
                 ));
             }
+        }
+        if let Some(x) = self.overlap_matrix().iter().find(|x| !x.is_finite()) {
+            return Err(ModelError::NonFinite {
+                field: "overlap matrix Ω (products of loading means and covariances)".into(),
+                value: *x,
+            });
         }
         Ok(())
     }
