@@ -149,7 +149,7 @@ fn corpus() -> Vec<Case> {
         f("name = \"x\"\n[[population]]\nname = \"A\"\n", &["check", "{S}"], "gain"),
         f("name = \"x\"\n", &["check", "{S}"], "population"),
         f("[[population]]\nname = \"A\"\ngain = 1.0\nbogus = 3\n", &["check", "{S}"], "bogus"),
-        f("[[population]]\nname = \"A\"\ngain = \"high\"\n", &["check", "{S}"], "line 4"),
+        f("[[population]]\nname = \"A\"\ngain = \"high\"\n", &["check", "{S}"], "line 3"),
         f("[[population]]\nname = \"A\"\ngain = nan\n", &["check", "{S}"], "population.A.gain"),
         f("[[population]]\nname = \"A\"\ngain = -0.5\n", &["check", "{S}"], "population.A.gain"),
         f("[[population]]\nname = \"A\"\ngain = 1.0\n[[population]]\nname = \"A\"\ngain = 1.0\n", &["check", "{S}"], "duplicate"),
@@ -177,7 +177,7 @@ fn corpus() -> Vec<Case> {
         f("[cb2025]\nregions = 1\nt = [1.0, 2.0]\n", &["check", "{S}"], "cb2025.t"),
         f("[cb2025]\nregions = 1\ninput = [{ region = 3, v = [1.0] }]\n", &["check", "{S}"], "cb2025.input.0.region"),
         f("[cb2025]\nregions = 11\n", &["check", "{S}"], "cb2025.regions"),
-        f("[cb2025]\nregions = -1\n", &["check", "{S}"], "regions"),
+        f("[cb2025]\nregions = -1\n", &["check", "{S}"], "line 2"),
         f(GOOD, &["check", "{S}", "--set", "population.A.gain=nan"], "population.A.gain"),
         f(GOOD, &["check", "{S}", "--set", "vector.m.mean=1e200"], "vector.m"),
         f(GOOD, &["check", "{S}", "--set", "vector.n.std=1e200"], "vector.n"),
@@ -208,7 +208,7 @@ fn corpus() -> Vec<Case> {
         c(&["simulate", "mo2018-fig1", "--max-memory", "lots"], "--max-memory"),
         c(&["simulate", "mo2018-fig1", "--max-work", "-1"], "--max-work"),
         c(&["simulate", "mo2018-fig1", "--max-work", "10"], "--max-work"),
-        c(&["simulate", "mo2018-fig1", "--n", "1", "--set", "simulation.n=1"], "n = 1"),
+        c(&["simulate", "mo2018-fig1", "--set", "simulation.n=0"], "simulation.n"),
         c(&["simulate", "two-populations", "--n", "1"], "too small"),
         // ---- spectrum
         c(&["spectrum", "mo2018-fig1", "--n", "0"], "--n"),
@@ -251,7 +251,8 @@ fn corpus() -> Vec<Case> {
         c(&["dmft", "mo2018-fig1", "--quadrature", "1"], "--quadrature"),
         c(&["dmft", "mo2018-fig1", "--quadrature", "1000000000"], "--quadrature"),
         c(&["dmft", "mo2018-fig1", "--csv", "{D}/no/dir/d.csv"], "--csv"),
-        c(&["dmft", "mo2018-fig1", "--t", "1e6", "--band", "10"], "--max-work"),
+        c(&["dmft", "mo2018-fig1", "--t", "1e8", "--band", "10"], "--t"),
+        c(&["dmft", "mo2018-fig1", "--t", "1e6"], "--band"),
         // ---- studies
         c(&["study", "fig5", "--grid", "0"], "--grid"),
         c(&["study", "fig5", "--samples", "0"], "--samples"),
@@ -440,4 +441,136 @@ fn full_stdout_is_an_error() {
         assert!(err.contains("writing to stdout"), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+}
+
+/// `merge` refuses shards that do not belong together or are damaged, naming the file (and
+/// line), and leaves no output file.
+#[test]
+fn merge_checks_what_it_joins() {
+    let dir = std::env::temp_dir().join(format!("lowrank-bad-merge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let sweep = |param: &str, shard: &str, file: &str| {
+        let out = lowrank()
+            .args([
+                "sweep",
+                "mo2018-fig1",
+                "--param",
+                param,
+                "--no-chaos",
+                "--shard",
+                shard,
+                "--csv",
+                &p(file),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(p(file)).unwrap()
+    };
+    let s0 = sweep("mo2018.g=0.5:1.5:4", "0/2", "s0.csv");
+    let s1 = sweep("mo2018.g=0.5:1.5:4", "1/2", "s1.csv");
+    sweep("mo2018.g=0.5:2:4", "1/2", "other.csv");
+    let lines: Vec<&str> = s1.lines().collect();
+    let write = |name: &str, text: String| std::fs::write(p(name), text).unwrap();
+    // truncated: the last row and the metadata line are gone
+    write("trunc.csv", lines[..lines.len() - 2].join("\n") + "\n");
+    // truncated mid-line
+    write("cut.csv", s1[..s1.len() - 5].to_string());
+    // a row with an extra column
+    let mut extra: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    extra[1].push_str(",42");
+    write("extra.csv", extra.join("\n") + "\n");
+    // a NaN value
+    let mut nan: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let fields: Vec<&str> = nan[1].split(',').collect();
+    let mut f2: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+    let k = f2.len() - 5;
+    f2[k] = "NaN".into();
+    nan[1] = f2.join(",");
+    write("nan.csv", nan.join("\n") + "\n");
+    // a different header
+    let mut head: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    head[0] = head[0].replace("kappa_1", "kappa_x");
+    write("head.csv", head.join("\n") + "\n");
+    // a row missing from the middle of shard 0
+    let l0: Vec<&str> = s0.lines().collect();
+    let mut gap: Vec<&str> = vec![l0[0]];
+    let first_point_rows: Vec<&str> = l0[1..l0.len() - 1]
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with("0,"))
+        .collect();
+    gap.extend(first_point_rows);
+    gap.push(l0[l0.len() - 1]);
+    write("gap.csv", gap.join("\n") + "\n");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![p("s0.csv"), p("trunc.csv")], "trunc.csv"),
+        (vec![p("s0.csv"), p("cut.csv")], "cut.csv"),
+        (vec![p("s0.csv"), p("extra.csv")], "extra.csv` line 2"),
+        (vec![p("s0.csv"), p("nan.csv")], "nan.csv` line 2"),
+        (vec![p("s0.csv"), p("head.csv")], "head.csv` line 1"),
+        (vec![p("gap.csv"), p("s1.csv")], "gap.csv"),
+        (vec![p("s0.csv"), p("s0.csv")], "given twice"),
+        (vec![p("s0.csv")], "1/2"),
+        (vec![p("s0.csv"), p("other.csv")], "other.csv"),
+        (vec![p("s1.csv"), p("out.csv")], "also given as a shard"),
+    ];
+    for (shards, expect) in cases {
+        let mut args = vec!["merge".to_string(), p("out.csv")];
+        args.extend(shards.iter().cloned());
+        let out = lowrank().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: `{expect}` not in: {err}");
+        assert!(!dir.join("out.csv").exists(), "{args:?}: output left behind");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // the good pair merges
+    let out = lowrank()
+        .args(["merge", &p("out.csv"), &p("s1.csv"), &p("s0.csv")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let merged = std::fs::read_to_string(p("out.csv")).unwrap();
+    assert!(merged.lines().last().unwrap().contains("shard=all; points=4"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A failed command after the CSV is computed leaves neither the CSV nor a temporary file.
+#[test]
+fn failed_sweep_leaves_nothing() {
+    let dir = std::env::temp_dir().join(format!("lowrank-bad-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // the plot of a 2-D sweep needs both axes; g = -1 fails at grid point 2, after point 0-1
+    let out = lowrank()
+        .args([
+            "sweep",
+            "mo2018-fig1",
+            "--param",
+            "mo2018.g=1:-1:3",
+            "--no-chaos",
+            "--csv",
+            dir.join("s.csv").to_str().unwrap(),
+            "--plot",
+            dir.join("p.svg").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("grid point 2"));
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

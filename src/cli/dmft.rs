@@ -19,23 +19,23 @@ pub struct DmftArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Duration T of the run (N_t = round(T/dt) grid points). Default 125 (N_t = 2500 at dt = 0.05).
-    #[arg(long, default_value_t = 125.0)]
+    #[arg(long, default_value_t = 125.0, allow_hyphen_values = true)]
     pub t: f64,
     /// Time step (default: the scenario's simulation dt, 0.05 unless set).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub dt: Option<f64>,
     /// Seed of the initial currents S(0) ~ U[0, 1) (default: the scenario's simulation seed).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Keep only this many recent lags (O(N_t·b) cost; classification row limited to b·dt).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub band: Option<usize>,
     /// Reproduce the reference implementation's lag order and Δ00 = g_1² quirk (THEORY.md §6).
     #[arg(long)]
     pub reference_ordering: bool,
     /// Evaluate the source by Gauss–Hermite quadrature of this order per dimension instead of
     /// the closed forms (erf) / the default order (tanh).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub quadrature: Option<usize>,
     /// Print one JSON document on stdout (fields: currents, kappa, gain, delta0, delta_inf,
     /// regime, frequency, dt, nt, t0, clipped_variances).

@@ -47,11 +47,11 @@ pub struct Cli {
     pub command: Command,
     /// Memory limit of a run (e.g. `16G`, `512M`, bytes); default: the machine's available
     /// memory. Runs estimated to need more are refused before allocating.
-    #[arg(long, global = true, value_name = "SIZE", value_parser = budget::parse_bytes)]
+    #[arg(long, global = true, value_name = "SIZE", value_parser = budget::parse_bytes, allow_hyphen_values = true)]
     pub max_memory: Option<f64>,
     /// Work limit of a run in elementary operations (default 1e13, about an hour of one core).
     /// Runs estimated to need more are refused before starting.
-    #[arg(long, global = true, value_name = "OPS", value_parser = budget::parse_work)]
+    #[arg(long, global = true, value_name = "OPS", value_parser = budget::parse_work, allow_hyphen_values = true)]
     pub max_work: Option<f64>,
 }
 

@@ -20,22 +20,22 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Normalising size N₀ (population p gets round(α_p N₀) neurons).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub n: Option<usize>,
     /// Seed of every random draw (network, initial conditions, noise).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Number of trials (initial conditions / noise draws) on the same network, run as one batch.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub trials: Option<usize>,
     /// Recorded duration after the burn-in.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub t: Option<f64>,
     /// Time step.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub dt: Option<f64>,
     /// Discarded transient before t = 0.
-    #[arg(long = "burn-in")]
+    #[arg(long = "burn-in", allow_hyphen_values = true)]
     pub burn_in: Option<f64>,
     /// Integration method (euler, heun, rk4); default from the scenario.
     #[arg(long)]
@@ -44,7 +44,7 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub f32: bool,
     /// Record the autocorrelation Δ_p(τ) up to this lag (gives `delta_inf`).
-    #[arg(long = "max-lag")]
+    #[arg(long = "max-lag", allow_hyphen_values = true)]
     pub max_lag: Option<f64>,
     /// Print one JSON document on stdout.
     #[arg(long)]

@@ -23,7 +23,7 @@ pub struct SolveArgs {
     #[arg(long, default_value_t = 200)]
     pub order: usize,
     /// Input amplitudes at this time of the scenario's schedule (default: the baselines).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub time: Option<f64>,
     /// Do not look for stationary chaotic solutions.
     #[arg(long)]

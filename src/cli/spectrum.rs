@@ -21,10 +21,10 @@ pub struct SpectrumArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Normalising size N₀ (dense eigen-decomposition: O(N³), N up to a few thousand).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub n: Option<usize>,
     /// Seed of the network.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Spectrum of J·diag(φ′(x⁰)) at the end state of a simulation with the scenario's settings.
     #[arg(long)]

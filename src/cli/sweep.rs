@@ -33,13 +33,13 @@ pub struct SweepArgs {
     #[arg(long)]
     pub plot: Option<PathBuf>,
     /// Solve only slice I of N (0-based), e.g. `--shard 3/8` (for array jobs; join with `merge`).
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
     /// Gauss–Hermite order of the single integrals.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, allow_hyphen_values = true)]
     pub order: usize,
     /// Input amplitudes at this time of the scenario's schedule (default: the baselines).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub time: Option<f64>,
     /// Do not look for stationary chaotic solutions.
     #[arg(long)]
