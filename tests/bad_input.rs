@@ -304,8 +304,11 @@ fn corpus() -> Vec<Case> {
     ]
 }
 
+/// The binary under test; `LOWRANK_BIN` runs the corpus against another build (e.g. an older
+/// one, to measure a before/after table).
 fn lowrank() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lowrank"));
+    let bin = std::env::var("LOWRANK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_lowrank").into());
+    let mut cmd = Command::new(bin);
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
@@ -429,7 +432,13 @@ fn full_stdout_is_an_error() {
         &["check", "mo2018-fig1"][..],
         &["check", "mo2018-fig1", "--json"],
         &["study", "polytope", "--b", "2,2,2"],
-        &["sweep", "mo2018-fig1", "--param", "mo2018.g=0.5:1:2", "--no-chaos"],
+        &[
+            "sweep",
+            "mo2018-fig1",
+            "--param",
+            "mo2018.g=0.5:1:2",
+            "--no-chaos",
+        ],
     ] {
         let out = lowrank()
             .args(args)
@@ -528,7 +537,10 @@ fn merge_checks_what_it_joins() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: `{expect}` not in: {err}");
-        assert!(!dir.join("out.csv").exists(), "{args:?}: output left behind");
+        assert!(
+            !dir.join("out.csv").exists(),
+            "{args:?}: output left behind"
+        );
     }
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -541,9 +553,17 @@ fn merge_checks_what_it_joins() {
         .args(["merge", &p("out.csv"), &p("s1.csv"), &p("s0.csv")])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let merged = std::fs::read_to_string(p("out.csv")).unwrap();
-    assert!(merged.lines().last().unwrap().contains("shard=all; points=4"));
+    assert!(merged
+        .lines()
+        .last()
+        .unwrap()
+        .contains("shard=all; points=4"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

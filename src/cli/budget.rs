@@ -112,7 +112,7 @@ pub fn bytes(b: f64) -> String {
 /// "the dense N×N matrix J^rand"), `hint` how to run it anyway.
 pub fn check_memory(what: &str, estimate: f64, hint: &str) -> anyhow::Result<()> {
     let limit = limits().memory;
-    if !(estimate <= limit) {
+    if estimate.is_nan() || estimate > limit {
         bail!(
             "{what} needs an estimated {} of memory, over the limit of {} (available memory or \
              --max-memory); {hint}, or raise the limit with --max-memory",
@@ -126,7 +126,7 @@ pub fn check_memory(what: &str, estimate: f64, hint: &str) -> anyhow::Result<()>
 /// Refuse a run whose work estimate (elementary operations) exceeds the limit.
 pub fn check_work(what: &str, estimate: f64, hint: &str) -> anyhow::Result<()> {
     let limit = limits().work;
-    if !(estimate <= limit) {
+    if estimate.is_nan() || estimate > limit {
         bail!(
             "{what} is an estimated {estimate:.3e} operations, over the work limit of \
              {limit:.3e} (--max-work); {hint}, or raise the limit with --max-work"

@@ -169,7 +169,13 @@ fn check_budget(s: &Scenario, n0: usize, cfg: &SimConfig, f32: bool) -> anyhow::
     }
     if let Some(every) = cfg.record_every {
         let rows = (cfg.t / every).ceil() + 1.0;
-        memory += 8.0 * rows * b * (2.0 * m.rank() as f64 + (m.readouts.len() + 2 * m.n_populations()) as f64 + cfg.trace_units.len() as f64 + 1.0);
+        memory += 8.0
+            * rows
+            * b
+            * (2.0 * m.rank() as f64
+                + (m.readouts.len() + 2 * m.n_populations()) as f64
+                + cfg.trace_units.len() as f64
+                + 1.0);
     }
     let what = format!(
         "simulating N = {n:.0} neurons ({} stored entries of J^rand), {} trial(s), {steps:.0} steps",
@@ -207,7 +213,11 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         }
     }
     if cfg.dt > cfg.t {
-        anyhow::bail!("--dt ({}) exceeds the recorded duration --t ({})", cfg.dt, cfg.t);
+        anyhow::bail!(
+            "--dt ({}) exceeds the recorded duration --t ({})",
+            cfg.dt,
+            cfg.t
+        );
     }
     check_budget(&s, n0, &cfg, args.f32)?;
     let (n, _) = network_size(&s.model, n0);

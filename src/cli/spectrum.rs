@@ -55,11 +55,7 @@ pub fn run(args: &SpectrumArgs) -> anyhow::Result<()> {
     let seed = args.seed.unwrap_or(s.simulation.seed);
     let (n, dense) = super::simulate::network_size(&s.model, n0);
     let what = format!("the dense eigen-decomposition of the {n:.0}×{n:.0} matrix");
-    super::budget::check_memory(
-        &what,
-        8.0 * dense + 5.0 * 8.0 * n * n,
-        "use a smaller --n",
-    )?;
+    super::budget::check_memory(&what, 8.0 * dense + 5.0 * 8.0 * n * n, "use a smaller --n")?;
     super::budget::check_work(&what, 30.0 * n * n * n, "use a smaller --n")?;
     let net = Network::sample(&s.model, n0, seed).context("sampling the network")?;
     let spec: Spectrum = if args.jacobian {
@@ -123,7 +119,8 @@ pub fn run(args: &SpectrumArgs) -> anyhow::Result<()> {
         );
         outln!(
             "  bulk radius (0.9-quantile estimator) = {:.5}; bulk edge = {:.5}",
-            spec.bulk_radius, spec.bulk_edge
+            spec.bulk_radius,
+            spec.bulk_edge
         );
         if !args.jacobian {
             outln!("  predicted bulk radius √ρ(G) = {predicted_bulk:.5}");

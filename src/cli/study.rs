@@ -20,6 +20,7 @@
 //! Every study takes `--json` (one JSON document on stdout; field names in the doc comment of each
 //! `*Args`), and the long ones show a progress bar on a terminal only.
 
+use super::output::{Outputs, PLOT_EXTENSIONS};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use lowrank::gauss::{Gauss, Phi};
@@ -36,7 +37,6 @@ use lowrank::theory::dmft::{DmftOptions, DynamicsClass};
 use lowrank::theory::TheoryError;
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use super::output::{Outputs, PLOT_EXTENSIONS};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -484,12 +484,17 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
     let r2 = (a.regions * a.regions) as f64;
     super::budget::check_memory(
         &format!("the Fig. 5 study ({runs:.0} DMFT runs, N_t = {nt})"),
-        (a.grid as f64).powi(2) * 256.0 + 2.0 * 8.0 * nt as f64 * (4.0 * r2 + 16.0 * a.regions as f64 + 6.0 * lagw / nt as f64 * a.regions as f64),
+        (a.grid as f64).powi(2) * 256.0
+            + 2.0
+                * 8.0
+                * nt as f64
+                * (4.0 * r2 + 16.0 * a.regions as f64 + 6.0 * lagw / nt as f64 * a.regions as f64),
         "use a smaller --grid, a larger --dt or a shorter --t",
     )?;
     super::budget::check_work(
         &format!("the Fig. 5 study ({runs:.0} DMFT runs, N_t = {nt})"),
-        runs * (nt as f64 * lagw * a.regions as f64 * 20.0 + a.max_tries.min(1000) as f64 * r2 * r2),
+        runs * (nt as f64 * lagw * a.regions as f64 * 20.0
+            + a.max_tries.min(1000) as f64 * r2 * r2),
         "use a smaller --grid or --samples, --band B, or a larger --dt / shorter --t",
     )?;
     let (outputs, csv_out, plot_out) = reserve(&a.out)?;
@@ -758,7 +763,11 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
     let lagw = a.band.map_or(nt as f64, |b| (b as f64).min(nt as f64));
     super::budget::check_memory(
         &format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", g1.len()),
-        2.0 * 8.0 * nt as f64 * (4.0 * (a.regions * a.regions) as f64 + 16.0 * a.regions as f64 + 6.0 * lagw / nt as f64 * a.regions as f64),
+        2.0 * 8.0
+            * nt as f64
+            * (4.0 * (a.regions * a.regions) as f64
+                + 16.0 * a.regions as f64
+                + 6.0 * lagw / nt as f64 * a.regions as f64),
         "use a larger --dt or a shorter --t",
     )?;
     super::budget::check_work(
@@ -774,7 +783,11 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
     let plot_out = match &a.out.plot {
         Some(p) => Some((
             outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?,
-            outputs.reserve("--plot (classes map)", &sibling(p, "classes"), &PLOT_EXTENSIONS)?,
+            outputs.reserve(
+                "--plot (classes map)",
+                &sibling(p, "classes"),
+                &PLOT_EXTENSIONS,
+            )?,
         )),
         None => None,
     };
@@ -931,7 +944,10 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         );
         outln!(
             "leading eigenvalue of T̂: intact {:.4} {:+.4}i, region 1 silenced {:.4} {:+.4}i",
-            intact[0], intact[1], silenced[0], silenced[1]
+            intact[0],
+            intact[1],
+            silenced[0],
+            silenced[1]
         );
         outln!(
             "{:>6}  {:<width$}  {:>9}  {:>17}  gains ψ^μ",

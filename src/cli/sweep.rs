@@ -364,10 +364,10 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         }
         for (i, s) in all.solutions.iter().enumerate() {
             let rowv = row(idx, &x, i, s);
-            if let Some(bad) = rowv.iter().find(|v| {
-                v.parse::<f64>()
-                    .is_ok_and(|f| !f.is_finite())
-            }) {
+            if let Some(bad) = rowv
+                .iter()
+                .find(|v| v.parse::<f64>().is_ok_and(|f| !f.is_finite()))
+            {
                 bail!("grid point {idx}: solution {i} has a non-finite value ({bad}); not written");
             }
             lines.push(rowv);
@@ -441,10 +441,10 @@ fn plot(
                         s.regime,
                         if s.stable { "stable" } else { "unstable" }
                     );
-                    groups.entry(key).or_default().push((
-                        x[0],
-                        s.kappa.first().copied().unwrap_or(f64::NAN),
-                    ));
+                    groups
+                        .entry(key)
+                        .or_default()
+                        .push((x[0], s.kappa.first().copied().unwrap_or(f64::NAN)));
                 }
             }
             let series: Vec<Series> = groups
@@ -507,8 +507,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     let mut rows: Vec<(usize, usize, String)> = Vec::new();
     for (f, path) in args.shards.iter().enumerate() {
         let shown = path.display();
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("read `{shown}`"))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("read `{shown}`"))?;
         if !text.ends_with('\n') {
             bail!("`{shown}`: truncated (the last line is incomplete)");
         }
@@ -540,7 +539,10 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
             .split_once("; ")
             .with_context(|| format!("`{shown}` line {}: malformed metadata", last + 1))?;
         let shard_text = shard_part.strip_prefix("shard=").with_context(|| {
-            format!("`{shown}` line {}: malformed metadata (no shard=)", last + 1)
+            format!(
+                "`{shown}` line {}: malformed metadata (no shard=)",
+                last + 1
+            )
         })?;
         let (si, sn) = parse_shard(shard_text)
             .with_context(|| format!("`{shown}` line {}: shard is not I/N", last + 1))?;
@@ -555,9 +557,9 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         }
         match shard_count {
             None => shard_count = Some(sn),
-            Some(n) if n != sn => bail!(
-                "`{shown}`: shard {si}/{sn}, but earlier shards are of /{n}"
-            ),
+            Some(n) if n != sn => {
+                bail!("`{shown}`: shard {si}/{sn}, but earlier shards are of /{n}")
+            }
             _ => {}
         }
         if let Some(prev) = shards_seen.insert(si, path.clone()) {
@@ -570,7 +572,12 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
             .strip_prefix("points=")
             .and_then(|r| r.split(';').next())
             .and_then(|v| v.trim().parse().ok())
-            .with_context(|| format!("`{shown}` line {}: malformed metadata (no points=)", last + 1))?;
+            .with_context(|| {
+                format!(
+                    "`{shown}` line {}: malformed metadata (no points=)",
+                    last + 1
+                )
+            })?;
         let lo = (total as u128 * si as u128 / sn as u128) as usize;
         let hi = (total as u128 * (si as u128 + 1) / sn as u128) as usize;
         let mut present = vec![false; hi - lo];
@@ -598,7 +605,10 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
             present[point - lo] = true;
             for (c, v) in fields.iter().enumerate() {
                 if v.parse::<f64>().is_ok_and(|x| !x.is_finite()) {
-                    bail!("`{shown}` line {line}, column {}: non-finite value `{v}`", c + 1);
+                    bail!(
+                        "`{shown}` line {line}, column {}: non-finite value `{v}`",
+                        c + 1
+                    );
                 }
             }
             rows.push((point, f, l.to_string()));

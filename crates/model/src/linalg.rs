@@ -29,7 +29,11 @@ fn check_finite(m: &DMatrix<f64>, what: &str) -> Result<(), ModelError> {
     } else {
         Err(ModelError::NonFinite {
             field: format!("{what}: matrix entry"),
-            value: m.iter().copied().find(|x| !x.is_finite()).unwrap_or(f64::NAN),
+            value: m
+                .iter()
+                .copied()
+                .find(|x| !x.is_finite())
+                .unwrap_or(f64::NAN),
         })
     }
 }
@@ -44,7 +48,9 @@ fn check_finite(m: &DMatrix<f64>, what: &str) -> Result<(), ModelError> {
 /// l.sort_by(f64::total_cmp);
 /// assert!((l[0] - 1.0).abs() < 1e-14 && (l[1] - 3.0).abs() < 1e-14);
 /// ```
-pub fn try_symmetric_eigen(m: &DMatrix<f64>) -> Result<SymmetricEigen<f64, nalgebra::Dyn>, ModelError> {
+pub fn try_symmetric_eigen(
+    m: &DMatrix<f64>,
+) -> Result<SymmetricEigen<f64, nalgebra::Dyn>, ModelError> {
     check_finite(m, "symmetric eigen-decomposition")?;
     let n = m.nrows();
     SymmetricEigen::try_new(m.clone(), f64::EPSILON, cap(n))

@@ -119,9 +119,17 @@ impl Schedule {
             finite(|| format!("{field}.pulses.{k}.start"), p.start)?;
             finite(|| format!("{field}.pulses.{k}.stop"), p.stop)?;
             finite(|| format!("{field}.pulses.{k}.amplitude"), p.amplitude)?;
-            bounded(|| format!("{field}.pulses.{k}.start"), p.start, MAX_MAGNITUDE)?;
+            bounded(
+                || format!("{field}.pulses.{k}.start"),
+                p.start,
+                MAX_MAGNITUDE,
+            )?;
             bounded(|| format!("{field}.pulses.{k}.stop"), p.stop, MAX_MAGNITUDE)?;
-            bounded(|| format!("{field}.pulses.{k}.amplitude"), p.amplitude, MAX_MAGNITUDE)?;
+            bounded(
+                || format!("{field}.pulses.{k}.amplitude"),
+                p.amplitude,
+                MAX_MAGNITUDE,
+            )?;
             if p.start >= p.stop {
                 return Err(ModelError::invalid(
                     format!("{field}.pulses.{k}"),

@@ -14,9 +14,9 @@
 
 #![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, M_kl)
 
+use crate::error::TheoryError;
 use crate::meanfield::MeanField;
 use lowrank_gauss::Moments;
-use crate::error::TheoryError;
 use nalgebra::{Complex, DMatrix};
 use serde::Serialize;
 
