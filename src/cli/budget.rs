@@ -135,6 +135,15 @@ pub fn check_work(what: &str, estimate: f64, hint: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A count for messages: plain up to 10⁹, scientific beyond.
+pub fn count(x: f64) -> String {
+    if x < 1e9 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
 /// Number of steps ⌈span/dt⌉ as f64 (no overflow: the caller checks before converting).
 pub fn steps(span: f64, dt: f64) -> f64 {
     (span / dt).ceil()

@@ -178,8 +178,11 @@ fn check_budget(s: &Scenario, n0: usize, cfg: &SimConfig, f32: bool) -> anyhow::
                 + 1.0);
     }
     let what = format!(
-        "simulating N = {n:.0} neurons ({} stored entries of J^rand), {} trial(s), {steps:.0} steps",
-        dense, cfg.trials
+        "simulating N = {} neurons ({} stored entries of J^rand), {} trial(s), {} steps",
+        super::budget::count(n),
+        super::budget::count(dense),
+        cfg.trials,
+        super::budget::count(steps)
     );
     super::budget::check_memory(
         &what,

@@ -298,6 +298,7 @@ impl Multiregion {
                     value: g,
                 });
             }
+            crate::validate::check_gain_range(&format!("cb2025.g.{k}"), g)?;
         }
         for (k, &t) in self.t.iter().enumerate() {
             finite(|| format!("cb2025.t.{k}"), t)?;
@@ -336,6 +337,7 @@ impl Multiregion {
                 if g < 0.0 {
                     return Err(ModelError::NegativeGain { field: f, value: g });
                 }
+                crate::validate::check_gain_range(&f, g)?;
                 if k / r == k % r && g != 0.0 {
                     return Err(ModelError::invalid(
                         f,

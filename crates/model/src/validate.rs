@@ -26,6 +26,11 @@ pub const MAX_GAIN: f64 = 50.0;
 /// means; beyond ~1e12 the shifted index arithmetic loses meaning.
 pub const MAX_MAGNITUDE: f64 = 1e12;
 
+/// Check a disorder gain against [`MAX_GAIN`], naming `field`.
+pub fn check_gain_range(field: &str, g: f64) -> Result<(), ModelError> {
+    bounded(|| field.to_string(), g, MAX_GAIN)
+}
+
 /// Check |value| ≤ `limit` (value already known finite).
 fn bounded(field: impl FnOnce() -> String, value: f64, limit: f64) -> Result<(), ModelError> {
     if value.abs() > limit {
