@@ -70,8 +70,8 @@ fn corpus() -> Vec<Case> {
         c(&["simulate", "mo2018-fig1", "--trials", "1000000000"], "--trials"),
         c(&["solve", "mo2018-fig1", "--set", "mo2018.mean_m=1e150"], "mean"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.mean_m=1e150"], "mean"),
-        c(&["check", "mo2018-fig1", "--set", "mo2018.g=1e200"], "gain"),
-        c(&["solve", "mo2018-fig1", "--set", "mo2018.g=1e6"], "gain"),
+        c(&["check", "mo2018-fig1", "--set", "mo2018.g=1e200"], "mo2018.g"),
+        c(&["solve", "mo2018-fig1", "--set", "mo2018.g=1e6"], "mo2018.g"),
         c(&["solve", "mo2018-fig1", "--time", "nan"], "--time"),
         c(&["solve", "mo2018-fig1", "--time", "inf"], "--time"),
         c(&["simulate", "mo2018-fig1", "--max-lag", "20", "--t", "10"], "--max-lag"),
@@ -104,7 +104,7 @@ fn corpus() -> Vec<Case> {
         c(&["check", "mo2018-fig1", "--set", "mo2018.g=-1"], "mo2018.g"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.g=true"], "mo2018.g"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.g=[1,2]"], "mo2018.g"),
-        c(&["check", "mo2018-fig1", "--set", "mo2018.g=51"], "gain"),
+        c(&["check", "mo2018-fig1", "--set", "mo2018.g=51"], "mo2018.g"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.mean_n=nan"], "mean_n"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.mean_n=1e300"], "mean"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.sigma_m=-1"], "sigma_m"),
@@ -217,7 +217,7 @@ fn corpus() -> Vec<Case> {
         c(&["spectrum", "mo2018-fig1", "--n", "20000", "--max-memory", "1T"], "--max-work"),
         // ---- solve
         c(&["solve", "mo2018-fig1", "--time", "-inf"], "--time"),
-        c(&["solve", "mo2018-fig1", "--set", "mo2018.g=1e300"], "gain"),
+        c(&["solve", "mo2018-fig1", "--set", "mo2018.g=1e300"], "mo2018.g"),
         c(&["solve", "no-such-file.toml"], "no-such-file.toml"),
         // ---- sweep and merge
         c(&["sweep", "mo2018-fig1", "--param", "mo2018.g=0.5:1.5"], "KEY=START:STOP:COUNT"),
