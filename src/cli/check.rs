@@ -23,11 +23,11 @@ pub struct CheckArgs {
 /// Run `lowrank check`.
 pub fn run(args: &CheckArgs) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
-    let doc = report(&s);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        let doc = report(&s)?;
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}", text(&s));
+        out!("{}", text(&s)?);
     }
     Ok(())
 }
@@ -41,7 +41,7 @@ fn matrix(m: &DMatrix<f64>) -> Value {
 }
 
 /// The JSON document of `check --json` (field names documented in docs/scenarios.md).
-pub fn report(s: &Scenario) -> Value {
+pub fn report(s: &Scenario) -> anyhow::Result<Value> {
     let m = &s.model;
     let populations: Vec<Value> = m
         .populations
@@ -72,7 +72,7 @@ pub fn report(s: &Scenario) -> Value {
         })
         .collect();
     let eig: Vec<Value> = m
-        .overlap_eigenvalues()
+        .overlap_eigenvalues()?
         .iter()
         .map(|z| json!({ "re": z.re, "im": z.im }))
         .collect();
@@ -102,7 +102,7 @@ pub fn report(s: &Scenario) -> Value {
         Source::Mo2018(p) => (format!("mo2018.{}", p.kind()), json!(p), Value::Null),
         Source::Cb2025 { spec, inflation } => ("cb2025".to_string(), json!(spec), json!(inflation)),
     };
-    json!({
+    Ok(json!({
         "name": s.name,
         "description": s.description,
         "source": source,
@@ -120,10 +120,10 @@ pub fn report(s: &Scenario) -> Value {
         "simulation": s.simulation,
         "sigma_n2_inflation": inflation,
         "notes": s.notes,
-    })
+    }))
 }
 
-fn text(s: &Scenario) -> String {
+fn text(s: &Scenario) -> anyhow::Result<String> {
     use std::fmt::Write;
     let m = &s.model;
     let mut out = String::new();
@@ -158,7 +158,7 @@ fn text(s: &Scenario) -> String {
     let _ = writeln!(out, "terms (K = {}): {}", m.rank(), terms.join(", "));
     let _ = writeln!(out, "overlap matrix Ω:{}", m.overlap_matrix());
     let eig: Vec<String> = m
-        .overlap_eigenvalues()
+        .overlap_eigenvalues()?
         .iter()
         .map(|z| format!("{:.6}{:+.6}i", z.re, z.im))
         .collect();
@@ -195,5 +195,5 @@ fn text(s: &Scenario) -> String {
     for n in &s.notes {
         let _ = writeln!(out, "note: {n}");
     }
-    out
+    Ok(out)
 }

@@ -11,7 +11,6 @@ use anyhow::Context;
 use lowrank::gauss::Gauss;
 use lowrank::theory::dmft::{run as run_dmft, DmftOptions, DmftResult, SourceMethod};
 use serde_json::json;
-use std::io::Write;
 
 /// Arguments of `lowrank dmft`.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,23 +19,23 @@ pub struct DmftArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Duration T of the run (N_t = round(T/dt) grid points). Default 125 (N_t = 2500 at dt = 0.05).
-    #[arg(long, default_value_t = 125.0)]
+    #[arg(long, default_value_t = 125.0, allow_hyphen_values = true)]
     pub t: f64,
     /// Time step (default: the scenario's simulation dt, 0.05 unless set).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub dt: Option<f64>,
     /// Seed of the initial currents S(0) ~ U[0, 1) (default: the scenario's simulation seed).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Keep only this many recent lags (O(N_t·b) cost; classification row limited to b·dt).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub band: Option<usize>,
     /// Reproduce the reference implementation's lag order and Δ00 = g_1² quirk (THEORY.md §6).
     #[arg(long)]
     pub reference_ordering: bool,
     /// Evaluate the source by Gauss–Hermite quadrature of this order per dimension instead of
     /// the closed forms (erf) / the default order (tanh).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub quadrature: Option<usize>,
     /// Print one JSON document on stdout (fields: currents, kappa, gain, delta0, delta_inf,
     /// regime, frequency, dt, nt, t0, clipped_variances).
@@ -54,16 +53,13 @@ fn fmt(v: &[f64]) -> String {
         .join(", ")
 }
 
-fn write_csv(path: &std::path::Path, res: &DmftResult) -> anyhow::Result<()> {
-    let mut f = std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-    );
+fn write_csv(mut f: super::output::Named, res: &DmftResult) -> anyhow::Result<()> {
     let mut header = vec!["t".to_string()];
     header.extend((0..res.k).map(|k| format!("S{k}")));
     header.extend((0..res.k).map(|k| format!("kappa{k}")));
     header.extend((0..res.p).map(|p| format!("gain{p}")));
     header.extend((0..res.p).map(|p| format!("delta0_{p}")));
-    writeln!(f, "{}", header.join(","))?;
+    f.line(&header.join(","))?;
     for j in 0..res.nt {
         let mut row = vec![format!("{}", j as f64 * res.dt)];
         row.extend(res.currents_at(j).iter().map(|x| format!("{x:e}")));
@@ -74,25 +70,59 @@ fn write_csv(path: &std::path::Path, res: &DmftResult) -> anyhow::Result<()> {
         );
         row.extend(res.gains_at(j).iter().map(|x| format!("{x:e}")));
         row.extend(res.delta_at(j).iter().map(|x| format!("{x:e}")));
-        writeln!(f, "{}", row.join(","))?;
+        f.line(&row.join(","))?;
     }
-    Ok(())
+    f.finish()
 }
+
+/// Largest Gauss–Hermite order per dimension of `--quadrature`.
+pub const MAX_QUADRATURE: usize = 200;
 
 /// Run `lowrank dmft`.
 pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
+    if let Some(q) = args.quadrature {
+        if !(2..=MAX_QUADRATURE).contains(&q) {
+            anyhow::bail!("--quadrature ({q}) must be in 2..={MAX_QUADRATURE} (Gauss–Hermite nodes per dimension)");
+        }
+    }
+    if !(args.t.is_finite() && args.t > 0.0) {
+        anyhow::bail!("--t ({}) must be positive and finite", args.t);
+    }
+    if let Some(dt) = args.dt {
+        if !(dt.is_finite() && dt > 0.0) {
+            anyhow::bail!("--dt ({dt}) must be positive and finite");
+        }
+    }
+    if args.band == Some(0) {
+        anyhow::bail!("--band must be ≥ 1");
+    }
+    let mut outputs = super::output::Outputs::new();
+    let csv_out = match &args.csv {
+        Some(path) => Some(outputs.reserve("--csv", path, &[])?),
+        None => None,
+    };
     let scenario = args.scenario.load()?;
     let model = &scenario.model;
     let dt = args.dt.unwrap_or(scenario.simulation.dt);
-    if !(args.t > 0.0 && dt > 0.0 && args.t > dt) {
-        anyhow::bail!(
-            "--t ({}) and --dt ({dt}) must be positive with t > dt",
-            args.t
-        );
+    if args.t <= dt {
+        anyhow::bail!("--t ({}) must be larger than --dt ({dt})", args.t);
     }
+    let nt_f = (args.t / dt).round();
+    let lagw = args.band.map_or(nt_f, |b| (b as f64).min(nt_f));
+    let (np, nk) = (model.n_populations() as f64, model.rank() as f64);
+    super::budget::check_memory(
+        &format!("the two-time DMFT with N_t = {nt_f:.0} (T/dt) and {lagw:.0} lags"),
+        8.0 * nt_f * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0) + 8.0 * 6.0 * np * lagw,
+        "use a larger --dt or a shorter --t",
+    )?;
+    super::budget::check_work(
+        &format!("the two-time DMFT with N_t = {nt_f:.0} (T/dt) and {lagw:.0} lags"),
+        nt_f * lagw * np * 20.0,
+        "keep only recent lags with --band B (O(N_t·B)), or use a larger --dt / shorter --t",
+    )?;
     let opts = DmftOptions {
         dt,
-        nt: (args.t / dt).round() as usize,
+        nt: nt_f as usize,
         seed: args.seed.unwrap_or(scenario.simulation.seed),
         band: args.band,
         reference_ordering: args.reference_ordering,
@@ -111,8 +141,8 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         .map(|p| *res.row(p).last().unwrap_or(&f64::NAN))
         .collect();
     let kappa = &res.drives[j * res.k..(j + 1) * res.k];
-    if let Some(path) = &args.csv {
-        write_csv(path, &res)?;
+    if let Some(i) = csv_out {
+        write_csv(outputs.writer(i)?, &res)?;
     }
     if args.json {
         let doc = json!({
@@ -129,20 +159,20 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
             "frequency": freq,
             "clipped_variances": res.clipped_variances,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let names: Vec<&str> = model.populations.iter().map(|p| p.name.as_str()).collect();
-        println!(
+        outln!(
             "two-time DMFT of `{}`: dt = {}, N_t = {}, classification from t0 = {:.3}",
             scenario.name,
             res.dt,
             res.nt,
             res.t0 as f64 * res.dt
         );
-        println!("currents S(T)   = [{}]", fmt(res.currents_at(j)));
-        println!("drives kappa(T) = [{}]", fmt(kappa));
+        outln!("currents S(T)   = [{}]", fmt(res.currents_at(j)));
+        outln!("drives kappa(T) = [{}]", fmt(kappa));
         for p in 0..res.p {
-            println!(
+            outln!(
                 "population {}: gain = {:.6}, delta0 = {:.6}, delta(t0, T) = {:.6}, regime = {}",
                 names[p],
                 res.gains_at(j)[p],
@@ -152,18 +182,18 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
             );
         }
         match freq {
-            Some(f) => println!(
+            Some(f) => outln!(
                 "dominant frequency of the currents: {f:.6} (period {:.4})",
                 1.0 / f
             ),
-            None => println!("dominant frequency of the currents: none (static currents)"),
+            None => outln!("dominant frequency of the currents: none (static currents)"),
         }
         if res.clipped_variances > 0 {
-            println!(
+            outln!(
                 "note: {} equal-time variances were set to 0 after an O(dt) overshoot below 0",
                 res.clipped_variances
             );
         }
     }
-    Ok(())
+    outputs.commit()
 }

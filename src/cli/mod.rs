@@ -5,9 +5,29 @@
 //! `pub fn run(args: &FooArgs) -> anyhow::Result<()>`; then add `pub mod foo;` below, one
 //! variant `Foo(foo::FooArgs)` to [`Command`] and one arm to [`run`].
 
+/// Write formatted text to stdout; `?`-propagates an error naming stdout (never panics like
+/// `print!` on a full disk or closed descriptor).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout_write(format_args!($($arg)*))?
+    };
+}
+
+/// Like [`out!`] with a trailing newline.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::stdout_write(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout_write(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+pub mod budget;
 pub mod check;
 pub mod common;
 pub mod dmft;
+pub mod output;
 pub mod simulate;
 pub mod solve;
 pub mod spectrum;
@@ -26,6 +46,14 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Memory limit of a run (e.g. `16G`, `512M`, bytes); default: the machine's available
+    /// memory. Runs estimated to need more are refused before allocating.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = budget::parse_bytes, allow_hyphen_values = true)]
+    pub max_memory: Option<f64>,
+    /// Work limit of a run in elementary operations (default 1e13, about an hour of one core).
+    /// Runs estimated to need more are refused before starting.
+    #[arg(long, global = true, value_name = "OPS", value_parser = budget::parse_work, allow_hyphen_values = true)]
+    pub max_work: Option<f64>,
 }
 
 /// Subcommands.
@@ -54,7 +82,8 @@ pub enum Command {
 
 /// Dispatch a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+    budget::init(cli.max_memory, cli.max_work);
+    let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Spectrum(args) => spectrum::run(&args),
@@ -64,5 +93,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dmft(args) => dmft::run(&args),
         Command::Threshold(args) => threshold::run(&args),
         Command::Study(args) => study::run(&args),
-    }
+    };
+    result.and_then(|()| output::flush_stdout())
 }

@@ -11,7 +11,6 @@ use anyhow::Context;
 use lowrank::model::{Init as ScenarioInit, Integrator, Scenario};
 use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, SimulationResult, Simulator};
 use serde_json::json;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `lowrank simulate`.
@@ -21,22 +20,22 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Normalising size N₀ (population p gets round(α_p N₀) neurons).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub n: Option<usize>,
     /// Seed of every random draw (network, initial conditions, noise).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Number of trials (initial conditions / noise draws) on the same network, run as one batch.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub trials: Option<usize>,
     /// Recorded duration after the burn-in.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub t: Option<f64>,
     /// Time step.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub dt: Option<f64>,
     /// Discarded transient before t = 0.
-    #[arg(long = "burn-in")]
+    #[arg(long = "burn-in", allow_hyphen_values = true)]
     pub burn_in: Option<f64>,
     /// Integration method (euler, heun, rk4); default from the scenario.
     #[arg(long)]
@@ -45,7 +44,7 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub f32: bool,
     /// Record the autocorrelation Δ_p(τ) up to this lag (gives `delta_inf`).
-    #[arg(long = "max-lag")]
+    #[arg(long = "max-lag", allow_hyphen_values = true)]
     pub max_lag: Option<f64>,
     /// Print one JSON document on stdout.
     #[arg(long)]
@@ -96,10 +95,138 @@ pub fn config(s: &Scenario, args: &SimulateArgs) -> anyhow::Result<(usize, u64, 
     Ok((args.n.unwrap_or(spec.n), seed, cfg))
 }
 
+/// Check the command-line options that do not need the scenario.
+fn check_options(args: &SimulateArgs) -> anyhow::Result<()> {
+    let positive = |name: &str, v: Option<f64>| -> anyhow::Result<()> {
+        if let Some(v) = v {
+            if !(v.is_finite() && v > 0.0) {
+                anyhow::bail!("--{name} ({v}) must be positive and finite");
+            }
+        }
+        Ok(())
+    };
+    positive("t", args.t)?;
+    positive("dt", args.dt)?;
+    positive("max-lag", args.max_lag)?;
+    if let Some(b) = args.burn_in {
+        if !(b.is_finite() && b >= 0.0) {
+            anyhow::bail!("--burn-in ({b}) must be finite and ≥ 0");
+        }
+    }
+    if args.n == Some(0) {
+        anyhow::bail!("--n must be ≥ 1");
+    }
+    if args.trials == Some(0) {
+        anyhow::bail!("--trials must be ≥ 1");
+    }
+    if !args.trace_units.is_empty() && args.trace.is_none() {
+        anyhow::bail!("--trace-units needs --trace FILE");
+    }
+    Ok(())
+}
+
+/// Network size N = Σ_p round(α_p N₀) and stored entries of J^rand (as f64: no overflow).
+pub fn network_size(model: &lowrank::model::Model, n0: usize) -> (f64, f64) {
+    let sizes: Vec<f64> = model
+        .populations
+        .iter()
+        .map(|p| (p.weight * n0 as f64).round())
+        .collect();
+    let n: f64 = sizes.iter().sum();
+    let all_nonzero = model.gain.iter().all(|&g| g > 0.0);
+    let dense = if all_nonzero {
+        n * n
+    } else {
+        let mut e = 0.0;
+        for (p, np) in sizes.iter().enumerate() {
+            for (q, nq) in sizes.iter().enumerate() {
+                if model.gain[(p, q)] > 0.0 {
+                    e += np * nq;
+                }
+            }
+        }
+        e
+    };
+    (n, dense)
+}
+
+/// Refuse a simulation beyond the memory or work budget (docs/robustness.md).
+fn check_budget(s: &Scenario, n0: usize, cfg: &SimConfig, f32: bool) -> anyhow::Result<()> {
+    let m = &s.model;
+    let (n, dense) = network_size(m, n0);
+    let b = cfg.trials as f64;
+    let word = if f32 { 4.0 } else { 8.0 };
+    let vecs = (m.vectors.len() + 2 * m.rank() + m.inputs.len() + m.readouts.len()) as f64;
+    let stages = match cfg.method {
+        Method::Euler => 1.0,
+        Method::Heun => 2.0,
+        Method::Rk4 => 4.0,
+    };
+    let steps = super::budget::steps(cfg.burn_in, cfg.dt) + super::budget::steps(cfg.t, cfg.dt);
+    let mut memory = 8.0 * dense + word * dense + 8.0 * vecs * n + word * 6.0 * n * b;
+    if let Some(a) = &cfg.autocorr {
+        memory += 8.0 * 101.0 * n * b + 0.0 * a.max_lag;
+    }
+    if let Some(every) = cfg.record_every {
+        let rows = (cfg.t / every).ceil() + 1.0;
+        memory += 8.0
+            * rows
+            * b
+            * (2.0 * m.rank() as f64
+                + (m.readouts.len() + 2 * m.n_populations()) as f64
+                + cfg.trace_units.len() as f64
+                + 1.0);
+    }
+    let what = format!(
+        "simulating N = {} neurons ({} stored entries of J^rand), {} trial(s), {} steps",
+        super::budget::count(n),
+        super::budget::count(dense),
+        cfg.trials,
+        super::budget::count(steps)
+    );
+    super::budget::check_memory(
+        &what,
+        memory,
+        "use a smaller --n or fewer --trials (run trials in several commands with different seeds), or --f32 to halve the simulator's copy of J",
+    )?;
+    super::budget::check_work(
+        &what,
+        steps * b * stages * (2.0 * dense + 10.0 * vecs * n + 10.0 * n),
+        "use a smaller --n, --t or --burn-in, a larger --dt, or fewer --trials",
+    )?;
+    Ok(())
+}
+
 /// Run `lowrank simulate`.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
+    check_options(args)?;
+    let mut outputs = super::output::Outputs::new();
+    let trace_out = match &args.trace {
+        Some(path) => Some(outputs.reserve("--trace", path, &[])?),
+        None => None,
+    };
     let s = args.scenario.load()?;
     let (n0, seed, cfg) = config(&s, args)?;
+    if let Some(lag) = args.max_lag {
+        if lag > cfg.t {
+            anyhow::bail!(
+                "--max-lag ({lag}) exceeds the recorded duration --t ({}): Δ(τ) needs τ ≤ t",
+                cfg.t
+            );
+        }
+    }
+    if cfg.dt > cfg.t {
+        anyhow::bail!(
+            "--dt ({}) exceeds the recorded duration --t ({})",
+            cfg.dt,
+            cfg.t
+        );
+    }
+    check_budget(&s, n0, &cfg, args.f32)?;
+    let (n, _) = network_size(&s.model, n0);
+    if let Some(&u) = args.trace_units.iter().find(|&&u| u as f64 >= n) {
+        anyhow::bail!("--trace-units: unit {u} does not exist (N = {n:.0}, units 0..{n:.0})");
+    }
     let net = Network::sample(&s.model, n0, seed).context("sampling the network")?;
     let res = if args.f32 {
         Simulator::<f32>::new(&net).run(&cfg)
@@ -107,8 +234,8 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         Simulator::<f64>::new(&net).run(&cfg)
     }
     .context("simulation")?;
-    if let Some(path) = &args.trace {
-        write_trace(path, &s, &res).with_context(|| format!("writing `{}`", path.display()))?;
+    if let Some(i) = trace_out {
+        write_trace(outputs.writer(i)?, &s, &res)?;
     }
     let overlap = net.empirical_overlap();
     let overlap: Vec<Vec<f64>> = (0..overlap.nrows())
@@ -149,11 +276,11 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()),
         );
         obj.insert("empirical_overlap".into(), json!(overlap));
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}", text(&s, seed, &res));
+        out!("{}", text(&s, seed, &res));
     }
-    Ok(())
+    outputs.commit()
 }
 
 fn text(s: &Scenario, seed: u64, r: &SimulationResult) -> String {
@@ -196,10 +323,13 @@ fn text(s: &Scenario, seed: u64, r: &SimulationResult) -> String {
     out
 }
 
-fn write_trace(path: &PathBuf, s: &Scenario, r: &SimulationResult) -> anyhow::Result<()> {
+fn write_trace(
+    mut f: super::output::Named,
+    s: &Scenario,
+    r: &SimulationResult,
+) -> anyhow::Result<()> {
     let series = r.series.as_ref().context("no series recorded")?;
     let m = &s.model;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut header = vec!["trial".to_string(), "t".to_string()];
     header.extend(m.terms.iter().map(|t| format!("kappa_{}", t.name)));
     header.extend(m.terms.iter().map(|t| format!("current_{}", t.name)));
@@ -210,7 +340,7 @@ fn write_trace(path: &PathBuf, s: &Scenario, r: &SimulationResult) -> anyhow::Re
     if let Some(tr) = traces {
         header.extend(tr.units.iter().map(|u| format!("x_{u}")));
     }
-    writeln!(f, "{}", header.join(","))?;
+    f.line(&header.join(","))?;
     for (b, ts) in series.trials.iter().enumerate() {
         for (i, t) in series.t.iter().enumerate() {
             let mut row = vec![b.to_string(), t.to_string()];
@@ -229,8 +359,8 @@ fn write_trace(path: &PathBuf, s: &Scenario, r: &SimulationResult) -> anyhow::Re
                     row.extend(x.iter().map(|v| v.to_string()));
                 }
             }
-            writeln!(f, "{}", row.join(","))?;
+            f.line(&row.join(","))?;
         }
     }
-    Ok(())
+    f.finish()
 }

@@ -25,7 +25,7 @@ pub struct SolveArgs {
     #[arg(long, hide = true)]
     pub order: Option<String>,
     /// Input amplitudes at this time of the scenario's schedule (default: the baselines).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub time: Option<f64>,
     /// Do not look for stationary chaotic solutions.
     #[arg(long)]
@@ -143,6 +143,11 @@ pub fn reject_order(order: &Option<String>) -> anyhow::Result<()> {
 /// Run `lowrank solve`.
 pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
     reject_order(&args.order)?;
+    if let Some(t) = args.time {
+        if !t.is_finite() {
+            anyhow::bail!("--time ({t}) must be finite");
+        }
+    }
     let scenario = args.scenario.load()?;
     let all = solve_model(&scenario.model, args.time, !args.no_chaos)?;
     if all.solutions.is_empty() {
@@ -161,11 +166,11 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
             "failed_starts": all.failed_starts,
             "search": all.search,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        println!("{}: {} solution(s)", scenario.name, all.solutions.len());
+        outln!("{}: {} solution(s)", scenario.name, all.solutions.len());
         for (i, s) in all.solutions.iter().enumerate() {
-            print!("{}", text_line(i, s));
+            out!("{}", text_line(i, s));
         }
         println!("{}", search_line(&all.search));
     }

@@ -21,10 +21,10 @@ pub struct SpectrumArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Normalising size N₀ (dense eigen-decomposition: O(N³), N up to a few thousand).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub n: Option<usize>,
     /// Seed of the network.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Spectrum of J·diag(φ′(x⁰)) at the end state of a simulation with the scenario's settings.
     #[arg(long)]
@@ -34,24 +34,29 @@ pub struct SpectrumArgs {
     pub json: bool,
 }
 
-fn eigenvalues(m: &DMatrix<f64>) -> Vec<[f64; 2]> {
-    if m.nrows() == 0 {
-        return Vec::new();
-    }
-    let mut e: Vec<[f64; 2]> = m
-        .complex_eigenvalues()
+/// Eigenvalues by modulus, bounded real Schur (a typed error instead of an endless loop).
+fn eigenvalues(m: &DMatrix<f64>, what: &str) -> anyhow::Result<Vec<[f64; 2]>> {
+    let mut e: Vec<[f64; 2]> = lowrank::model::linalg::try_complex_eigenvalues(m)
+        .with_context(|| what.to_string())?
         .iter()
         .map(|c| [c.re, c.im])
         .collect();
     e.sort_by(|a, b| b[0].hypot(b[1]).total_cmp(&a[0].hypot(a[1])));
-    e
+    Ok(e)
 }
 
 /// Run `lowrank spectrum`.
 pub fn run(args: &SpectrumArgs) -> anyhow::Result<()> {
+    if args.n == Some(0) {
+        anyhow::bail!("--n must be ≥ 1");
+    }
     let s = args.scenario.load()?;
     let n0 = args.n.unwrap_or(s.simulation.n);
     let seed = args.seed.unwrap_or(s.simulation.seed);
+    let (n, dense) = super::simulate::network_size(&s.model, n0);
+    let what = format!("the dense eigen-decomposition of the {n:.0}×{n:.0} matrix");
+    super::budget::check_memory(&what, 8.0 * dense + 5.0 * 8.0 * n * n, "use a smaller --n")?;
+    super::budget::check_work(&what, 30.0 * n * n * n, "use a smaller --n")?;
     let net = Network::sample(&s.model, n0, seed).context("sampling the network")?;
     let spec: Spectrum = if args.jacobian {
         let sim = &s.simulation;
@@ -78,12 +83,12 @@ pub fn run(args: &SpectrumArgs) -> anyhow::Result<()> {
         connectivity_spectrum(&net)?
     };
     let g = s.model.disorder_coupling();
-    let predicted_bulk = eigenvalues(&g)
+    let predicted_bulk = eigenvalues(&g, "disorder coupling G")?
         .first()
         .map(|e| e[0].hypot(e[1]).sqrt())
         .unwrap_or(0.0);
-    let omega = eigenvalues(&s.model.overlap_matrix());
-    let omega_hat = eigenvalues(&net.empirical_overlap());
+    let omega = eigenvalues(&s.model.overlap_matrix(), "overlap matrix Ω")?;
+    let omega_hat = eigenvalues(&net.empirical_overlap(), "empirical overlap matrix")?;
     if args.json {
         let doc = json!({
             "scenario": s.name,
@@ -100,32 +105,33 @@ pub fn run(args: &SpectrumArgs) -> anyhow::Result<()> {
             "empirical_overlap_eigenvalues": omega_hat,
             "eigenvalues": spec.eigenvalues,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let what = if args.jacobian {
             "J·diag(φ′(x⁰))"
         } else {
             "J"
         };
-        println!(
+        outln!(
             "scenario {}: spectrum of {what}, N = {}, seed {seed}",
             s.name,
             net.n()
         );
-        println!(
+        outln!(
             "  bulk radius (0.9-quantile estimator) = {:.5}; bulk edge = {:.5}",
-            spec.bulk_radius, spec.bulk_edge
+            spec.bulk_radius,
+            spec.bulk_edge
         );
         if !args.jacobian {
-            println!("  predicted bulk radius √ρ(G) = {predicted_bulk:.5}");
+            outln!("  predicted bulk radius √ρ(G) = {predicted_bulk:.5}");
         }
-        println!("  max Re λ = {:.5}", spec.max_real);
-        println!("  outliers (|λ| > {:.5}):", spec.outlier_threshold);
+        outln!("  max Re λ = {:.5}", spec.max_real);
+        outln!("  outliers (|λ| > {:.5}):", spec.outlier_threshold);
         for o in &spec.outliers {
-            println!("    {:+.5} {:+.5}i", o[0], o[1]);
+            outln!("    {:+.5} {:+.5}i", o[0], o[1]);
         }
         if !args.jacobian {
-            println!(
+            outln!(
                 "  predicted outliers: eig(Ω) = {omega:?}; realised eig(n·m/N₀) = {omega_hat:?}"
             );
         }

@@ -20,6 +20,7 @@
 //! Every study takes `--json` (one JSON document on stdout; field names in the doc comment of each
 //! `*Args`), and the long ones show a progress bar on a terminal only.
 
+use super::output::{Outputs, PLOT_EXTENSIONS};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use lowrank::gauss::{Gauss, Phi};
@@ -36,7 +37,7 @@ use lowrank::theory::dmft::{DmftOptions, DynamicsClass};
 use lowrank::theory::TheoryError;
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -393,14 +394,23 @@ fn progress(len: usize, what: &str) -> ProgressBar {
     bar
 }
 
-fn create(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
-    Ok(std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-    ))
+/// Reserve the `--csv` and `--plot` outputs before the computation (checked paths and
+/// extensions; written to temporaries, renamed on success).
+fn reserve(out: &OutputArgs) -> anyhow::Result<(Outputs, Option<usize>, Option<usize>)> {
+    let mut o = Outputs::new();
+    let csv = match &out.csv {
+        Some(p) => Some(o.reserve("--csv", p, &[])?),
+        None => None,
+    };
+    let plot = match &out.plot {
+        Some(p) => Some(o.reserve("--plot", p, &PLOT_EXTENSIONS)?),
+        None => None,
+    };
+    Ok((o, csv, plot))
 }
 
 fn print_json(doc: &Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(doc)?);
+    outln!("{}", serde_json::to_string_pretty(doc)?);
     Ok(())
 }
 
@@ -460,6 +470,34 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
         );
     }
     let nt = check_time(a.t, a.dt)?;
+    if a.band == Some(0) {
+        bail!("--band must be ≥ 1");
+    }
+    if a.grid > 10_000 {
+        bail!("--grid ({}) must be ≤ 10000 cells per axis", a.grid);
+    }
+    if a.regions > MAX_REGIONS {
+        bail!("--regions ({}) must be ≤ {MAX_REGIONS}", a.regions);
+    }
+    let runs = (a.grid as f64).powi(2) * a.samples as f64;
+    let lagw = a.band.map_or(nt as f64, |b| (b as f64).min(nt as f64));
+    let r2 = (a.regions * a.regions) as f64;
+    super::budget::check_memory(
+        &format!("the Fig. 5 study ({runs:.0} DMFT runs, N_t = {nt})"),
+        (a.grid as f64).powi(2) * 256.0
+            + 2.0
+                * 8.0
+                * nt as f64
+                * (4.0 * r2 + 16.0 * a.regions as f64 + 6.0 * lagw / nt as f64 * a.regions as f64),
+        "use a smaller --grid, a larger --dt or a shorter --t",
+    )?;
+    super::budget::check_work(
+        &format!("the Fig. 5 study ({runs:.0} DMFT runs, N_t = {nt})"),
+        runs * (nt as f64 * lagw * a.regions as f64 * 20.0
+            + a.max_tries.min(1000) as f64 * r2 * r2),
+        "use a smaller --grid or --samples, --band B, or a larger --dt / shorter --t",
+    )?;
+    let (outputs, csv_out, plot_out) = reserve(&a.out)?;
     let opts = PhaseDiagramOptions {
         regions: a.regions,
         g: a.g,
@@ -528,8 +566,8 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
     }
     let elapsed = start.elapsed().as_secs_f64();
     let label_list = labels();
-    if let Some(path) = &a.out.csv {
-        let mut f = create(path)?;
+    if let Some(i) = csv_out {
+        let mut f = outputs.writer(i)?;
         let mut header = vec![
             "re".to_string(),
             "im".into(),
@@ -538,7 +576,7 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
         ];
         header.extend(label_list.iter().map(|l| format!("count_{l}")));
         header.push("redraws".into());
-        writeln!(f, "{}", header.join(","))?;
+        f.line(&header.join(","))?;
         for (c, nr) in cells.iter().zip(&redraws) {
             let mut row = vec![
                 format!("{}", c.re),
@@ -548,12 +586,13 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
             ];
             row.extend(c.counts.iter().map(|n| n.to_string()));
             row.push(nr.to_string());
-            writeln!(f, "{}", row.join(","))?;
+            f.line(&row.join(","))?;
         }
-        f.flush()?;
+        f.finish()?;
     }
     let re_boundary = 1.0 / psi0;
-    if let Some(path) = &a.out.plot {
+    if let Some(i) = plot_out {
+        let path = outputs.path(i);
         let possible = (a.samples * a.regions).min(DynamicsClass::ALL.len()) as f64;
         let h_max = possible.log2().max(1.0);
         let n = a.grid;
@@ -643,14 +682,14 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
             "cells": cells_json,
         }))?;
     } else {
-        println!(
+        outln!(
             "Fig. 5 phase diagram: R = {}, g = {}, {}×{} cells, {} tensors per cell, DMFT dt = {}, N_t = {}",
             a.regions, a.g, a.grid, a.grid, a.samples, a.dt, nt
         );
-        println!(
+        outln!(
             "analytic zero-current instability (THEORY.md §3.4): Re λ = 1/ψ₀(g) = {re_boundary:.4} (ψ₀ = {psi0:.4})"
         );
-        println!(
+        outln!(
             "{:>8} {:>8} {:>9} {:>8}  counts [{}]",
             "Re λ",
             "|Im λ|",
@@ -659,7 +698,7 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
             label_list.join(", ")
         );
         for (c, nr) in cells.iter().zip(&redraws) {
-            println!(
+            outln!(
                 "{:>8.4} {:>8.4} {:>9} {:>8.3}  {:?}{}",
                 c.re,
                 c.im,
@@ -673,27 +712,28 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
                 }
             );
         }
-        println!(
+        outln!(
             "{} DMFT runs in {elapsed:.1} s ({:.3} s per run on {} threads)",
             cells.len() * a.samples,
             elapsed / (cells.len() * a.samples) as f64,
             rayon::current_num_threads()
         );
-        report_files(&a.out, &[]);
+        report_files(&a.out, &[])?;
     }
-    Ok(())
+    outputs.commit()
 }
 
-fn report_files(out: &OutputArgs, extra: &[PathBuf]) {
+fn report_files(out: &OutputArgs, extra: &[PathBuf]) -> anyhow::Result<()> {
     if let Some(p) = &out.csv {
-        println!("CSV written to {}", p.display());
+        outln!("CSV written to {}", p.display());
     }
     if let Some(p) = &out.plot {
-        println!("plot written to {}", p.display());
+        outln!("plot written to {}", p.display());
     }
     for p in extra {
-        println!("plot written to {}", p.display());
+        outln!("plot written to {}", p.display());
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -714,6 +754,43 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         bail!("--g1: gain {g} must be ≥ 0");
     }
     let nt = check_time(a.t, a.dt)?;
+    if a.band == Some(0) {
+        bail!("--band must be ≥ 1");
+    }
+    if a.regions > MAX_REGIONS {
+        bail!("--regions ({}) must be ≤ {MAX_REGIONS}", a.regions);
+    }
+    let lagw = a.band.map_or(nt as f64, |b| (b as f64).min(nt as f64));
+    super::budget::check_memory(
+        &format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", g1.len()),
+        2.0 * 8.0
+            * nt as f64
+            * (4.0 * (a.regions * a.regions) as f64
+                + 16.0 * a.regions as f64
+                + 6.0 * lagw / nt as f64 * a.regions as f64),
+        "use a larger --dt or a shorter --t",
+    )?;
+    super::budget::check_work(
+        &format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", g1.len()),
+        g1.len() as f64 * nt as f64 * lagw * a.regions as f64 * 20.0,
+        "use fewer --g1 values, --band B, or a larger --dt / shorter --t",
+    )?;
+    let mut outputs = Outputs::new();
+    let csv_out = match &a.out.csv {
+        Some(p) => Some(outputs.reserve("--csv", p, &[])?),
+        None => None,
+    };
+    let plot_out = match &a.out.plot {
+        Some(p) => Some((
+            outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?,
+            outputs.reserve(
+                "--plot (classes map)",
+                &sibling(p, "classes"),
+                &PLOT_EXTENSIONS,
+            )?,
+        )),
+        None => None,
+    };
     let (r, t, draws) = match &a.tensor {
         Some(text) => {
             let (r, t) = parse_tensor(text, Some(a.regions))?;
@@ -756,14 +833,14 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
     bar.finish_and_clear();
     let elapsed = start.elapsed().as_secs_f64();
-    if let Some(path) = &a.out.csv {
-        let mut f = create(path)?;
+    if let Some(i) = csv_out {
+        let mut f = outputs.writer(i)?;
         let mut header = vec!["g1".to_string()];
         header.extend((1..=r).map(|m| format!("class_{m}")));
         header.push("frequency".into());
         header.extend((1..=r).map(|m| format!("gain_{m}")));
         header.extend(["lead_re".into(), "lead_im".into()]);
-        writeln!(f, "{}", header.join(","))?;
+        f.line(&header.join(","))?;
         for row in &rows {
             let mut line = vec![format!("{}", row.g1)];
             line.extend(row.classes.iter().map(|c| c.label().to_string()));
@@ -773,12 +850,13 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
                 format!("{}", row.mean_leading[0]),
                 format!("{}", row.mean_leading[1]),
             ]);
-            writeln!(f, "{}", line.join(","))?;
+            f.line(&line.join(","))?;
         }
-        f.flush()?;
+        f.finish()?;
     }
     let mut extra = Vec::new();
-    if let Some(path) = &a.out.plot {
+    if let Some((i, ci)) = plot_out {
+        let path = outputs.path(i);
         let mut series = vec![
             Series {
                 name: "Re λ_lead(diag(ψ) T^)".into(),
@@ -813,7 +891,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
             "value",
             &series,
         )?;
-        let classes_path = sibling(path, "classes");
+        let classes_path = outputs.path(ci).to_path_buf();
         let codes: Vec<Vec<u8>> = (0..r)
             .map(|m| rows.iter().map(|w| class_index(w.classes[m])).collect())
             .collect();
@@ -830,7 +908,9 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
                 &codes,
                 &labels(),
             )?;
-            extra.push(classes_path);
+            extra.push(outputs.target(ci).to_path_buf());
+        } else {
+            outputs.discard(ci);
         }
     }
     if a.out.json {
@@ -853,7 +933,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
             })).collect::<Vec<_>>(),
         }))?;
     } else {
-        println!(
+        outln!(
             "Fig. 6 study: R = {r}, disorder in region 1 only, DMFT dt = {}, N_t = {nt}{}",
             a.dt,
             if draws > 0 {
@@ -862,11 +942,14 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
                 ", tensor given".into()
             }
         );
-        println!(
+        outln!(
             "leading eigenvalue of T̂: intact {:.4} {:+.4}i, region 1 silenced {:.4} {:+.4}i",
-            intact[0], intact[1], silenced[0], silenced[1]
+            intact[0],
+            intact[1],
+            silenced[0],
+            silenced[1]
         );
-        println!(
+        outln!(
             "{:>6}  {:<width$}  {:>9}  {:>17}  gains ψ^μ",
             "g1",
             "classes",
@@ -876,7 +959,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         );
         for w in &rows {
             let cls: Vec<&str> = w.classes.iter().map(|c| c.label()).collect();
-            println!(
+            outln!(
                 "{:>6.3}  {:<width$}  {:>9}  [{:>7.4}, {:>7.4}]  {:?}",
                 w.g1,
                 cls.join(","),
@@ -890,10 +973,10 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
                 width = 9 * r
             );
         }
-        println!("{} DMFT runs in {elapsed:.1} s", rows.len());
-        report_files(&a.out, &extra);
+        outln!("{} DMFT runs in {elapsed:.1} s", rows.len());
+        report_files(&a.out, &extra)?;
     }
-    Ok(())
+    outputs.commit()
 }
 
 fn is_uniform(x: &[f64]) -> bool {
@@ -916,6 +999,19 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
         )
     })?;
     let steps = check_time(a.t, a.dt)?;
+    let every_est = a.every.unwrap_or((steps / 1000).max(1)).max(1);
+    super::budget::check_work(
+        &format!("the input switch ({} Euler steps)", 2 * steps),
+        2.0 * steps as f64 * 64.0 * 64.0 * 30.0,
+        "use a larger --dt or a shorter --t",
+    )?;
+    if a.out.csv.is_some() || a.out.plot.is_some() {
+        super::budget::check_memory(
+            &format!("the switch time series ({} rows)", 2 * steps / every_est),
+            8.0 * (2 * steps / every_est) as f64 * 64.0,
+            "record fewer rows with a larger --every",
+        )?;
+    }
     if !a.amplitude.is_finite() {
         bail!("--amplitude must be finite");
     }
@@ -956,6 +1052,7 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
         bail!("--every must be ≥ 1");
     }
     let region = a.region - 1;
+    let (outputs, csv_out, plot_out) = reserve(&a.out)?;
     let opts = SwitchOptions {
         region,
         amplitude: a.amplitude,
@@ -976,22 +1073,23 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    if let (Some(path), Some(rows)) = (&a.out.csv, &series) {
-        let mut f = create(path)?;
+    if let (Some(i), Some(rows)) = (csv_out, &series) {
+        let mut f = outputs.writer(i)?;
         let mut header = vec!["t".to_string(), "input".into()];
         for mu in 1..=r {
             header.extend((1..=r).map(|nu| format!("S_{mu}_{nu}")));
         }
         header.extend((1..=r).map(|m| format!("norm2_{m}")));
         header.extend((1..=r).map(|m| format!("gain_{m}")));
-        writeln!(f, "{}", header.join(","))?;
+        f.line(&header.join(","))?;
         for row in rows {
             let line: Vec<String> = row.iter().map(|x| format!("{x}")).collect();
-            writeln!(f, "{}", line.join(","))?;
+            f.line(&line.join(","))?;
         }
-        f.flush()?;
+        f.finish()?;
     }
-    if let (Some(path), Some(rows)) = (&a.out.plot, &series) {
+    if let (Some(i), Some(rows)) = (plot_out, &series) {
+        let path = outputs.path(i);
         let norm_col = 2 + r * r;
         let curves: Vec<Series> = (0..r)
             .map(|m| Series {
@@ -1042,12 +1140,12 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
             "phases": phases,
         }))?;
     } else {
-        println!(
+        outln!(
             "input-driven switch (THEORY.md §3.10): R = {r}, input {} into region {}, overlap {}, γ = {}, dt = {}, {} per phase",
             a.amplitude, a.region, a.overlap, a.input_gain, a.dt, a.t
         );
         if let Some(p) = &prediction {
-            println!(
+            outln!(
                 "§3.5 prediction without input: modes {:?}, Σ_ρ (S^{{μρ}})² = {:?}",
                 p.mode,
                 p.structured_variance
@@ -1057,7 +1155,7 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
             );
         }
         for e in &ends {
-            println!(
+            outln!(
                 "input {:>6}: Σ_ρ (S^{{μρ}})² = {:?}, gains = {:?}, max|dS/dt| = {:.2e}",
                 e.input,
                 e.current_norm2
@@ -1071,9 +1169,9 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
                 e.residual
             );
         }
-        report_files(&a.out, &[]);
+        report_files(&a.out, &[])?;
     }
-    Ok(())
+    outputs.commit()
 }
 
 /// Time series of the switch protocol, built like [`input_switch`] (same model, same S(0), same
@@ -1126,6 +1224,9 @@ fn switch_series(
 // ---------------------------------------------------------------------------------------------
 // polytope
 
+/// Largest number of regions R of the studies (the models' limit).
+const MAX_REGIONS: usize = lowrank::model::cb2025::MAX_REGIONS;
+
 /// Number of bases C(n, R) the exact enumeration visits; above this the CLI refuses.
 const MAX_BASES: f64 = 5e7;
 
@@ -1162,6 +1263,7 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
         let p = attractor_polytope(&b).context("--b")?;
         poly = Some((b, p));
     }
+    let (outputs, csv_out, _) = reserve(&a.out)?;
     let mut stats: Option<Vec<usize>> = None;
     if let Some(draws) = a.fracture_draws {
         if draws == 0 {
@@ -1177,20 +1279,26 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
                 a.regions
             );
         }
+        let r = a.regions as f64;
+        super::budget::check_work(
+            &format!("{draws} fracture draws at R = {}", a.regions),
+            draws as f64 * bases * r * r * r,
+            "use fewer --fracture-draws (several runs with different --seed add up)",
+        )?;
         stats = Some(fracture_statistics(a.regions, draws, a.seed).context("--fracture-draws")?);
     }
     let pair_name = |p: &(usize, usize)| format!("x_{}_{}", p.0 + 1, p.1 + 1);
-    if let (Some(path), Some((_, p))) = (&a.out.csv, &poly) {
-        let mut f = create(path)?;
+    if let (Some(i), Some((_, p))) = (csv_out, &poly) {
+        let mut f = outputs.writer(i)?;
         let mut header = vec!["vertex".to_string()];
         header.extend(p.pairs.iter().map(pair_name));
-        writeln!(f, "{}", header.join(","))?;
+        f.line(&header.join(","))?;
         for (i, v) in p.vertices.iter().enumerate() {
             let mut line = vec![(i + 1).to_string()];
             line.extend(v.iter().map(|x| format!("{x}")));
-            writeln!(f, "{}", line.join(","))?;
+            f.line(&line.join(","))?;
         }
-        f.flush()?;
+        f.finish()?;
     }
     if let Some((b, p)) = &poly {
         let components = u64::try_from(p.components).unwrap_or(u64::MAX);
@@ -1220,22 +1328,23 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
         );
     }
     if a.out.json {
-        return print_json(&Value::Object(doc));
+        print_json(&Value::Object(doc))?;
+        return outputs.commit();
     }
     if let Some((b, p)) = &poly {
-        println!(
+        outln!(
             "attractor polytope (THEORY.md §3.7): R = {}, b = {b:?}, {} pair variables x_μν = (S^μν)², dimension {}",
             p.r,
             p.pairs.len(),
             p.dimension
         );
         if p.is_empty() {
-            println!("empty: no fixed point with every region pinned in exchange mode");
+            outln!("empty: no fixed point with every region pinned in exchange mode");
         } else {
             let names: Vec<String> = p.pairs.iter().map(pair_name).collect();
-            println!("{} vertices ({}):", p.vertices.len(), names.join(", "));
+            outln!("{} vertices ({}):", p.vertices.len(), names.join(", "));
             for v in &p.vertices {
-                println!(
+                outln!(
                     "  [{}]",
                     v.iter()
                         .map(|x| format!("{x:.6}"))
@@ -1244,7 +1353,7 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
                 );
             }
             let frac: Vec<&str> = p.fracture.iter().map(|&j| names[j].as_str()).collect();
-            println!(
+            outln!(
                 "fracture variables (nonzero at every vertex): {} → {} disconnected components in S-space",
                 if frac.is_empty() {
                     "none".to_string()
@@ -1254,18 +1363,18 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
                 p.components
             );
         }
-        report_files(&a.out, &[]);
+        report_files(&a.out, &[])?;
     }
     if let Some(counts) = &stats {
-        println!(
+        outln!(
             "fracture statistics: R = {}, {} non-empty polytopes (sorted b ~ U[1, 3]^R, seed {})",
             a.regions,
             counts.iter().sum::<usize>(),
             a.seed
         );
         for (f, n) in counts.iter().enumerate() {
-            println!("  f = {f:>2}: {n}");
+            outln!("  f = {f:>2}: {n}");
         }
     }
-    Ok(())
+    outputs.commit()
 }

@@ -15,7 +15,6 @@ use anyhow::{bail, Context};
 use lowrank::plot::{category_map, line_plot, Series};
 use lowrank::theory::solve::branches::{solve_all, MeanFieldSolution, SolveOptions};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `lowrank sweep`.
@@ -34,13 +33,13 @@ pub struct SweepArgs {
     #[arg(long)]
     pub plot: Option<PathBuf>,
     /// Solve only slice I of N (0-based), e.g. `--shard 3/8` (for array jobs; join with `merge`).
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
     /// Removed (see `lowrank solve --help`): giving it is an error that says why.
     #[arg(long, hide = true)]
     pub order: Option<String>,
     /// Input amplitudes at this time of the scenario's schedule (default: the baselines).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub time: Option<f64>,
     /// Do not look for stationary chaotic solutions.
     #[arg(long)]
@@ -66,6 +65,9 @@ pub struct Param {
     pub values: Vec<f64>,
 }
 
+/// Largest COUNT of one swept parameter (the grid values are held in memory).
+pub const MAX_COUNT: usize = 1_000_000;
+
 /// Parse `KEY=START:STOP:COUNT`.
 pub fn parse_param(text: &str) -> anyhow::Result<Param> {
     let (key, range) = text
@@ -90,6 +92,12 @@ pub fn parse_param(text: &str) -> anyhow::Result<Param> {
     if !start.is_finite() || !stop.is_finite() || count == 0 {
         bail!("--param `{text}`: START and STOP must be finite and COUNT ≥ 1");
     }
+    if count > MAX_COUNT {
+        bail!("--param `{text}`: COUNT {count} is over {MAX_COUNT} values per parameter");
+    }
+    if key.trim().is_empty() {
+        bail!("--param `{text}`: empty KEY");
+    }
     Ok(Param {
         key: key.trim().to_string(),
         values: lowrank::theory::phase::linspace(start, stop, count),
@@ -101,29 +109,41 @@ pub fn parse_shard(text: &str) -> anyhow::Result<(usize, usize)> {
     let (i, n) = text
         .split_once('/')
         .with_context(|| format!("--shard `{text}`: expected I/N"))?;
-    let (i, n): (usize, usize) = (i.trim().parse()?, n.trim().parse()?);
+    let num = |v: &str, what: &str| -> anyhow::Result<usize> {
+        v.trim().parse().map_err(|_| {
+            anyhow::anyhow!(
+                "--shard `{text}`: {what} `{}` is not a non-negative integer (expected I/N with 0 ≤ I < N, e.g. 3/8)",
+                v.trim()
+            )
+        })
+    };
+    let (i, n) = (num(i, "I")?, num(n, "N")?);
     if n == 0 || i >= n {
         bail!("--shard `{text}`: need 0 ≤ I < N");
     }
     Ok((i, n))
 }
 
-fn grid(params: &[Param]) -> Vec<Vec<f64>> {
-    let mut out: Vec<Vec<f64>> = vec![vec![]];
-    for p in params {
-        out = out
-            .into_iter()
-            .flat_map(|prefix| {
-                p.values.iter().map(move |v| {
-                    let mut x = prefix.clone();
-                    x.push(*v);
-                    x
-                })
-            })
-            .collect();
-    }
-    out
+/// Number of grid points Π_i COUNT_i (`None` on overflow).
+fn grid_len(params: &[Param]) -> Option<usize> {
+    params
+        .iter()
+        .try_fold(1usize, |acc, p| acc.checked_mul(p.values.len()))
 }
+
+/// Coordinates of grid point `idx` (the first parameter is the outer loop).
+fn grid_point(params: &[Param], mut idx: usize) -> Vec<f64> {
+    let mut x = vec![0.0; params.len()];
+    for (slot, p) in x.iter_mut().zip(params).rev() {
+        let n = p.values.len();
+        *slot = p.values[idx % n];
+        idx /= n;
+    }
+    x
+}
+
+/// Estimated work of one `solve_all` (elementary operations, measured order of magnitude).
+const SOLVE_WORK: f64 = 1e8;
 
 /// Regime code of a grid point from its solutions (the four regimes of THEORY.md §2.3, in the
 /// order of [`lowrank::theory::phase::Regime`]).
@@ -213,6 +233,24 @@ fn row(point: usize, x: &[f64], i: usize, s: &MeanFieldSolution) -> Vec<String> 
     r
 }
 
+/// Prefix of the metadata trailer line of a sweep CSV (checked by `merge`).
+pub const META_PREFIX: &str = "# lowrank sweep";
+
+/// The run metadata of a sweep: everything that defines the grid and the results, not the
+/// shard or the output files.
+fn run_metadata(args: &SweepArgs, points: usize) -> String {
+    let mut parts = vec![format!("scenario={}", args.scenario.scenario.display())];
+    parts.extend(args.scenario.set.iter().map(|s| format!("set={s}")));
+    parts.extend(args.param.iter().map(|p| format!("param={p}")));
+    if let Some(t) = args.time {
+        parts.push(format!("time={t}"));
+    }
+    if args.no_chaos {
+        parts.push("no-chaos".into());
+    }
+    format!("points={points}; {}", parts.join("; "))
+}
+
 /// Run `lowrank sweep`.
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     super::solve::reject_order(&args.order)?;
@@ -221,13 +259,48 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         .iter()
         .map(|p| parse_param(p))
         .collect::<anyhow::Result<_>>()?;
-    let points = grid(&params);
-    let (lo, hi) = match &args.shard {
-        Some(s) => {
-            let (i, n) = parse_shard(s)?;
-            (points.len() * i / n, points.len() * (i + 1) / n)
+    if let Some(t) = args.time {
+        if !t.is_finite() {
+            bail!("--time ({t}) must be finite");
         }
-        None => (0, points.len()),
+    }
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    if let Some(plot) = &args.plot {
+        if params.len() > 2 {
+            bail!(
+                "--plot `{}`: supports 1-D and 2-D sweeps, not {}-D",
+                plot.display(),
+                params.len()
+            );
+        }
+    }
+    let total = grid_len(&params).context("--param: the grid size overflows")?;
+    let (lo, hi) = match shard {
+        Some((i, n)) => (
+            (total as u128 * i as u128 / n as u128) as usize,
+            (total as u128 * (i as u128 + 1) / n as u128) as usize,
+        ),
+        None => (0, total),
+    };
+    let count = hi - lo;
+    super::budget::check_work(
+        &format!("the sweep of {count} grid point(s)"),
+        count as f64 * SOLVE_WORK,
+        "use fewer points per parameter or split the grid with --shard I/N (join with `lowrank merge`)",
+    )?;
+    super::budget::check_memory(
+        &format!("the sweep of {count} grid point(s)"),
+        count as f64 * 4096.0,
+        "split the grid with --shard I/N",
+    )?;
+    let mut outputs = super::output::Outputs::new();
+    let csv_out = match &args.csv {
+        Some(path) => Some(outputs.reserve("--csv", path, &[])?),
+        None => None,
+    };
+    let plot_out = match &args.plot {
+        Some(path) => Some(outputs.reserve("--plot", path, &super::output::PLOT_EXTENSIONS)?),
+        None => None,
     };
     let base = args.scenario.load()?;
     let (k, p, r) = (
@@ -237,15 +310,16 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     );
     let head = header(&params, k, p, r);
     let mut lines: Vec<Vec<String>> = Vec::new();
-    let mut results: Vec<(usize, Vec<MeanFieldSolution>)> = Vec::new();
+    let mut results: Vec<(Vec<f64>, Vec<MeanFieldSolution>)> = Vec::new();
     let mut seeds: Vec<Vec<f64>> = Vec::new();
     let mut chaotic_seeds: Vec<Vec<f64>> = Vec::new();
     let mut failures = 0usize;
-    for (idx, x) in points.iter().enumerate().take(hi).skip(lo) {
+    for idx in lo..hi {
+        let x = grid_point(&params, idx);
         let mut sargs = args.scenario.clone();
         sargs
             .set
-            .extend(params.iter().zip(x).map(|(p, v)| format!("{}={v}", p.key)));
+            .extend(params.iter().zip(&x).map(|(p, v)| format!("{}={v}", p.key)));
         let scenario = sargs
             .load()
             .with_context(|| format!("grid point {idx} ({})", sargs.set.join(" ")))?;
@@ -260,7 +334,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             extra_chaotic_starts: chaotic_seeds.clone(),
             ..Default::default()
         };
-        let all = solve_all(model, &opts)?;
+        let all = solve_all(model, &opts).with_context(|| format!("grid point {idx}"))?;
         if all.solutions.is_empty() {
             failures += 1;
             let mut rowv = vec![idx.to_string()];
@@ -278,7 +352,14 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             lines.push(rowv);
         }
         for (i, s) in all.solutions.iter().enumerate() {
-            lines.push(row(idx, x, i, s));
+            let rowv = row(idx, &x, i, s);
+            if let Some(bad) = rowv
+                .iter()
+                .find(|v| v.parse::<f64>().is_ok_and(|f| !f.is_finite()))
+            {
+                bail!("grid point {idx}: solution {i} has a non-finite value ({bad}); not written");
+            }
+            lines.push(rowv);
         }
         seeds = all
             .solutions
@@ -299,7 +380,9 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
                     .collect()
             })
             .collect();
-        results.push((idx, all.solutions));
+        if plot_out.is_some() {
+            results.push((x, all.solutions));
+        }
     }
     let mut text = String::new();
     text.push_str(&head.join(","));
@@ -308,15 +391,22 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         text.push_str(&l.join(","));
         text.push('\n');
     }
-    match &args.csv {
-        Some(path) => {
-            std::fs::write(path, &text).with_context(|| format!("write `{}`", path.display()))?
-        }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+    let shard_text = match shard {
+        Some((i, n)) => format!("{i}/{n}"),
+        None => "all".into(),
+    };
+    text.push_str(&format!(
+        "{META_PREFIX} shard={shard_text}; {}\n",
+        run_metadata(args, total)
+    ));
+    match csv_out {
+        Some(i) => outputs.write_all(i, text.as_bytes())?,
+        None => out!("{text}"),
     }
-    if let Some(path) = &args.plot {
-        plot(path, &params, &points, &results, &base.name)?;
+    if let Some(i) = plot_out {
+        plot(outputs.path(i), &params, &results, &base.name)?;
     }
+    outputs.commit()?;
     if failures > 0 {
         eprintln!("warning: no mean-field solution converged at {failures} grid point(s) (rows with regime = no-solution)");
     }
@@ -326,14 +416,13 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
 fn plot(
     path: &std::path::Path,
     params: &[Param],
-    points: &[Vec<f64>],
-    results: &[(usize, Vec<MeanFieldSolution>)],
+    results: &[(Vec<f64>, Vec<MeanFieldSolution>)],
     name: &str,
 ) -> anyhow::Result<()> {
     match params.len() {
         1 => {
             let mut groups: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-            for (idx, sols) in results {
+            for (x, sols) in results {
                 for s in sols {
                     let key = format!(
                         "{} {} ({})",
@@ -341,10 +430,10 @@ fn plot(
                         s.regime,
                         if s.stable { "stable" } else { "unstable" }
                     );
-                    groups.entry(key).or_default().push((
-                        points[*idx][0],
-                        s.kappa.first().copied().unwrap_or(f64::NAN),
-                    ));
+                    groups
+                        .entry(key)
+                        .or_default()
+                        .push((x[0], s.kappa.first().copied().unwrap_or(f64::NAN)));
                 }
             }
             let series: Vec<Series> = groups
@@ -366,8 +455,11 @@ fn plot(
         2 => {
             let (xs, ys) = (&params[1].values, &params[0].values);
             let mut codes = vec![vec![4u8; xs.len()]; ys.len()];
-            for (idx, sols) in results {
-                codes[idx / xs.len()][idx % xs.len()] = point_regime(sols);
+            let at = |vals: &[f64], v: f64| vals.iter().position(|&w| w == v);
+            for (x, sols) in results {
+                if let (Some(i), Some(j)) = (at(ys, x[0]), at(xs, x[1])) {
+                    codes[i][j] = point_regime(sols);
+                }
             }
             category_map(
                 path,
@@ -384,42 +476,157 @@ fn plot(
     }
 }
 
-/// Run `lowrank merge`.
+/// Run `lowrank merge`: check that the shards belong to one sweep (identical header and run
+/// metadata), that together they cover every grid point exactly once (every shard I/N present
+/// once, every point of its slice present, no point outside it), and that every row is complete
+/// (as many fields as the header) with finite numbers; then write the rows ordered by point.
 pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
-    let mut header: Option<String> = None;
+    let mut outputs = super::output::Outputs::new();
+    if args.shards.iter().any(|s| s == &args.output) {
+        bail!(
+            "merge: the output `{}` is also given as a shard",
+            args.output.display()
+        );
+    }
+    let out_idx = outputs.reserve("merge output", &args.output, &[])?;
+    let mut header: Option<(String, std::path::PathBuf)> = None;
+    let mut meta: Option<(String, std::path::PathBuf)> = None;
+    let mut shards_seen: BTreeMap<usize, std::path::PathBuf> = BTreeMap::new();
+    let mut shard_count: Option<usize> = None;
     let mut rows: Vec<(usize, usize, String)> = Vec::new();
     for (f, path) in args.shards.iter().enumerate() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("read `{}`", path.display()))?;
-        let mut lines = text.lines();
-        let h = lines
-            .next()
-            .with_context(|| format!("`{}` is empty", path.display()))?;
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).with_context(|| format!("read `{shown}`"))?;
+        if !text.ends_with('\n') {
+            bail!("`{shown}`: truncated (the last line is incomplete)");
+        }
+        let all: Vec<&str> = text.lines().collect();
+        let h = *all.first().with_context(|| format!("`{shown}` is empty"))?;
+        if h.starts_with('#') || !h.starts_with("point,") {
+            bail!("`{shown}` line 1: not a sweep CSV header (expected `point,...`)");
+        }
         match &header {
-            None => header = Some(h.to_string()),
-            Some(prev) if prev != h => bail!(
-                "`{}`: header differs from the first shard's",
-                path.display()
+            None => header = Some((h.to_string(), path.clone())),
+            Some((prev, first)) if prev != h => bail!(
+                "`{shown}` line 1: header differs from that of `{}`",
+                first.display()
             ),
             _ => {}
         }
-        for (i, l) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let point: usize = l
-                .split(',')
-                .next()
-                .and_then(|v| v.parse().ok())
-                .with_context(|| format!("`{}` line {}: no point index", path.display(), i + 2))?;
+        let ncols = h.split(',').count();
+        // the metadata trailer: last line
+        let last = all.len() - 1;
+        let trailer = all[last];
+        let rest = trailer.strip_prefix(META_PREFIX).with_context(|| {
+            format!(
+                "`{shown}` line {}: missing the `{META_PREFIX} ...` metadata line (truncated file, or not written by `lowrank sweep --shard`)",
+                last + 1
+            )
+        })?;
+        let (shard_part, run_part) = rest
+            .trim()
+            .split_once("; ")
+            .with_context(|| format!("`{shown}` line {}: malformed metadata", last + 1))?;
+        let shard_text = shard_part.strip_prefix("shard=").with_context(|| {
+            format!(
+                "`{shown}` line {}: malformed metadata (no shard=)",
+                last + 1
+            )
+        })?;
+        let (si, sn) = parse_shard(shard_text)
+            .with_context(|| format!("`{shown}` line {}: shard is not I/N", last + 1))?;
+        match &meta {
+            None => meta = Some((run_part.to_string(), path.clone())),
+            Some((prev, first)) if prev != run_part => bail!(
+                "`{shown}` line {}: run metadata (scenario, --set, --param, --time, ...) differs from that of `{}`",
+                last + 1,
+                first.display()
+            ),
+            _ => {}
+        }
+        match shard_count {
+            None => shard_count = Some(sn),
+            Some(n) if n != sn => {
+                bail!("`{shown}`: shard {si}/{sn}, but earlier shards are of /{n}")
+            }
+            _ => {}
+        }
+        if let Some(prev) = shards_seen.insert(si, path.clone()) {
+            bail!(
+                "`{shown}`: shard {si}/{sn} is given twice (also `{}`)",
+                prev.display()
+            );
+        }
+        let total: usize = run_part
+            .strip_prefix("points=")
+            .and_then(|r| r.split(';').next())
+            .and_then(|v| v.trim().parse().ok())
+            .with_context(|| {
+                format!(
+                    "`{shown}` line {}: malformed metadata (no points=)",
+                    last + 1
+                )
+            })?;
+        let lo = (total as u128 * si as u128 / sn as u128) as usize;
+        let hi = (total as u128 * (si as u128 + 1) / sn as u128) as usize;
+        let mut present = vec![false; hi - lo];
+        for (i, l) in all.iter().enumerate().take(last).skip(1) {
+            let line = i + 1;
+            if l.trim().is_empty() {
+                bail!("`{shown}` line {line}: empty line");
+            }
+            let fields: Vec<&str> = l.split(',').collect();
+            if fields.len() != ncols {
+                bail!(
+                    "`{shown}` line {line}: {} fields, the header has {ncols}",
+                    fields.len()
+                );
+            }
+            let point: usize = fields[0]
+                .parse()
+                .ok()
+                .with_context(|| format!("`{shown}` line {line}: no point index"))?;
+            if !(lo..hi).contains(&point) {
+                bail!(
+                    "`{shown}` line {line}: point {point} is outside shard {si}/{sn} (points {lo}..{hi})"
+                );
+            }
+            present[point - lo] = true;
+            for (c, v) in fields.iter().enumerate() {
+                if v.parse::<f64>().is_ok_and(|x| !x.is_finite()) {
+                    bail!(
+                        "`{shown}` line {line}, column {}: non-finite value `{v}`",
+                        c + 1
+                    );
+                }
+            }
             rows.push((point, f, l.to_string()));
         }
+        if let Some(miss) = present.iter().position(|p| !p) {
+            bail!(
+                "`{shown}`: point {} of shard {si}/{sn} is missing (truncated shard?)",
+                lo + miss
+            );
+        }
+    }
+    let n = shard_count.unwrap_or(0);
+    let missing: Vec<String> = (0..n)
+        .filter(|i| !shards_seen.contains_key(i))
+        .map(|i| format!("{i}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        bail!("merge: shard(s) {} missing", missing.join(", "));
     }
     rows.sort_by_key(|(p, f, _)| (*p, *f));
-    let mut out = header.unwrap_or_default();
+    let mut out = header.map(|h| h.0).unwrap_or_default();
     out.push('\n');
     for (_, _, l) in rows {
         out.push_str(&l);
         out.push('\n');
     }
-    std::fs::write(&args.output, out)
-        .with_context(|| format!("write `{}`", args.output.display()))?;
-    Ok(())
+    if let Some((m, _)) = meta {
+        out.push_str(&format!("{META_PREFIX} shard=all; {m}\n"));
+    }
+    outputs.write_all(out_idx, out.as_bytes())?;
+    outputs.commit()
 }

@@ -265,6 +265,7 @@ impl ModelBuilder {
                     value: g,
                 });
             }
+            crate::validate::check_gain_range(field, g)?;
             if std::mem::replace(&mut gain_set[a * np + b], true) {
                 return Err(ModelError::invalid(field.clone(), "gain set twice"));
             }

@@ -123,6 +123,14 @@ pub enum ModelError {
         /// Why it does not resolve.
         reason: String,
     },
+    /// A dense decomposition (eigenvalues, SVD) reached its iteration cap without converging.
+    #[error("{what}: did not converge within {iterations} iterations")]
+    NotConverged {
+        /// What was being decomposed.
+        what: String,
+        /// The iteration cap.
+        iterations: usize,
+    },
     /// A `--set` value has the wrong type for its field.
     #[error("--set {key}: {message}")]
     InvalidOverride {
@@ -142,15 +150,24 @@ impl ModelError {
     }
 }
 
-/// Check that `value` is finite, naming `field` otherwise.
+/// Check that `value` is finite and within ±[`crate::validate::MAX_MAGNITUDE`], naming `field`
+/// otherwise.
 pub(crate) fn finite(field: impl FnOnce() -> String, value: f64) -> Result<f64, ModelError> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
+    if !value.is_finite() {
         Err(ModelError::NonFinite {
             field: field(),
             value,
         })
+    } else if value.abs() > crate::validate::MAX_MAGNITUDE {
+        Err(ModelError::invalid(
+            field(),
+            format!(
+                "{value:e} is out of range: |value| must be ≤ {:e}",
+                crate::validate::MAX_MAGNITUDE
+            ),
+        ))
+    } else {
+        Ok(value)
     }
 }
 

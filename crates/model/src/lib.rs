@@ -11,6 +11,7 @@
 //! - [`mo2018`]: Mastrogiuseppe & Ostojic (2018) constructors (rank one, ring, rank two, tasks).
 //! - [`cb2025`]: Clark & Beiran (2025) multiregion networks (T, U tensors, T̂, σ_n² rule).
 //! - [`bundled`]: the scenario files shipped in `scenarios/`, embedded.
+//! - [`linalg`]: eigen/SVD decompositions with an iteration cap and a typed error.
 //! - [`error`]: [`ModelError`], one variant per failure, each naming the field.
 //!
 //! ```
@@ -23,6 +24,7 @@ pub mod builder;
 pub mod bundled;
 pub mod cb2025;
 pub mod error;
+pub mod linalg;
 pub mod mo2018;
 pub mod network;
 pub mod overrides;

@@ -27,9 +27,12 @@ fn field(name: &str) -> impl Fn() -> String + '_ {
 
 fn one_population(name: &str, g: f64) -> Result<ModelBuilder, ModelError> {
     non_negative(field("g"), g).map_err(|e| match e {
-        ModelError::Invalid { field, .. } => ModelError::NegativeGain { field, value: g },
+        ModelError::Invalid { field, .. } if g < 0.0 => {
+            ModelError::NegativeGain { field, value: g }
+        }
         e => e,
     })?;
+    crate::validate::check_gain_range("mo2018.g", g)?;
     let mut b = ModelBuilder::new(name, Phi::Tanh);
     b.population(POPULATION, 1.0)
         .gain(POPULATION, POPULATION, g);

@@ -561,6 +561,7 @@ fn resolve(raw: RawScenario, default_name: Option<String>) -> Result<Scenario, M
 
 fn cb2025_spec(c: RawCb2025) -> Result<Multiregion, ModelError> {
     let r = c.regions;
+    crate::cb2025::check_regions(r)?;
     let gain = match c.g {
         None => vec![0.0; r],
         Some(OneOrMany::One(g)) => vec![g; r],

@@ -3,6 +3,7 @@
 //! spectrum of the overlap matrix Ω (§1.2).
 
 use crate::error::{finite, ModelError};
+use crate::linalg::{try_complex_eigenvalues, try_symmetric_eigen};
 use crate::network::{LoadingStats, Model, Schedule};
 use nalgebra::{Complex, DMatrix};
 
@@ -12,24 +13,60 @@ use nalgebra::{Complex, DMatrix};
 /// A C Aᵀ leaves eigenvalues of order ε·V·‖C‖ of either sign, far below this tolerance.
 pub const PSD_RTOL: f64 = 1e-10;
 
+/// Largest population weight α_p (weights are relative sizes; N_p = round(α_p N₀)).
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// Largest disorder gain g_pq. The mean-field solvers' cost is bounded in the variance
+/// (saturated Gaussian rules; `lowrank solve` ≈ 0.7 s at g = 100), but variances ∝ g² beyond
+/// ~10⁶ leave the tested range of the integrals, so larger gains are refused at the boundary.
+pub const MAX_GAIN: f64 = 1e3;
+
+/// Largest magnitude of every other model scalar (loading means and covariances, input
+/// baselines, amplitudes, noise, pulse times). The Gaussian integrals shift their nodes by the
+/// means; beyond ~1e12 the shifted index arithmetic loses meaning.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// Check a disorder gain against [`MAX_GAIN`], naming `field`.
+pub fn check_gain_range(field: &str, g: f64) -> Result<(), ModelError> {
+    bounded(|| field.to_string(), g, MAX_GAIN)
+}
+
+/// Check |value| ≤ `limit` (value already known finite).
+fn bounded(field: impl FnOnce() -> String, value: f64, limit: f64) -> Result<(), ModelError> {
+    if value.abs() > limit {
+        return Err(ModelError::invalid(
+            field(),
+            format!("{value:e} is out of range: |value| must be ≤ {limit:e}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Semidefinite tolerance for a symmetric matrix (see [`PSD_RTOL`]).
 pub fn psd_tolerance(cov: &DMatrix<f64>) -> f64 {
     let scale = cov.diagonal().iter().fold(1.0f64, |a, &d| a.max(d.abs()));
     PSD_RTOL * (cov.nrows().max(1) as f64) * scale
 }
 
-/// Smallest eigenvalue of a symmetric matrix and its eigenvector (`None` for a 0×0 matrix).
+/// Smallest eigenvalue of a symmetric matrix and its eigenvector (`None` for a 0×0 matrix,
+/// or if the bounded eigen-decomposition fails: use [`try_min_eigenpair`] to tell them apart).
 pub fn min_eigenpair(cov: &DMatrix<f64>) -> Option<(f64, Vec<f64>)> {
+    try_min_eigenpair(cov).ok().flatten()
+}
+
+/// Smallest eigenvalue of a symmetric matrix and its eigenvector (`Ok(None)` for 0×0), by a
+/// bounded eigen-decomposition ([`crate::linalg::try_symmetric_eigen`]).
+pub fn try_min_eigenpair(cov: &DMatrix<f64>) -> Result<Option<(f64, Vec<f64>)>, ModelError> {
     if cov.nrows() == 0 {
-        return None;
+        return Ok(None);
     }
-    let eig = cov.clone().symmetric_eigen();
-    let (i, &lambda) = eig
+    let eig = try_symmetric_eigen(cov)?;
+    Ok(eig
         .eigenvalues
         .iter()
         .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))?;
-    Some((lambda, eig.eigenvectors.column(i).iter().copied().collect()))
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, &lambda)| (lambda, eig.eigenvectors.column(i).iter().copied().collect())))
 }
 
 /// Test σ for positive semi-definiteness (eigen-decomposition, tolerance [`psd_tolerance`]).
@@ -54,7 +91,8 @@ pub fn check_psd(cov: &DMatrix<f64>, names: &[String], field: &str) -> Result<()
         )?;
     }
     let tolerance = psd_tolerance(cov);
-    if let Some((lambda, vector)) = min_eigenpair(cov) {
+    let pair = try_min_eigenpair(cov).map_err(|e| ModelError::invalid(field, e.to_string()))?;
+    if let Some((lambda, vector)) = pair {
         if lambda < -tolerance {
             let direction = vector
                 .iter()
@@ -79,11 +117,24 @@ impl Schedule {
     /// finite `start < stop`. `field` prefixes the error path (e.g. `input.I`).
     pub fn validate(&self, field: &str) -> Result<(), ModelError> {
         finite(|| format!("{field}.baseline"), self.baseline)?;
+        bounded(|| format!("{field}.baseline"), self.baseline, MAX_MAGNITUDE)?;
         crate::error::non_negative(|| format!("{field}.noise"), self.noise)?;
+        bounded(|| format!("{field}.noise"), self.noise, MAX_MAGNITUDE)?;
         for (k, p) in self.pulses.iter().enumerate() {
             finite(|| format!("{field}.pulses.{k}.start"), p.start)?;
             finite(|| format!("{field}.pulses.{k}.stop"), p.stop)?;
             finite(|| format!("{field}.pulses.{k}.amplitude"), p.amplitude)?;
+            bounded(
+                || format!("{field}.pulses.{k}.start"),
+                p.start,
+                MAX_MAGNITUDE,
+            )?;
+            bounded(|| format!("{field}.pulses.{k}.stop"), p.stop, MAX_MAGNITUDE)?;
+            bounded(
+                || format!("{field}.pulses.{k}.amplitude"),
+                p.amplitude,
+                MAX_MAGNITUDE,
+            )?;
             if p.start >= p.stop {
                 return Err(ModelError::invalid(
                     format!("{field}.pulses.{k}"),
@@ -119,7 +170,11 @@ impl LoadingStats {
             return DMatrix::zeros(0, 0);
         }
         let tol = psd_tolerance(&self.cov);
-        let eig = self.cov.clone().symmetric_eigen();
+        // Bounded; a validated model's covariances passed the same decomposition in
+        // `check_psd`, so this cannot fail for them (an empty factor otherwise).
+        let Ok(eig) = try_symmetric_eigen(&self.cov) else {
+            return DMatrix::zeros(v, 0);
+        };
         let mut order: Vec<usize> = (0..v).filter(|&i| eig.eigenvalues[i] > tol).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
         DMatrix::from_fn(v, order.len(), |row, col| {
@@ -138,14 +193,14 @@ impl Model {
     /// Eigenvalues of the overlap matrix Ω (THEORY.md §1.2) — the nonzero eigenvalues of the
     /// low-rank part J^LR as N₀ → ∞ (for \[CB\] models Ω = T̂, whose leading eigenvalue decides
     /// the zero-current instability of §3.4). Sorted by decreasing real part.
-    pub fn overlap_eigenvalues(&self) -> Vec<Complex<f64>> {
+    ///
+    /// Bounded real Schur decomposition ([`crate::linalg::try_complex_eigenvalues`]):
+    /// [`ModelError::NotConverged`] instead of an endless loop.
+    pub fn overlap_eigenvalues(&self) -> Result<Vec<Complex<f64>>, ModelError> {
         let omega = self.overlap_matrix();
-        if omega.nrows() == 0 {
-            return Vec::new();
-        }
-        let mut ev: Vec<Complex<f64>> = omega.complex_eigenvalues().iter().copied().collect();
+        let mut ev = try_complex_eigenvalues(&omega)?;
         ev.sort_by(|a, b| b.re.total_cmp(&a.re).then(b.im.total_cmp(&a.im)));
-        ev
+        Ok(ev)
     }
 
     /// Validate a resolved model: consistent dimensions, unique names, weights α_p > 0,
@@ -170,10 +225,10 @@ impl Model {
         unique(self.readouts.iter().map(|x| x.name.as_str()), "readout")?;
         for pop in &self.populations {
             let w = finite(|| format!("population.{}.weight", pop.name), pop.weight)?;
-            if w <= 0.0 {
+            if w <= 0.0 || w > MAX_WEIGHT {
                 return Err(ModelError::invalid(
                     format!("population.{}.weight", pop.name),
-                    format!("weight {w} must be > 0"),
+                    format!("weight {w} must be in (0, {MAX_WEIGHT:e}]"),
                 ));
             }
         }
@@ -194,6 +249,7 @@ impl Model {
                         value: g,
                     });
                 }
+                bounded(field, g, MAX_GAIN)?;
             }
         }
         if self.stats.len() != p {
@@ -211,10 +267,21 @@ impl Model {
                 ));
             }
             for (k, &m) in s.mean.iter().enumerate() {
-                finite(
-                    || format!("vector.{}.population.{}.mean", self.vectors[k], pop.name),
-                    m,
-                )?;
+                let f = || format!("vector.{}.population.{}.mean", self.vectors[k], pop.name);
+                finite(f, m)?;
+                bounded(f, m, MAX_MAGNITUDE)?;
+            }
+            for a in 0..v {
+                for b in 0..=a {
+                    let f = || {
+                        format!(
+                            "vector.{}.population.{}.cov.{}",
+                            self.vectors[a], pop.name, self.vectors[b]
+                        )
+                    };
+                    finite(f, s.cov[(a, b)])?;
+                    bounded(f, s.cov[(a, b)], MAX_MAGNITUDE)?;
+                }
             }
             let tol = psd_tolerance(&s.cov);
             for a in 0..v {
@@ -231,6 +298,13 @@ impl Model {
                 }
             }
             check_psd(&s.cov, &self.vectors, &field)?;
+        }
+        // derived quantities: G_pq = α_q g_pq² and Ω must be finite
+        if let Some(x) = self.disorder_coupling().iter().find(|x| !x.is_finite()) {
+            return Err(ModelError::NonFinite {
+                field: "disorder coupling G_pq = weight_q · gain_pq²".into(),
+                value: *x,
+            });
         }
         for t in &self.terms {
             for (side, idx) in [("left", t.left), ("right", t.right)] {
@@ -258,6 +332,12 @@ impl Model {
                     format!("vector index {} out of range (V = {v})", r.vector),
                 ));
             }
+        }
+        if let Some(x) = self.overlap_matrix().iter().find(|x| !x.is_finite()) {
+            return Err(ModelError::NonFinite {
+                field: "overlap matrix Ω (products of loading means and covariances)".into(),
+                value: *x,
+            });
         }
         Ok(())
     }

@@ -97,7 +97,7 @@ fn bundled_scenarios_have_the_documented_statistics() {
         .unwrap()
         .unwrap()
         .model;
-    for z in lc.overlap_eigenvalues() {
+    for z in lc.overlap_eigenvalues().unwrap() {
         assert!(
             (z.re.abs() - 2f64.sqrt()).abs() < 1e-9 && (z.im.abs() - 2f64.sqrt()).abs() < 1e-9,
             "{z}"

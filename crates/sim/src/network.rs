@@ -67,6 +67,10 @@ pub struct EmpiricalStats {
     pub overlap: DMatrix<f64>,
 }
 
+/// Largest network size N accepted by [`Network::sample`] (N² entries of J^rand must be
+/// addressable; the memory budget of the caller is checked separately).
+pub const MAX_NEURONS: usize = 1 << 28;
+
 impl Network {
     /// Draw a network of normalisation size `n0` from `model` with `seed`.
     ///
@@ -99,7 +103,21 @@ impl Network {
                     populations: p_count,
                 });
             }
+            if n_p > MAX_NEURONS as f64 {
+                return Err(SimError::InvalidArgument {
+                    name: "n0",
+                    value: n0 as f64,
+                    reason: "network too large: some population would exceed MAX_NEURONS neurons",
+                });
+            }
             sizes.push(n_p as usize);
+        }
+        if sizes.iter().sum::<usize>() > MAX_NEURONS {
+            return Err(SimError::InvalidArgument {
+                name: "n0",
+                value: n0 as f64,
+                reason: "network too large: N exceeds MAX_NEURONS neurons",
+            });
         }
         let mut offsets = vec![0usize; p_count + 1];
         for p in 0..p_count {

@@ -266,6 +266,39 @@ impl<'a> ObsMut<'a> {
 /// Element count (N·trials) from which the elementwise passes run on two halves in parallel.
 const PARALLEL_MIN: usize = 16_384;
 
+/// Rows per slice of the dense product J^rand φ(x): fixed (not derived from the thread
+/// count) so that the floating-point sums are the same on any number of threads.
+pub const ROW_CHUNK: usize = 256;
+
+/// dst (+)= lhs · rhs by fixed slices of [`ROW_CHUNK`] rows, each a sequential product; the
+/// slices are split in halves on rayon's pool when `parallel`.
+fn product_rows<T: Real>(
+    dst: MatMut<'_, T>,
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    accum: Accum,
+    parallel: bool,
+) {
+    let rows = dst.nrows();
+    let chunks = rows.div_ceil(ROW_CHUNK);
+    if chunks <= 1 {
+        matmul(dst, accum, lhs, rhs, T::of(1.0), Par::Seq);
+        return;
+    }
+    let mid = (chunks / 2) * ROW_CHUNK;
+    let (top, bottom) = dst.split_at_row_mut(mid);
+    let (lt, lb) = lhs.split_at_row(mid);
+    if parallel {
+        rayon::join(
+            || product_rows(top, lt, rhs, accum, parallel),
+            || product_rows(bottom, lb, rhs, accum, parallel),
+        );
+    } else {
+        product_rows(top, lt, rhs, accum, parallel);
+        product_rows(bottom, lb, rhs, accum, parallel);
+    }
+}
+
 impl Obs {
     fn new(k: usize, r: usize, p: usize, trials: usize) -> Obs {
         Obs {
@@ -514,12 +547,18 @@ impl<T: Real> Simulator<T> {
     }
 
     /// h ← J^rand r for all B columns (one GEMM per stored block).
+    ///
+    /// Each block is cut into fixed slices of [`ROW_CHUNK`] rows, each multiplied
+    /// sequentially; the slices run in parallel on rayon's pool. The cut depends only on the
+    /// block's size, so every entry of h is the same sum in the same order whatever the number
+    /// of threads: a seed gives the same bits on any machine (docs/robustness.md).
     fn random_product(&self, r: &[T], h: &mut [T], trials: usize) {
         let n = self.n;
         let full = self.blocks.len() == 1 && self.blocks[0].rows == n && self.blocks[0].cols == n;
         if !full {
             h.iter_mut().for_each(|v| *v = T::of(0.0));
         }
+        let parallel = !matches!(self.par, Par::Seq);
         for blk in &self.blocks {
             let lhs = MatRef::from_column_major_slice(&blk.data, blk.rows, blk.cols);
             let rhs = MatRef::from_column_major_slice_with_stride(
@@ -534,14 +573,8 @@ impl<T: Real> Simulator<T> {
                 trials,
                 n,
             );
-            matmul(
-                dst,
-                if full { Accum::Replace } else { Accum::Add },
-                lhs,
-                rhs,
-                T::of(1.0),
-                self.par,
-            );
+            let accum = if full { Accum::Replace } else { Accum::Add };
+            product_rows(dst, lhs, rhs, accum, parallel);
         }
     }
 

@@ -57,7 +57,13 @@ impl Spectrum {
             });
         }
         let mat = Mat::from_fn(n, n, |i, j| data[j * n + i]);
-        let ev = mat.eigenvalues().map_err(|_| SimError::Eigen { n })?;
+        // Sequential: faer's parallel reductions depend on the thread count, and a seed must
+        // give the same eigenvalues (to the bit) on any machine (docs/robustness.md).
+        let previous = faer::get_global_parallelism();
+        faer::set_global_parallelism(faer::Par::Seq);
+        let ev = mat.eigenvalues();
+        faer::set_global_parallelism(previous);
+        let ev = ev.map_err(|_| SimError::Eigen { n })?;
         let mut eig: Vec<[f64; 2]> = ev.iter().map(|c| [c.re, c.im]).collect();
         if eig.iter().any(|e| !(e[0].is_finite() && e[1].is_finite())) {
             return Err(SimError::Eigen { n });

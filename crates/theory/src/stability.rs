@@ -14,6 +14,7 @@
 
 #![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, M_kl)
 
+use crate::error::TheoryError;
 use crate::meanfield::MeanField;
 use lowrank_gauss::Moments;
 use nalgebra::{Complex, DMatrix};
@@ -59,28 +60,48 @@ pub fn bulk_radius(coupling: &DMatrix<f64>, dphi2: &[f64]) -> f64 {
     spectral_radius(&m).sqrt()
 }
 
-/// Spectral radius max|λ| of a real square matrix.
+/// Spectral radius max|λ| of a real square matrix; NaN if the bounded eigen-decomposition
+/// does not converge (use [`try_spectral_radius`] for a typed error).
 pub fn spectral_radius(m: &DMatrix<f64>) -> f64 {
-    if m.nrows() == 0 {
-        return 0.0;
-    }
-    m.complex_eigenvalues()
-        .iter()
-        .fold(0.0f64, |a, c| a.max(c.norm()))
+    try_spectral_radius(m).unwrap_or(f64::NAN)
 }
 
-/// Eigenvalues of a real square matrix, sorted by decreasing real part.
-pub fn eigenvalues(m: &DMatrix<f64>) -> Vec<Eigenvalue> {
-    if m.nrows() == 0 {
-        return Vec::new();
-    }
-    let mut ev: Vec<Eigenvalue> = m
-        .complex_eigenvalues()
+/// Spectral radius max|λ| of a real square matrix by a bounded real Schur decomposition
+/// ([`lowrank_model::linalg::try_complex_eigenvalues`]).
+///
+/// ```
+/// use nalgebra::DMatrix;
+/// let r = lowrank_theory::stability::try_spectral_radius(&DMatrix::from_row_slice(2, 2, &[0.0, -2.0, 2.0, 0.0])).unwrap();
+/// assert!((r - 2.0).abs() < 1e-14);
+/// ```
+pub fn try_spectral_radius(m: &DMatrix<f64>) -> Result<f64, TheoryError> {
+    Ok(try_eigenvalues(m)?
         .iter()
-        .map(|c| Eigenvalue::from(*c))
+        .fold(0.0f64, |a, c| a.max(c.re.hypot(c.im))))
+}
+
+/// Eigenvalues of a real square matrix, sorted by decreasing real part; empty if the bounded
+/// eigen-decomposition does not converge (use [`try_eigenvalues`] for a typed error).
+pub fn eigenvalues(m: &DMatrix<f64>) -> Vec<Eigenvalue> {
+    try_eigenvalues(m).unwrap_or_default()
+}
+
+/// Eigenvalues of a real square matrix, sorted by decreasing real part, by a bounded real Schur
+/// decomposition: [`TheoryError::NotConverged`] instead of an endless loop.
+pub fn try_eigenvalues(m: &DMatrix<f64>) -> Result<Vec<Eigenvalue>, TheoryError> {
+    let n = m.nrows();
+    let mut ev: Vec<Eigenvalue> = lowrank_model::linalg::try_complex_eigenvalues(m)
+        .map_err(|e| TheoryError::NotConverged {
+            what: format!("eigenvalues of a {n}×{n} matrix"),
+            residual: f64::NAN,
+            iterations: lowrank_model::linalg::MAX_SWEEPS_PER_DIM * n,
+            reason: e.to_string(),
+        })?
+        .into_iter()
+        .map(Eigenvalue::from)
         .collect();
     ev.sort_by(|a, b| b.re.total_cmp(&a.re).then(b.im.total_cmp(&a.im)));
-    ev
+    Ok(ev)
 }
 
 /// The outlier matrix 𝓜 of THEORY.md §1.9 at a static fixed point \[derived\].

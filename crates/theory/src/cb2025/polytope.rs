@@ -87,7 +87,14 @@ pub fn attractor_polytope(b: &[f64]) -> Result<Polytope, TheoryError> {
             // A^μ = Ψ⁻¹(1/b^μ) = (2/π)((b^μ)² − 1), the pinned variance of §3.7
             .map(|&bb| lowrank_gauss::erf::erf_gain_inverse(1.0 / bb)),
     );
-    let rank = a.clone().svd(false, false).rank(1e-10 * a.amax());
+    let rank = lowrank_model::linalg::try_svd(&a, false, false)
+        .map_err(|e| TheoryError::NotConverged {
+            what: "rank of the polytope constraint matrix".into(),
+            residual: f64::NAN,
+            iterations: lowrank_model::linalg::MAX_SWEEPS_PER_DIM * a.nrows().max(a.ncols()),
+            reason: e.to_string(),
+        })?
+        .rank(1e-10 * a.amax());
     let scale = c.amax().max(1.0);
     let mut vertices: Vec<Vec<f64>> = Vec::new();
     if rank == r && n >= r {
