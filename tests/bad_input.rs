@@ -104,7 +104,7 @@ fn corpus() -> Vec<Case> {
         c(&["check", "mo2018-fig1", "--set", "mo2018.g=-1"], "mo2018.g"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.g=true"], "mo2018.g"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.g=[1,2]"], "mo2018.g"),
-        c(&["check", "mo2018-fig1", "--set", "mo2018.g=51"], "mo2018.g"),
+        c(&["check", "mo2018-fig1", "--set", "mo2018.g=1001"], "mo2018.g"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.mean_n=nan"], "mean_n"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.mean_n=1e300"], "mean"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.sigma_m=-1"], "sigma_m"),
