@@ -329,7 +329,10 @@ const NULL_TOLERANCE: f64 = 1e-7;
 
 /// Null vectors of `jac` (singular values below [`NULL_TOLERANCE`]·σ_max).
 fn null_vectors(jac: &DMatrix<f64>) -> Vec<Vec<f64>> {
-    let svd = jac.clone().svd(false, true);
+    // bounded SVD: a non-converging decomposition reports no null space (no continuum claimed)
+    let Ok(svd) = lowrank_model::linalg::try_svd(jac, false, true) else {
+        return Vec::new();
+    };
     let Some(vt) = svd.v_t else {
         return Vec::new();
     };
@@ -406,7 +409,7 @@ fn min_norm_newton<S: System>(sys: &S, y0: &[f64], tol: f64) -> Option<Vec<f64>>
         if !matches!(sys.jacobian(&y, &mut jac), Ok(true)) {
             return None;
         }
-        let svd = jac.clone().svd(true, true);
+        let svd = lowrank_model::linalg::try_svd(&jac, true, true).ok()?;
         let smax = svd.singular_values.iter().fold(0.0f64, |a, b| a.max(*b));
         let step = svd
             .solve(
@@ -429,6 +432,22 @@ fn bounded_eigenvalues(m: &DMatrix<f64>) -> Result<Vec<Eigenvalue>, TheoryError>
         .into_iter()
         .map(|[re, im]| Eigenvalue { re, im })
         .collect())
+}
+
+/// The bulk radius, `Err(NotConverged)` if its bounded eigen-decomposition failed (a NaN radius
+/// would otherwise read as "no bulk instability").
+fn checked_bulk_radius(coupling: &DMatrix<f64>, dphi2: &[f64]) -> Result<f64, TheoryError> {
+    let r = bulk_radius(coupling, dphi2);
+    if r.is_finite() {
+        Ok(r)
+    } else {
+        Err(TheoryError::NotConverged {
+            what: "bulk radius (eigenvalues of G diag⟨φ′²⟩)".into(),
+            residual: f64::NAN,
+            iterations: 0,
+            reason: "bounded eigen-decomposition did not converge".into(),
+        })
+    }
 }
 
 /// Largest |κ_k|.
@@ -475,7 +494,7 @@ fn static_solution(
     let mf = &eq.mf;
     let nullity = null_vectors(&jac).len();
     let dphi2: Vec<f64> = mo.iter().map(|m| m.dphi2).collect();
-    let r = bulk_radius(&mf.coupling, &dphi2);
+    let r = checked_bulk_radius(&mf.coupling, &dphi2)?;
     let out: Vec<Eigenvalue> = bounded_eigenvalues(&outlier_matrix(mf, kappa, v, &mo))?
         .into_iter()
         .filter(|e| e.modulus() > r)
@@ -540,7 +559,7 @@ fn chaotic_solution(
     let mf = &eq.mf;
     let (mu, mo) = moments_at(mf, kappa, v, delta0)?;
     let dphi2: Vec<f64> = mo.iter().map(|m| m.dphi2).collect();
-    let r = bulk_radius(&mf.coupling, &dphi2);
+    let r = checked_bulk_radius(&mf.coupling, &dphi2)?;
     // A singular variance block leaves the stability undetermined: say so rather than report
     // "no outliers" (which would read as stable).
     let eig = bounded_eigenvalues(&reduced_drive_jacobian(&jac, k).ok_or_else(|| {
