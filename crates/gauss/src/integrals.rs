@@ -19,9 +19,8 @@
 //! integrals and to Δ₁₂² − Δ₁₁Δ₂₂ in bivariate ones ([`GaussError::InvalidCovariance`]).
 //! Δ = 0 is allowed everywhere and gives point evaluation.
 
-use crate::erf;
 use crate::hermite::{GaussHermite, TrapezoidRule};
-use crate::phi::Phi;
+use crate::nonlinearity::{transform_moments, with_base, Phi};
 use crate::saturated;
 
 /// Relative tolerance below which a negative variance (or Δ > Δ₀, or |Δ₁₂| > √(Δ₁₁Δ₂₂)) is
@@ -257,7 +256,7 @@ impl NestedSums {
         }
     }
 
-    fn jet(&self) -> StationaryJet {
+    pub(crate) fn jet(&self) -> StationaryJet {
         StationaryJet {
             c: self.aa,
             f: self.bb,
@@ -469,7 +468,7 @@ pub(crate) fn tanh_parts(x: f64) -> (f64, f64, f64) {
 
 /// A quadrature rule for ∫Dz as borrowed node/weight slices (Gauss–Hermite or trapezoid).
 #[derive(Clone, Copy)]
-struct Rule {
+pub(crate) struct Rule {
     nodes: &'static [f64],
     weights: &'static [f64],
     /// Node spacing of a trapezoid rule (nodes k·step, k = −K..K); 0 for Gauss–Hermite.
@@ -517,6 +516,14 @@ impl Rule {
         }
     }
 
+    /// Calls `visit(z_i, w_i)` for every node.
+    #[inline(always)]
+    pub(crate) fn for_each(&self, mut visit: impl FnMut(f64, f64)) {
+        for (z, w) in self.nodes.iter().zip(self.weights) {
+            visit(*z, *w);
+        }
+    }
+
     /// Σ w f(μ + sd z); f(μ) at sd = 0.
     #[inline(always)]
     fn sum(&self, f: impl Fn(f64) -> f64, mu: f64, sd: f64) -> f64 {
@@ -543,7 +550,7 @@ pub const GH_TANH_NODES_PER_VARIANCE: f64 = 300.0;
 /// order): the cheaper of the accurate rules — the given GH rule if n ≥
 /// [`GH_TANH_NODES_PER_VARIANCE`]·var and it has no more nodes than the trapezoid rule
 /// [`TrapezoidRule::for_variance`] (≥ 37 nodes, ≈ 72√Δ for Δ > 1/4), else that trapezoid rule.
-fn smooth_rule(gh: &'static GaussHermite, var: f64) -> Rule {
+pub(crate) fn smooth_rule(gh: &'static GaussHermite, var: f64) -> Rule {
     let t = TrapezoidRule::for_variance(var);
     if gh.order() as f64 >= GH_TANH_NODES_PER_VARIANCE * var && gh.order() <= t.order() {
         Rule::gh(gh)
@@ -668,36 +675,65 @@ impl Gauss {
     pub fn moments(&self, phi: Phi, mu: f64, delta: f64) -> Result<Moments, GaussError> {
         let mu = check_finite("mu", mu)?;
         let delta = check_variance("delta", delta, 1.0)?;
-        Ok(match phi {
-            Phi::Tanh => self.tanh_moments::<true>(mu, delta),
-            Phi::Erf => Moments {
-                phi: erf::mean_phi(mu, delta),
-                dphi: erf::mean_dphi(mu, delta),
-                d2phi: erf::mean_d2phi(mu, delta),
-                d3phi: erf::mean_d3phi(mu, delta),
-                phi2: erf::mean_phi2(mu, delta),
-                dphi2: erf::mean_dphi2(mu, delta),
-                phi_dphi: erf::mean_phi_dphi(mu, delta),
-                phi_d2phi: erf::mean_phi_d2phi(mu, delta),
-                prim: erf::mean_prim(mu, delta),
-                prim2: erf::mean_prim2(mu, delta),
-            },
-            Phi::Linear => {
-                let m2 = mu * mu + delta;
-                Moments {
-                    phi: mu,
-                    dphi: 1.0,
-                    d2phi: 0.0,
-                    d3phi: 0.0,
-                    phi2: m2,
-                    dphi2: 1.0,
-                    phi_dphi: mu,
-                    phi_d2phi: 0.0,
-                    prim: 0.5 * m2,
-                    prim2: 0.25 * (mu.powi(4) + 6.0 * mu * mu * delta + 3.0 * delta * delta),
-                }
-            }
-        })
+        Ok(self.moments_checked(phi, mu, delta, true))
+    }
+
+    /// [`Gauss::moments`] at checked arguments: the base's closed form (or specialised rule)
+    /// where it has one, else kink-aware quadrature, then the affine form
+    /// (`transform_moments`). Without `primitive`, ⟨Φ⟩ and ⟨Φ²⟩ may be 0.
+    pub(crate) fn moments_checked(&self, phi: Phi, mu: f64, delta: f64, primitive: bool) -> Moments {
+        let (my, dy) = phi.base_args(mu, delta);
+        let m = with_base!(phi.base_kind(), |f| f
+            .moments(self, my, dy, primitive)
+            .unwrap_or_else(|| crate::generic::moments(f, self, my, dy, primitive)));
+        if phi.is_plain() {
+            m
+        } else {
+            transform_moments(phi, m, mu, delta, primitive)
+        }
+    }
+
+    /// ⟨φ⟩ and the gain ψ = ⟨φ′⟩ over x ~ N(μ, Δ): closed forms where the base has them (erf,
+    /// linear, relu, hard-tanh), else from [`Gauss::moments`] without the primitive.
+    ///
+    /// # Errors
+    /// [`GaussError`] for a non-finite μ or a negative or non-finite Δ.
+    ///
+    /// # Examples
+    /// ```
+    /// use lowrank_gauss::{Gauss, Phi};
+    /// let (mean, gain) = Gauss::new(64).mean_and_gain(Phi::Relu, 0.0, 4.0).unwrap();
+    /// assert!((mean - 2.0 * 0.398_942_280_401_432_7).abs() < 1e-15 && gain == 0.5);
+    /// ```
+    pub fn mean_and_gain(&self, phi: Phi, mu: f64, delta: f64) -> Result<(f64, f64), GaussError> {
+        let mu = check_finite("mu", mu)?;
+        let delta = check_variance("delta", delta, 1.0)?;
+        Ok(self.mean_and_gain_checked(phi, mu, delta))
+    }
+
+    /// [`Gauss::mean_and_gain`] at checked arguments.
+    pub(crate) fn mean_and_gain_checked(&self, phi: Phi, mu: f64, delta: f64) -> (f64, f64) {
+        let (my, dy) = phi.base_args(mu, delta);
+        let (m, g) = with_base!(phi.base_kind(), |f| f.mean_and_gain(my, dy))
+            .unwrap_or_else(|| {
+                let b = self.moments_checked(phi.base(), my, dy, false);
+                (b.phi, b.dphi)
+            });
+        if phi.is_plain() {
+            (m, g)
+        } else {
+            (phi.offset() + phi.scale() * m, phi.scale() * phi.gain() * g)
+        }
+    }
+
+    /// Σ w f(μ + √Δ z) over the accuracy-controlled smooth rule at variance Δ.
+    pub(crate) fn smooth_sum(&self, f: impl Fn(f64) -> f64, mu: f64, delta: f64) -> f64 {
+        smooth_rule(self.outer, delta).sum(f, mu, delta.sqrt())
+    }
+
+    /// Calls `visit(z, w)` for the nodes of the accuracy-controlled smooth rule at variance Δ.
+    pub(crate) fn smooth_nodes(&self, delta: f64, visit: impl FnMut(f64, f64)) {
+        smooth_rule(self.outer, delta).for_each(visit)
     }
 
     /// [`Gauss::moments`] without ⟨Φ⟩ and ⟨Φ²⟩: `prim` and `prim2` are returned as 0 (not
@@ -719,25 +755,17 @@ impl Gauss {
         mu: f64,
         delta: f64,
     ) -> Result<Moments, GaussError> {
-        match phi {
-            Phi::Tanh => {
-                let mu = check_finite("mu", mu)?;
-                let delta = check_variance("delta", delta, 1.0)?;
-                Ok(self.tanh_moments::<false>(mu, delta))
-            }
-            _ => {
-                let m = self.moments(phi, mu, delta)?;
-                Ok(Moments {
-                    prim: 0.0,
-                    prim2: 0.0,
-                    ..m
-                })
-            }
-        }
+        let mu = check_finite("mu", mu)?;
+        let delta = check_variance("delta", delta, 1.0)?;
+        Ok(Moments {
+            prim: 0.0,
+            prim2: 0.0,
+            ..self.moments_checked(phi, mu, delta, false)
+        })
     }
 
     /// tanh moments at checked (μ, Δ), with ⟨Φ⟩, ⟨Φ²⟩ if `PRIM` (else 0).
-    fn tanh_moments<const PRIM: bool>(&self, mu: f64, delta: f64) -> Moments {
+    pub(crate) fn tanh_moments<const PRIM: bool>(&self, mu: f64, delta: f64) -> Moments {
         let mut m = Moments::default();
         let mut acc = |w: f64, t: f64, s: f64, q: f64, a: f64| {
             let ts = t * s;
@@ -860,37 +888,23 @@ impl Gauss {
         delta: f64,
     ) -> Result<Stationary, GaussError> {
         let (mu, d0, d) = check_nested(mu, delta0, delta)?;
-        Ok(match phi {
-            Phi::Erf if mu == 0.0 => Stationary {
-                c: erf::stationary_c(d0, d),
-                f: erf::stationary_f_closed(d0, d) - erf::stationary_f_offset(d0),
-                dc: erf::stationary_dc(d0, d),
-            },
-            Phi::Erf => Stationary {
-                c: erf::c_phi(mu, mu, d0, d0, d),
-                // inner ∫Dx Φ in closed form (erf::mean_prim), outer by 1-D quadrature
-                f: smooth_rule(self.outer, d).sum(
-                    |m| {
-                        let p = erf::mean_prim(m, d0 - d);
-                        p * p
-                    },
-                    mu,
-                    d.sqrt(),
-                ),
-                dc: erf::c_dphi(mu, mu, d0, d0, d),
-            },
-            Phi::Linear => {
-                let v = d0 - d;
-                let m2 = mu * mu + d;
-                let m4 = mu.powi(4) + 6.0 * mu * mu * d + 3.0 * d * d;
-                Stationary {
-                    c: m2,
-                    f: 0.25 * (m4 + 2.0 * v * m2 + v * v),
-                    dc: 1.0,
-                }
-            }
-            Phi::Tanh => self.stationary_tanh(mu, d0, d),
+        let j = self.stationary_checked(phi, mu, d0, d, false);
+        Ok(Stationary {
+            c: j.c,
+            f: j.f,
+            dc: j.dc,
         })
+    }
+
+    /// The nested integrals at checked arguments: the base's specialised rule for a plain φ,
+    /// else kink-aware quadrature of the inner averages (`generic::stationary`).
+    fn stationary_checked(&self, phi: Phi, mu: f64, d0: f64, d: f64, jet: bool) -> StationaryJet {
+        if phi.is_plain() {
+            if let Some(j) = with_base!(phi.base_kind(), |f| f.stationary(self, mu, d0, d, jet)) {
+                return j;
+            }
+        }
+        crate::generic::stationary(self, phi, mu, d0, d, jet)
     }
 
     /// Number of (outer, inner) node pairs that [`Gauss::stationary`] and
@@ -912,15 +926,6 @@ impl Gauss {
     ) -> Result<usize, GaussError> {
         let (mu, d0, d) = check_nested(mu, delta0, delta)?;
         Ok(self.nested_tanh_counted::<false>(mu, d0, d).1)
-    }
-
-    fn stationary_tanh(&self, mu: f64, d0: f64, d: f64) -> Stationary {
-        let s = self.nested_tanh::<false>(mu, d0, d);
-        Stationary {
-            c: s.aa,
-            f: s.bb,
-            dc: s.a1a1,
-        }
     }
 
     /// [`Gauss::stationary`] together with the first partial derivatives of C, F and ∂C/∂Δ with
@@ -949,55 +954,7 @@ impl Gauss {
         delta: f64,
     ) -> Result<StationaryJet, GaussError> {
         let (mu, d0, d) = check_nested(mu, delta0, delta)?;
-        Ok(match phi {
-            Phi::Tanh => self.nested_tanh::<true>(mu, d0, d).jet(),
-            Phi::Erf => {
-                let v = d0 - d;
-                let inner = |m: f64| {
-                    [
-                        erf::mean_phi(m, v),
-                        erf::mean_dphi(m, v),
-                        erf::mean_d2phi(m, v),
-                        erf::mean_d3phi(m, v),
-                        erf::mean_prim(m, v),
-                    ]
-                };
-                let mut sums = NestedSums::default();
-                let so = d.sqrt();
-                if so == 0.0 {
-                    sums.add::<true>(1.0, inner(mu));
-                } else {
-                    let rule = smooth_rule(self.outer, d);
-                    for (z, w) in rule.nodes.iter().zip(rule.weights) {
-                        sums.add::<true>(*w, inner(mu + so * z));
-                    }
-                }
-                let values = self.stationary(Phi::Erf, mu, d0, d)?;
-                StationaryJet {
-                    c: values.c,
-                    f: values.f,
-                    dc: values.dc,
-                    ..sums.jet()
-                }
-            }
-            Phi::Linear => {
-                let v = d0 - d;
-                let m2 = mu * mu + d;
-                let m4 = mu.powi(4) + 6.0 * mu * mu * d + 3.0 * d * d;
-                StationaryJet {
-                    c: m2,
-                    f: 0.25 * (m4 + 2.0 * v * m2 + v * v),
-                    dc: 1.0,
-                    c_mu: 2.0 * mu,
-                    c_delta0: 0.0,
-                    f_mu: mu * (mu * mu + 3.0 * d + v),
-                    f_delta0: 0.5 * (m2 + v),
-                    dc_mu: 0.0,
-                    dc_delta0: 0.0,
-                    dc_delta: 0.0,
-                }
-            }
-        })
+        Ok(self.stationary_checked(phi, mu, d0, d, true))
     }
 
     /// The nested sums of [`NestedSums`] for tanh at checked (μ, Δ0, Δ): products of the inner
@@ -1012,7 +969,7 @@ impl Gauss {
     /// evaluated once per grid point (≈ 72(√Δ + √(Δ0−Δ)) points, one division each) and the inner
     /// averages become discrete correlations with the inner weights — no transcendental function
     /// per tensor node. Otherwise (one variance tiny) the direct tensor product is used.
-    fn nested_tanh<const JET: bool>(&self, mu: f64, d0: f64, d: f64) -> NestedSums {
+    pub(crate) fn nested_tanh<const JET: bool>(&self, mu: f64, d0: f64, d: f64) -> NestedSums {
         self.nested_tanh_counted::<JET>(mu, d0, d).0
     }
 
@@ -1121,7 +1078,7 @@ impl Gauss {
     }
 
     /// E[f(x₁)f(x₂)] for a tanh-family f (checked arguments), rules chosen by [`smooth_rule`].
-    fn bivariate_tanh(
+    pub(crate) fn bivariate_tanh(
         &self,
         f: impl Fn(f64) -> f64,
         mu1: f64,
@@ -1167,16 +1124,13 @@ impl Gauss {
         d12: f64,
     ) -> Result<f64, GaussError> {
         let (mu1, mu2, d11, d22, d12) = check_bivariate(mu1, mu2, d11, d22, d12)?;
-        match phi {
-            Phi::Erf => Ok(erf::c_phi(mu1, mu2, d11, d22, d12)),
-            Phi::Linear => Ok(mu1 * mu2 + d12),
-            Phi::Tanh => Ok(self.bivariate_tanh(|x| tanh_parts(x).0, mu1, mu2, d11, d22, d12)),
-        }
+        Ok(self.bivariate_phi(phi, false, mu1, mu2, d11, d22, d12))
     }
 
     /// E[φ′(x₁) φ′(x₂)] (DMFT response/stability): erf closed form
-    /// det(1+πΣ/2)^{−1/2} exp(−(π/4) μ̄ᵀ(1+πΣ/2)^{−1} μ̄), linear 1, tanh by accuracy-controlled
-    /// quadrature as in [`Gauss::c_phi`].
+    /// det(1+πΣ/2)^{−1/2} exp(−(π/4) μ̄ᵀ(1+πΣ/2)^{−1} μ̄), linear 1, relu at zero means
+    /// (π − ϑ)/(2π), tanh and the others by accuracy-controlled quadrature as in
+    /// [`Gauss::c_phi`].
     pub fn c_dphi(
         &self,
         phi: Phi,
@@ -1187,10 +1141,45 @@ impl Gauss {
         d12: f64,
     ) -> Result<f64, GaussError> {
         let (mu1, mu2, d11, d22, d12) = check_bivariate(mu1, mu2, d11, d22, d12)?;
-        match phi {
-            Phi::Erf => Ok(erf::c_dphi(mu1, mu2, d11, d22, d12)),
-            Phi::Linear => Ok(1.0),
-            Phi::Tanh => Ok(self.bivariate_tanh(|x| tanh_parts(x).1, mu1, mu2, d11, d22, d12)),
+        Ok(self.bivariate_phi(phi, true, mu1, mu2, d11, d22, d12))
+    }
+
+    /// C_φ (or E[φ′φ′] when `derivative`) at checked arguments: the base's closed form in base
+    /// coordinates y = a(x − θ), transformed by the affine form
+    /// (C_φ = c² + cs(⟨f(y₁)⟩ + ⟨f(y₂)⟩) + s²C_f, E[φ′φ′] = s²a²E[f′f′]), else quadrature.
+    #[allow(clippy::too_many_arguments)]
+    fn bivariate_phi(
+        &self,
+        phi: Phi,
+        derivative: bool,
+        mu1: f64,
+        mu2: f64,
+        d11: f64,
+        d22: f64,
+        d12: f64,
+    ) -> f64 {
+        let (y1, e11) = phi.base_args(mu1, d11);
+        let (y2, e22) = phi.base_args(mu2, d22);
+        let e12 = phi.gain() * phi.gain() * d12;
+        let closed = with_base!(phi.base_kind(), |f| if derivative {
+            f.c_dphi(self, y1, y2, e11, e22, e12)
+        } else {
+            f.c_phi(self, y1, y2, e11, e22, e12)
+        });
+        match closed {
+            Some(v) if phi.is_plain() => v,
+            Some(v) => {
+                let (a, s, c) = (phi.gain(), phi.scale(), phi.offset());
+                if derivative {
+                    s * s * a * a * v
+                } else {
+                    let base = phi.base();
+                    let m1 = self.mean_and_gain_checked(base, y1, e11).0;
+                    let m2 = self.mean_and_gain_checked(base, y2, e22).0;
+                    c * c + c * s * (m1 + m2) + s * s * v
+                }
+            }
+            None => crate::generic::bivariate(self, phi, derivative, mu1, mu2, d11, d22, d12),
         }
     }
 }

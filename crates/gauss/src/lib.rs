@@ -1,7 +1,11 @@
 //! Gaussian integrals for the mean-field theory of random + low-rank networks.
 //!
 //! Map of the crate:
-//! - [`phi`]: the nonlinearities φ (tanh, erf(√π x/2), linear) with φ′, φ″, φ‴ and Φ.
+//! - [`nonlinearity`]: the nonlinearities φ — the [`Nonlinearity`] trait (one file per built-in:
+//!   tanh, erf(√π x/2), linear, relu, softplus, sigmoid, rect-tanh, hard-tanh) and the value type
+//!   [`Phi`] (a base and an affine form c + s·f(a(x − θ))), with φ′, φ″, φ‴, Φ, kinks, parity.
+//! - `generic` (internal): kink-aware accuracy-controlled quadrature, the fallback of every
+//!   Gaussian integral for a φ without closed forms.
 //! - [`hermite`]: probabilists' Gauss–Hermite rules of any order, Gauss–Legendre, and
 //!   Gaussian-weighted trapezoid rules (for large-variance tanh integrals), built once and cached
 //!   process-wide.
@@ -24,11 +28,12 @@ pub mod erf;
 pub mod fastmath;
 pub mod hermite;
 pub mod integrals;
-pub mod phi;
+pub mod nonlinearity;
+mod generic;
 #[cfg(feature = "reference")]
 pub mod reference;
 mod saturated;
 
 pub use hermite::{GaussHermite, GaussLegendre, TrapezoidRule};
 pub use integrals::{Gauss, GaussError, Moments, Stationary, StationaryJet};
-pub use phi::{Phi, UnknownNonlinearity};
+pub use nonlinearity::{AffineError, Nonlinearity, Parity, Phi, UnknownNonlinearity};

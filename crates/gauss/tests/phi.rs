@@ -50,9 +50,23 @@ fn erf_scale_is_unit_slope_and_matches_libm() {
 
 #[test]
 fn parse_and_display_round_trip() {
-    for phi in [Phi::Tanh, Phi::Erf, Phi::Linear] {
+    let builtins = [
+        Phi::Tanh,
+        Phi::Erf,
+        Phi::Linear,
+        Phi::Relu,
+        Phi::Softplus,
+        Phi::Sigmoid,
+        Phi::RectTanh,
+        Phi::HardTanh,
+    ];
+    assert_eq!(builtins.len(), lowrank_gauss::nonlinearity::BUILTIN_NAMES.len());
+    for phi in builtins {
         assert_eq!(phi.name().parse::<Phi>().unwrap(), phi);
         assert_eq!(phi.to_string(), phi.name());
+        assert!(phi.is_plain());
     }
-    assert!("relu".parse::<Phi>().is_err());
+    for name in ["Relu", "max", "tanh2", ""] {
+        assert!(name.parse::<Phi>().is_err(), "{name:?} parsed");
+    }
 }

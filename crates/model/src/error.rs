@@ -26,8 +26,8 @@ pub enum ModelError {
         /// Operating-system message.
         message: String,
     },
-    /// The nonlinearity name is not one of `tanh`, `erf`, `linear`.
-    #[error("{field}: unknown nonlinearity `{name}` (known: tanh, erf, linear)")]
+    /// The nonlinearity name is not a built-in one.
+    #[error("{field}: unknown nonlinearity `{name}` (known: tanh, erf, linear, relu, softplus, sigmoid, rect-tanh, hard-tanh)")]
     UnknownNonlinearity {
         /// Field holding the name.
         field: String,

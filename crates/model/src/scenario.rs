@@ -224,7 +224,7 @@ struct RawScenario {
     name: Option<String>,
     #[serde(default)]
     description: String,
-    nonlinearity: Option<String>,
+    nonlinearity: Option<toml::Value>,
     #[serde(default)]
     population: Vec<RawPopulation>,
     #[serde(default)]
@@ -428,22 +428,29 @@ impl Scenario {
         default_name: Option<String>,
     ) -> Result<Scenario, ModelError> {
         let mut table: toml::Table = text.parse().map_err(|e| toml_error(text, &e))?;
-        let raw: RawScenario = if overrides.is_empty() {
+        // a `nonlinearity` key inside [mo2018] / [cb2025] is read here, not by the sections
+        let file_has_section_phi = section_nonlinearity(&mut table.clone()).is_some();
+        let mut section_phi = None;
+        let raw: RawScenario = if overrides.is_empty() && !file_has_section_phi {
             toml::from_str(text).map_err(|e| toml_error(text, &e))?
         } else {
             apply_all(&mut table, overrides)?;
+            section_phi = section_nonlinearity(&mut table);
             match table.try_into::<RawScenario>() {
                 Ok(raw) => raw,
                 Err(e) => {
                     // a file that is itself broken is reported with its line/column
-                    if let Err(e0) = toml::from_str::<RawScenario>(text) {
-                        return Err(toml_error(text, &e0));
+                    if !file_has_section_phi {
+                        if let Err(e0) = toml::from_str::<RawScenario>(text) {
+                            return Err(toml_error(text, &e0));
+                        }
                     }
                     // otherwise pinpoint the override: apply each alone to the file
                     for o in overrides {
                         let mut alone: toml::Table =
                             text.parse().map_err(|e| toml_error(text, &e))?;
                         let created = o.apply(&mut alone)?;
+                        section_nonlinearity(&mut alone);
                         if let Err(e1) = alone.try_into::<RawScenario>() {
                             let msg = e1.message().trim().to_string();
                             let unknown = created
@@ -474,25 +481,121 @@ impl Scenario {
                 }
             }
         };
-        resolve(raw, default_name)
+        resolve(raw, section_phi, default_name)
     }
 }
 
-fn resolve(raw: RawScenario, default_name: Option<String>) -> Result<Scenario, ModelError> {
+/// Removes `nonlinearity` from the [mo2018] or [cb2025] table, returning it with its field name.
+fn section_nonlinearity(table: &mut toml::Table) -> Option<(&'static str, toml::Value)> {
+    for (section, field) in [
+        ("mo2018", "mo2018.nonlinearity"),
+        ("cb2025", "cb2025.nonlinearity"),
+    ] {
+        if let Some(toml::Value::Table(t)) = table.get_mut(section) {
+            if let Some(v) = t.remove("nonlinearity") {
+                return Some((field, v));
+            }
+        }
+    }
+    None
+}
+
+/// A nonlinearity value of a scenario: a name (`"relu"`) or an affine table
+/// `{ kind, gain, threshold, scale, offset }` meaning φ(x) = offset + scale·f(gain·(x − threshold)).
+fn parse_nonlinearity(field: &str, value: &toml::Value) -> Result<Phi, ModelError> {
+    let by_name = |name: &str, at: String| {
+        name.parse::<Phi>()
+            .map_err(|e| ModelError::UnknownNonlinearity {
+                field: at,
+                name: e.0,
+            })
+    };
+    match value {
+        toml::Value::String(name) => by_name(name, field.to_string()),
+        toml::Value::Table(t) => {
+            let base = match t.get("kind") {
+                Some(toml::Value::String(k)) => by_name(k, format!("{field}.kind"))?,
+                Some(other) => {
+                    return Err(ModelError::invalid(
+                        format!("{field}.kind"),
+                        format!("must be a nonlinearity name, not {}", other.type_str()),
+                    ))
+                }
+                None => {
+                    return Err(ModelError::invalid(
+                        format!("{field}.kind"),
+                        "missing: an affine nonlinearity needs its base, e.g. kind = \"tanh\"",
+                    ))
+                }
+            };
+            let mut params = [1.0, 0.0, 1.0, 0.0];
+            for (key, v) in t {
+                let slot = match key.as_str() {
+                    "kind" => continue,
+                    "gain" => 0,
+                    "threshold" => 1,
+                    "scale" => 2,
+                    "offset" => 3,
+                    _ => {
+                        return Err(ModelError::invalid(
+                            format!("{field}.{key}"),
+                            "unknown key (expected kind, gain, threshold, scale, offset)",
+                        ))
+                    }
+                };
+                params[slot] = match v {
+                    toml::Value::Float(x) => *x,
+                    toml::Value::Integer(i) => *i as f64,
+                    other => {
+                        return Err(ModelError::invalid(
+                            format!("{field}.{key}"),
+                            format!("must be a number, not {}", other.type_str()),
+                        ))
+                    }
+                };
+            }
+            let [gain, threshold, scale, offset] = params;
+            base.affine(gain, threshold, scale, offset).map_err(|e| {
+                let key = match e {
+                    lowrank_gauss::AffineError::Gain(_) => "gain",
+                    lowrank_gauss::AffineError::Scale(_) => "scale",
+                    lowrank_gauss::AffineError::Threshold(_) => "threshold",
+                    lowrank_gauss::AffineError::Offset(_) => "offset",
+                    lowrank_gauss::AffineError::OutOfRange => "kind",
+                };
+                ModelError::invalid(format!("{field}.{key}"), e.to_string())
+            })
+        }
+        other => Err(ModelError::invalid(
+            field,
+            format!(
+                "must be a name (\"tanh\") or a table {{ kind, gain, threshold, scale, offset }}, not {}",
+                other.type_str()
+            ),
+        )),
+    }
+}
+
+fn resolve(
+    raw: RawScenario,
+    section_phi: Option<(&'static str, toml::Value)>,
+    default_name: Option<String>,
+) -> Result<Scenario, ModelError> {
     let name = raw
         .name
         .clone()
         .or(default_name)
         .unwrap_or_else(|| "scenario".into());
-    let nonlinearity = match &raw.nonlinearity {
-        None => None,
-        Some(s) => Some(
-            s.parse::<Phi>()
-                .map_err(|e| ModelError::UnknownNonlinearity {
-                    field: "nonlinearity".into(),
-                    name: e.0,
-                })?,
-        ),
+    let nonlinearity = match (&raw.nonlinearity, &section_phi) {
+        (Some(_), Some((field, _))) => {
+            return Err(ModelError::invalid(
+                *field,
+                "the nonlinearity is given twice (top level and section); keep one",
+            ))
+        }
+        (Some(v), None) => Some(parse_nonlinearity("nonlinearity", v)?),
+        (None, Some((field, v))) => Some(parse_nonlinearity(field, v)?),
+        (None, None) => None,
     };
     let general = !(raw.population.is_empty()
         && raw.vector.is_empty()

@@ -6,7 +6,7 @@ use lowrank_gauss::Phi;
 /// A real scalar the integrator can run in: `f32` or `f64`.
 ///
 /// Networks are always sampled in `f64`; a simulator in `f32` rounds the sampled matrices
-/// once. φ is evaluated in the scalar's own precision (`tanh`, `erf(√π x/2)`, identity).
+/// once. φ is evaluated in the scalar's own precision ([`Phi::phi_f32`] / [`Phi::phi`]).
 pub trait Real:
     faer::traits::RealField
     + Copy
@@ -29,9 +29,6 @@ pub trait Real:
     /// Name for reports (`"f32"`, `"f64"`).
     const NAME: &'static str;
 }
-
-/// √π/2, the argument scale of the erf nonlinearity of \[CB\].
-const ERF_SCALE: f64 = 0.886_226_925_452_758;
 
 impl Real for f64 {
     #[inline(always)]
@@ -68,22 +65,11 @@ impl Real for f32 {
     }
     #[inline(always)]
     fn phi(self, phi: Phi) -> Self {
-        match phi {
-            Phi::Tanh => self.tanh(),
-            Phi::Erf => libm::erff(ERF_SCALE as f32 * self),
-            Phi::Linear => self,
-        }
+        phi.phi_f32(self)
     }
     #[inline(always)]
     fn dphi(self, phi: Phi) -> Self {
-        match phi {
-            Phi::Tanh => {
-                let t = self.tanh();
-                1.0 - t * t
-            }
-            Phi::Erf => (-std::f32::consts::PI * self * self / 4.0).exp(),
-            Phi::Linear => 1.0,
-        }
+        phi.dphi_f32(self)
     }
     #[inline(always)]
     fn finite(self) -> bool {

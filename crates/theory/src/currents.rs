@@ -584,40 +584,43 @@ pub fn symmetric_prediction(a: &[f64], b: &[f64]) -> Result<SymmetricPrediction,
 }
 
 /// Total variance Δ0 at which the zero-mean gain is pinned, ⟨φ′⟩(0, Δ0) = ψ (gain pinning, §1.6):
-/// closed form (2/π)(1/ψ² − 1) for erf, a bracketed root otherwise.
+/// the nonlinearity's closed form where it has one (erf: (2/π)(1/ψ² − 1)), else a bracketed
+/// root of Δ ↦ ⟨φ′⟩(0, Δ) − ψ starting from Δ = 0 (the bracket doubles up to Δ = 10¹²).
+///
+/// # Errors
+/// `InvalidParameter { name: "psi" }` if ψ is not finite and > 0 or no Δ ≤ 10¹² reaches it
+/// (e.g. a linear φ, whose gain is 1 at every variance, or relu, whose zero-mean gain is ½).
 pub fn pinned_variance(gauss: &Gauss, phi: Phi, psi: f64) -> Result<f64, TheoryError> {
-    if !(psi > 0.0 && psi <= 1.0) {
+    if !(psi > 0.0 && psi.is_finite()) {
         return Err(TheoryError::InvalidParameter {
             name: "psi".into(),
             value: psi,
-            reason: "a pinned gain must lie in (0, 1]".into(),
+            reason: "a pinned gain must be finite and > 0".into(),
         });
     }
-    match phi {
-        Phi::Erf => Ok(lowrank_gauss::erf::erf_gain_inverse(psi)),
-        Phi::Linear => Err(TheoryError::Unsupported(
-            "a linear φ has constant gain 1".into(),
-        )),
-        Phi::Tanh => {
-            if psi == 1.0 {
-                return Ok(0.0);
-            }
-            let f =
-                |d: f64| -> Result<f64, TheoryError> { Ok(gauss.moments(phi, 0.0, d)?.dphi - psi) };
-            let mut hi = 1.0;
-            while f(hi)? > 0.0 {
-                hi *= 2.0;
-                if hi > 1e12 {
-                    return Err(TheoryError::InvalidParameter {
-                        name: "psi".into(),
-                        value: psi,
-                        reason: "gain not reached for any variance".into(),
-                    });
-                }
-            }
-            Ok(crate::roots::brent("pinned variance", f, 0.0, hi, 1e-13)?.value)
+    if let Some(d) = phi.gain_inverse(psi) {
+        return Ok(d);
+    }
+    let f = |d: f64| -> Result<f64, TheoryError> { Ok(gauss.mean_and_gain(phi, 0.0, d)?.1 - psi) };
+    let f0 = f(0.0)?;
+    if f0 == 0.0 {
+        return Ok(0.0);
+    }
+    let mut hi = 1.0;
+    while f(hi)?.signum() == f0.signum() {
+        hi *= 2.0;
+        if hi > 1e12 {
+            return Err(TheoryError::InvalidParameter {
+                name: "psi".into(),
+                value: psi,
+                reason: format!(
+                    "the zero-mean gain ⟨φ′⟩(0, Δ) of {phi} does not reach this value for any \
+                     variance Δ ≤ 1e12"
+                ),
+            });
         }
     }
+    Ok(crate::roots::brent("pinned variance", f, 0.0, hi, 1e-13)?.value)
 }
 
 fn check_positive(name: &str, x: f64) -> Result<(), TheoryError> {
@@ -642,39 +645,15 @@ fn max_dist(x: &[f64], y: &[f64]) -> f64 {
         .fold(0.0f64, |a, (u, v)| a.max((u - v).abs()))
 }
 
-/// ⟨φ⟩ and the gain ψ = ⟨φ′⟩ over x ~ N(μ, Δ) (THEORY.md §1.5): the two averages the drive needs.
-/// erf: the closed forms of `lowrank_gauss::erf`; linear: (μ, 1); tanh: [`Gauss::moments`].
+/// ⟨φ⟩ and the gain ψ = ⟨φ′⟩ over x ~ N(μ, Δ) (THEORY.md §1.5): the two averages the drive
+/// needs, from [`Gauss::mean_and_gain`] (closed forms where the nonlinearity has them).
 pub fn mean_and_gain(
     gauss: &Gauss,
     phi: Phi,
     mu: f64,
     delta: f64,
 ) -> Result<(f64, f64), TheoryError> {
-    if !mu.is_finite() {
-        return Err(lowrank_gauss::GaussError::NotFinite {
-            name: "mu",
-            value: mu,
-        }
-        .into());
-    }
-    if !(delta >= 0.0 && delta.is_finite()) {
-        return Err(lowrank_gauss::GaussError::NegativeVariance {
-            name: "delta",
-            value: delta,
-        }
-        .into());
-    }
-    match phi {
-        Phi::Erf => Ok((
-            lowrank_gauss::erf::mean_phi(mu, delta),
-            lowrank_gauss::erf::mean_dphi(mu, delta),
-        )),
-        Phi::Linear => Ok((mu, 1.0)),
-        Phi::Tanh => {
-            let m = gauss.moments(phi, mu, delta)?;
-            Ok((m.phi, m.dphi))
-        }
-    }
+    Ok(gauss.mean_and_gain(phi, mu, delta)?)
 }
 
 /// Eigenvalues [Re, Im] of a real square matrix, largest real part first (ties: larger |Im| first).

@@ -465,8 +465,9 @@ impl StructuredFactor {
 /// Source kernel C_φ(x₁, x₂) for the Γ sweep.
 #[derive(Clone, Copy)]
 enum Kernel {
-    Erf,
-    Linear,
+    /// The nonlinearity's O(1) closed form ([`Phi::closed_form_source`]).
+    Closed(Gauss, Phi),
+    /// Bivariate Gauss–Hermite tensor rule.
     Quadrature(Gauss, Phi),
 }
 
@@ -479,8 +480,7 @@ impl Kernel {
         let lim = (d11 * d22).sqrt();
         let d12 = d12.clamp(-lim, lim);
         match *self {
-            Kernel::Erf => Ok(lowrank_gauss::erf::c_phi(mu1, mu2, d11, d22, d12)),
-            Kernel::Linear => Ok(mu1 * mu2 + d12),
+            Kernel::Closed(g, phi) => Ok(g.c_phi(phi, mu1, mu2, d11, d22, d12)?),
             Kernel::Quadrature(g, phi) => {
                 Ok(g.bivariate(|x| phi.phi(x), |x| phi.phi(x), mu1, mu2, d11, d22, d12)?)
             }
@@ -721,11 +721,8 @@ fn run_impl(
         });
     }
     let kernel = match (opts.source, mf.phi) {
-        (SourceMethod::Auto, Phi::Erf) => Kernel::Erf,
-        (SourceMethod::Auto, Phi::Linear) => Kernel::Linear,
-        (SourceMethod::Auto, Phi::Tanh) => {
-            Kernel::Quadrature(Gauss::new(DEFAULT_TANH_ORDER), Phi::Tanh)
-        }
+        (SourceMethod::Auto, phi) if phi.closed_form_source() => Kernel::Closed(mf.gauss, phi),
+        (SourceMethod::Auto, phi) => Kernel::Quadrature(Gauss::new(DEFAULT_TANH_ORDER), phi),
         (SourceMethod::Quadrature { order }, phi) => {
             if order < 2 {
                 return Err(TheoryError::InvalidParameter {
@@ -842,7 +839,8 @@ fn run_impl(
     let needed: Vec<bool> = (0..np)
         .map(|q| (0..np).any(|p| coupling[(p, q)] != 0.0))
         .collect();
-    let erf_kernel = matches!(kernel, Kernel::Erf);
+    // the branch-free arcsine column is specific to the plain erf (its zero-mean C_φ)
+    let erf_kernel = matches!(kernel, Kernel::Closed(_, phi) if phi == Phi::Erf);
     // per population: the (G_pq, q) with G_pq ≠ 0 entering its source (only q = p when the
     // coupling is diagonal)
     let source_terms: Vec<Vec<(f64, usize)>> = (0..np)
@@ -1260,7 +1258,7 @@ mod tests {
         }
     }
 
-    /// The vectorised zero-mean column equals `Kernel::Erf` (i.e. `erf::c_phi` with the clamp
+    /// The vectorised zero-mean column equals the erf closed-form kernel (i.e. `erf::c_phi` with the clamp
     /// to the Cauchy–Schwarz bound) element by element to a few ε, including Δ_ij beyond
     /// ±√(Δ_ii Δ_jj).
     #[test]
@@ -1280,7 +1278,7 @@ mod tests {
         let mut c = vec![0.0; n];
         erf_zero_mean_column(&mut c, &dc, &q, &sd, djj + FRAC_2_PI, djj.sqrt());
         for k in 0..n {
-            let want = Kernel::Erf
+            let want = Kernel::Closed(Gauss::new(2), Phi::Erf)
                 .eval(0.0, 0.0, dii[k], djj, dc[n - 1 - k])
                 .unwrap();
             assert!(
