@@ -1,4 +1,4 @@
-//! [CB] theory benchmarks (THEORY.md §3), to compare with the NumPy reference
+//! [CB] theory benchmarks (docs/theory §3), to compare with the NumPy reference
 //! `benches/numpy/cb_dmft.py` (same two-time DMFT scheme, vectorised):
 //!
 //! - `potential_method_b2_g1.8`: one region's chaotic branch with currents (§3.2), b = 2, g = 1.8;

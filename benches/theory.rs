@@ -1,6 +1,6 @@
-//! Mean-field solver benchmarks ([MO] Fig. 1 set, THEORY.md §2.1–2.3), to compare with the NumPy
+//! Mean-field solver benchmarks ([MO] Fig. 1 set, docs/theory §2.1–2.3), to compare with the NumPy
 //! reference `benches/numpy/mo_meanfield.py` (same equations, 200-node Gauss–Hermite, damped
-//! iteration of THEORY.md §4):
+//! iteration of docs/theory §4):
 //!
 //! - `static_solve`: heterogeneous fixed point at g = 1.5 from the reference's initial guess
 //!   (μ, Δ₀) = (50, 50), i.e. κ = 50/M_m (bare Newton solve; and with the full classification),

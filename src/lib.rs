@@ -1,6 +1,6 @@
 //! `lowrank`: mean-field theory and simulation of random + low-rank recurrent networks
-//! (Mastrogiuseppe & Ostojic 2018; Clark & Beiran 2025). The science is in THEORY.md, the
-//! architecture in DESIGN.md.
+//! (Mastrogiuseppe & Ostojic 2018; Clark & Beiran 2025). The science is in docs/theory/, the
+//! architecture in docs/architecture.md.
 //!
 //! Map of the workspace, re-exported here:
 //! - [`model`] (`lowrank-model`): what a network is — scenario files, validation, paper constructors.

@@ -223,7 +223,7 @@ struct Grid<'a> {
 
 /// A categorical heat map with per-cell shading and labelled vertical lines (e.g. the \[CB\]
 /// Fig. 5 phase diagram: modal dynamics class, lighter where the class entropy is higher, and the
-/// analytic zero-current instability Re λ = 1/ψ₀(g) of THEORY.md §3.4).
+/// analytic zero-current instability Re λ = 1/ψ₀(g) of docs/theory §3.4).
 #[derive(Clone, Copy, Debug)]
 pub struct ShadedMap<'a> {
     /// Plot title.

@@ -111,7 +111,7 @@ fn corpus() -> Vec<Case> {
         c(&["check", "mo2018-fig1", "--set", "mo2018.sigma_m=1e300"], "sigma_m"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.sigma_mn=5"], "semi-definite"),
         c(&["check", "mo2018-fig1", "--set", "mo2018.kind=nonsense"], "kind"),
-        c(&["check", "mo2018-fig1", "--set", "nonlinearity=relu"], "nonlinearity"),
+        c(&["check", "mo2018-fig1", "--set", "nonlinearity=relux"], "nonlinearity"),
         c(&["check", "mo2018-fig1", "--set", "simulation.n=0"], "simulation.n"),
         c(&["check", "mo2018-fig1", "--set", "simulation.n=-5"], "simulation.n"),
         c(&["check", "mo2018-fig1", "--set", "simulation.dt=0"], "simulation.dt"),

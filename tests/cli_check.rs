@@ -69,12 +69,12 @@ fn check_errors_exit_nonzero_and_name_the_field() {
     let phi = dir.join("phi.toml");
     std::fs::write(
         &phi,
-        "name = \"x\"\nnonlinearity = \"relu\"\n[[population]]\nname = \"A\"\ngain = 1.0\n",
+        "name = \"x\"\nnonlinearity = \"relux\"\n[[population]]\nname = \"A\"\ngain = 1.0\n",
     )
     .unwrap();
     fails_naming(
         &["check", phi.to_str().unwrap()],
-        "nonlinearity: unknown nonlinearity `relu`",
+        "nonlinearity: unknown nonlinearity `relux`",
     );
     fails_naming(
         &[

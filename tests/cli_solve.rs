@@ -3,7 +3,7 @@
 mod common;
 use common::{json, lowrank};
 
-/// Fig. 1 set at g = 2 (between g_C = 1.796 and g_BB = 2.136, THEORY.md §5): the stable states are
+/// Fig. 1 set at g = 2 (between g_C = 1.796 and g_BB = 2.136, docs/theory §5): the stable states are
 /// the ± heterogeneous chaotic ones; every branch carries its convergence report.
 #[test]
 fn solve_reports_all_branches_with_stability() {
@@ -46,7 +46,7 @@ fn solve_reports_all_branches_with_stability() {
         let het_chaos = s["branch"] == "heterogeneous" && s["regime"] == "chaotic";
         assert_eq!(stable, het_chaos, "{s}");
     }
-    // the central chaotic variance is the Sompolinsky value 1.9248 (THEORY.md §5)
+    // the central chaotic variance is the Sompolinsky value 1.9248 (docs/theory §5)
     let central = sols
         .iter()
         .find(|s| s["branch"] == "central" && s["regime"] == "chaotic")

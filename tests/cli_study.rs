@@ -1,5 +1,5 @@
 //! End-to-end tests of `lowrank study fig5|fig6|switch|polytope` (the built binary), with small
-//! budgets. Physical checks use closed forms of THEORY.md §3 and the numbers of §5.
+//! budgets. Physical checks use closed forms of docs/theory §3 and the numbers of §5.
 
 use std::path::PathBuf;
 
@@ -18,7 +18,7 @@ fn f(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-/// Pure-chaos gains ψ₀(g) of THEORY.md §5 (erf network): g = 1.5 → 0.6569, g = 3 → 0.3185.
+/// Pure-chaos gains ψ₀(g) of docs/theory §5 (erf network): g = 1.5 → 0.6569, g = 3 → 0.3185.
 const PSI0_1_5: f64 = 0.6569;
 const PSI0_3_0: f64 = 0.3185;
 

@@ -1,4 +1,4 @@
-"""Vectorised NumPy version of the [CB] two-time DMFT scheme (THEORY.md §3.11), for timing against
+"""Vectorised NumPy version of the [CB] two-time DMFT scheme (docs/theory §3.11), for timing against
 the Rust implementation (crates/theory/src/dmft.rs, benches/dmft.rs).
 
 Same scheme and default ordering as the Rust code: erf(sqrt(pi) x / 2), zero means, U = 1,

@@ -1,4 +1,4 @@
-"""NumPy reference implementation of the [MO] rank-one mean-field equations (THEORY.md §2.1, §4),
+"""NumPy reference implementation of the [MO] rank-one mean-field equations (docs/theory §2.1, §4),
 for timing against the Rust solvers (benches/theory.rs).
 
 Same equations, the reference's numerics: 200-node Gauss-Hermite (physicists' nodes x sqrt(2),
@@ -48,7 +48,7 @@ def static(g, mm, mn, sm, y0=(50.0, 50.0), eps=0.2, tol=1e-10, max_iter=100000):
 
 
 def chaotic(g, mm, mn, sm, y0, eps=0.2, tol=1e-10, max_iter=100000):
-    """Stationary chaotic heterogeneous state (mu, Delta0, Delta_inf), THEORY.md §4 update."""
+    """Stationary chaotic heterogeneous state (mu, Delta0, Delta_inf), docs/theory §4 update."""
     mu, d0, dinf = y0
     for it in range(max_iter):
         kappa = mn * mean(np.tanh, mu, d0)

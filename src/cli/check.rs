@@ -1,7 +1,7 @@
 //! `lowrank check SCENARIO [--set KEY=VALUE]... [--json]`: load, override and validate a
 //! scenario and print what the theory will see — populations (weights α_p, gains g_pq),
 //! vectors, per-population means M^{(p)} and covariances σ^{(p)}, the overlap matrix Ω and
-//! its eigenvalues (THEORY.md §1.2), the disorder coupling G_pq = α_q g_pq² (§1.1), inputs,
+//! its eigenvalues (docs/theory §1.2), the disorder coupling G_pq = α_q g_pq² (§1.1), inputs,
 //! readouts, simulation defaults and, for [CB] scenarios, the σ_n² inflation report (§4).
 
 use super::ScenarioArgs;

@@ -1,5 +1,5 @@
 //! `lowrank dmft SCENARIO [--t T] [--dt DT] [--set KEY=VALUE]... [--json] [--csv FILE]`: the
-//! time-dependent two-time DMFT (THEORY.md §1.8, §3.11) of the scenario's model, with the dynamics
+//! time-dependent two-time DMFT (docs/theory §1.8, §3.11) of the scenario's model, with the dynamics
 //! classification of §3.8 per population and the dominant frequency of the currents.
 //!
 //! Printed: final currents S (= filtered drives) and drives κ, gains ψ, total variances Δ0 = Δ(t,t)
@@ -30,7 +30,7 @@ pub struct DmftArgs {
     /// Keep only this many recent lags (O(N_t·b) cost; classification row limited to b·dt).
     #[arg(long, allow_hyphen_values = true)]
     pub band: Option<usize>,
-    /// Reproduce the reference implementation's lag order and Δ00 = g_1² quirk (THEORY.md §6).
+    /// Reproduce the reference implementation's lag order and Δ00 = g_1² quirk (docs/theory §6).
     #[arg(long)]
     pub reference_ordering: bool,
     /// Evaluate the source by Gauss–Hermite quadrature of this order per dimension instead of

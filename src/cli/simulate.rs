@@ -1,6 +1,6 @@
 //! `lowrank simulate SCENARIO [--n N] [--seed S] [--trials K] [--t T] [--dt DT] [--burn-in B]
 //! [--method euler|heun|rk4] [--f32] [--max-lag TAU] [--set KEY=VALUE]... [--json] [--trace FILE]`:
-//! draw a finite network from the scenario (THEORY.md §1.1) and integrate it
+//! draw a finite network from the scenario (docs/theory §1.1) and integrate it
 //! (`lowrank-sim`); print the time-averaged order parameters `kappa`, `currents`, `mu`,
 //! `delta0`, `delta_inf` (with `--max-lag`), `readouts`, per trial and trial-averaged.
 //! Flags override the scenario's `[simulation]` defaults; the same seed draws the network,

@@ -1,5 +1,5 @@
 //! `lowrank solve SCENARIO [--set KEY=VALUE]... [--json]`: every mean-field solution of the
-//! scenario's model — static (THEORY.md §1.6) and stationary chaotic (§1.7) branches, stable or
+//! scenario's model — static (docs/theory §1.6) and stationary chaotic (§1.7) branches, stable or
 //! not — with stability (§1.9) and the convergence report of each.
 //!
 //! If no solution converges the command prints a clear report to stderr and exits non-zero: a

@@ -1,5 +1,5 @@
 //! `lowrank spectrum SCENARIO [--n N] [--seed S] [--jacobian] [--set KEY=VALUE]... [--json]`:
-//! eigenvalues of the connectivity J of one finite network (THEORY.md §1.9) with its bulk
+//! eigenvalues of the connectivity J of one finite network (docs/theory §1.9) with its bulk
 //! radius estimate and outliers, next to the large-N predictions: bulk radius √ρ(G)
 //! (G_pq = α_q g_pq²) and outliers at the eigenvalues of the overlap matrix Ω (and of the
 //! realised Ω̂ = n·m/N₀). With `--jacobian` the network is first simulated with the scenario's

@@ -1,4 +1,4 @@
-//! `lowrank study <NAME> [options]`: the Clark & Beiran (2025) numerical studies of THEORY.md §3
+//! `lowrank study <NAME> [options]`: the Clark & Beiran (2025) numerical studies of docs/theory §3
 //! (library: `lowrank::theory::cb2025::{studies, polytope}`), with CSV, JSON and plots.
 //!
 //! - `fig5`: the R = 2 dynamics phase diagram over the leading eigenvalue λ of T̂ (§3.8): a grid of
@@ -52,7 +52,7 @@ pub struct StudyArgs {
 /// The studies.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Study {
-    /// Fig. 5: R = 2 dynamics phase diagram over the leading eigenvalue of T̂ (THEORY.md §3.8).
+    /// Fig. 5: R = 2 dynamics phase diagram over the leading eigenvalue of T̂ (docs/theory §3.8).
     ///
     /// Defaults: 10 × 10 cells × 6 tensors at the paper's N_t = 2500 (600 DMFT runs, under a
     /// minute on 2 cores). The paper's budget is `--grid 40 --samples 50` (80 000 runs at ≈ 0.045
@@ -80,7 +80,7 @@ pub struct OutputArgs {
     pub plot: Option<PathBuf>,
 }
 
-/// `lowrank study fig5`: the Fig. 5 phase diagram (THEORY.md §3.8).
+/// `lowrank study fig5`: the Fig. 5 phase diagram (docs/theory §3.8).
 ///
 /// Paper budget: `--grid 40 --samples 50 --t 125 --dt 0.05` (40 × 40 cells, 50 tensors, N_t =
 /// 2500): 80 000 DMFT runs at ≈ 0.045 CPU-s each (measured, R = 2), ≈ 1 CPU-hour.
@@ -146,7 +146,7 @@ pub struct Fig5Args {
     pub out: OutputArgs,
 }
 
-/// `lowrank study fig6`: shaping dynamics with disorder in region 1 (THEORY.md §3.9).
+/// `lowrank study fig6`: shaping dynamics with disorder in region 1 (docs/theory §3.9).
 ///
 /// JSON fields: `study` ("fig6"), `regions`, `tensor` (T^{μνρ} at (μR + ν)R + ρ), `tensor_draws`
 /// (0 when given), `intact_leading`, `silenced_leading` ([Re, Im] of T̂ and of T̂ with region 1
@@ -194,7 +194,7 @@ pub struct Fig6Args {
     pub out: OutputArgs,
 }
 
-/// `lowrank study switch`: input-driven switch (THEORY.md §3.10), current ODE at g = 0.
+/// `lowrank study switch`: input-driven switch (docs/theory §3.10), current ODE at g = 0.
 ///
 /// The interactions are symmetric, T^{μνρ} = δ_μρ c^{μν}, c = uuᵀ + diag(a − b), u = s√b
 /// (`--a`, `--b`, `--signs`; §3.5), or a full tensor (`--tensor`). Phase 1 runs `--t` without
@@ -251,7 +251,7 @@ pub struct SwitchArgs {
     pub out: OutputArgs,
 }
 
-/// `lowrank study polytope`: the attractor polytope of THEORY.md §3.7 and fracture statistics.
+/// `lowrank study polytope`: the attractor polytope of docs/theory §3.7 and fracture statistics.
 ///
 /// JSON fields: `study` ("polytope"); with `--b`: `polytope`: {`b`, `regions`, `pairs`
 /// ([μ, ν], 1-based, μ < ν), `vertices` (x_{μν} = (S^{μν})² per pair), `fracture` (pairs nonzero
@@ -687,7 +687,7 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
             a.regions, a.g, a.grid, a.grid, a.samples, a.dt, nt
         );
         outln!(
-            "analytic zero-current instability (THEORY.md §3.4): Re λ = 1/ψ₀(g) = {re_boundary:.4} (ψ₀ = {psi0:.4})"
+            "analytic zero-current instability (docs/theory §3.4): Re λ = 1/ψ₀(g) = {re_boundary:.4} (ψ₀ = {psi0:.4})"
         );
         outln!(
             "{:>8} {:>8} {:>9} {:>8}  counts [{}]",
@@ -1141,7 +1141,7 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
         }))?;
     } else {
         outln!(
-            "input-driven switch (THEORY.md §3.10): R = {r}, input {} into region {}, overlap {}, γ = {}, dt = {}, {} per phase",
+            "input-driven switch (docs/theory §3.10): R = {r}, input {} into region {}, overlap {}, γ = {}, dt = {}, {} per phase",
             a.amplitude, a.region, a.overlap, a.input_gain, a.dt, a.t
         );
         if let Some(p) = &prediction {
@@ -1333,7 +1333,7 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
     }
     if let Some((b, p)) = &poly {
         outln!(
-            "attractor polytope (THEORY.md §3.7): R = {}, b = {b:?}, {} pair variables x_μν = (S^μν)², dimension {}",
+            "attractor polytope (docs/theory §3.7): R = {}, b = {b:?}, {} pair variables x_μν = (S^μν)², dimension {}",
             p.r,
             p.pairs.len(),
             p.dimension

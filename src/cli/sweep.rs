@@ -3,7 +3,7 @@
 //!
 //! A sweep solves the mean-field equations (every branch, `lowrank solve`) on the Cartesian grid
 //! of the parameters (the first `--param` is the outer loop), each point seeded by the solutions
-//! of the previous one (continuation, THEORY.md §4), and writes one CSV row per solution. Points
+//! of the previous one (continuation, docs/theory §4), and writes one CSV row per solution. Points
 //! where nothing converged get one row with `regime = no-solution` and empty numbers — never a
 //! value. `--shard I/N` (0 ≤ I < N) solves only the I-th contiguous slice of the grid, so an array
 //! job can split the work; `lowrank merge` joins the shard files (header checked, rows ordered by
@@ -145,7 +145,7 @@ fn grid_point(params: &[Param], mut idx: usize) -> Vec<f64> {
 /// Estimated work of one `solve_all` (elementary operations, measured order of magnitude).
 const SOLVE_WORK: f64 = 1e8;
 
-/// Regime code of a grid point from its solutions (the four regimes of THEORY.md §2.3, in the
+/// Regime code of a grid point from its solutions (the four regimes of docs/theory §2.3, in the
 /// order of [`lowrank::theory::phase::Regime`]).
 pub fn point_regime(sols: &[MeanFieldSolution]) -> u8 {
     let stable = |branch_het: bool, chaotic: bool| {

@@ -1,4 +1,4 @@
-//! Closed-form Gaussian integrals for φ(x) = erf(√π x / 2) (THEORY.md §1.10).
+//! Closed-form Gaussian integrals for φ(x) = erf(√π x / 2) (docs/theory §1.10).
 //!
 //! Notation: β² = π/2, s² = 1 + β²Δ, 𝖥/𝖿 the standard normal CDF/density. Since
 //! erf(√π x/2) = 2𝖥(βx) − 1, every Gaussian expectation of φ reduces to normal CDFs:
@@ -17,7 +17,7 @@ pub const BETA2: f64 = PI / 2.0;
 /// Order of the Gauss–Legendre panels used for the bivariate-normal θ-integral.
 const GL_ORDER: usize = 16;
 
-/// Gain at zero mean Ψ(Δ) = ⟨φ′⟩ = (1 + πΔ/2)^{−1/2} (THEORY.md §1.10).
+/// Gain at zero mean Ψ(Δ) = ⟨φ′⟩ = (1 + πΔ/2)^{−1/2} (docs/theory §1.10).
 ///
 /// ```
 /// use lowrank_gauss::erf::{erf_gain, erf_gain_inverse};
@@ -28,7 +28,7 @@ pub fn erf_gain(delta: f64) -> f64 {
     1.0 / (1.0 + BETA2 * delta).sqrt()
 }
 
-/// Inverse gain Ψ^{−1}(ψ) = 2(1 − ψ²)/(π ψ²) (THEORY.md §1.10).
+/// Inverse gain Ψ^{−1}(ψ) = 2(1 − ψ²)/(π ψ²) (docs/theory §1.10).
 pub fn erf_gain_inverse(psi: f64) -> f64 {
     2.0 * (1.0 - psi * psi) / (PI * psi * psi)
 }
@@ -186,7 +186,7 @@ fn bvn_excess(h: f64, k: f64, rho: f64) -> f64 {
 }
 
 /// Bivariate standard normal CDF 𝖥₂(h,k;ϱ) = P(X ≤ h, Y ≤ k), corr(X,Y) = ϱ ∈ [−1,1]
-/// (Plackett θ-form of THEORY.md §1.10, Gauss–Legendre).
+/// (Plackett θ-form of docs/theory §1.10, Gauss–Legendre).
 ///
 /// ```
 /// use lowrank_gauss::erf::bvn_cdf;
@@ -198,7 +198,7 @@ pub fn bvn_cdf(h: f64, k: f64, rho: f64) -> f64 {
 }
 
 /// C_φ = E[φ(x₁)φ(x₂)] for (x₁,x₂) bivariate normal with means μ₁, μ₂, variances Δ₁₁, Δ₂₂ and
-/// covariance Δ₁₂ (THEORY.md §1.10).
+/// covariance Δ₁₂ (docs/theory §1.10).
 ///
 /// Zero means: (2/π) arctan(Δ₁₂/√((Δ₁₁+2/π)(Δ₂₂+2/π) − Δ₁₂²)) (denominator clipped at 1e−20);
 /// otherwise ⟨φ₁⟩⟨φ₂⟩ + 4T(h₁,h₂;ϱ) = 4𝖥₂(h₁,h₂;ϱ) − 2𝖥(h₁) − 2𝖥(h₂) + 1.
@@ -218,7 +218,7 @@ pub fn c_phi(mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> f64 {
 }
 
 /// Zero-mean C_φ from q₁q₂ = (Δ₁₁ + 2/π)(Δ₂₂ + 2/π): (2/π) arctan(Δ₁₂/√(q₁q₂ − Δ₁₂²))
-/// (THEORY.md §1.10; the μ₁ = μ₂ = 0 branch of [`c_phi`], denominator clipped at 1e−20 likewise),
+/// (docs/theory §1.10; the μ₁ = μ₂ = 0 branch of [`c_phi`], denominator clipped at 1e−20 likewise),
 /// with the branch-free [`crate::fastmath::atan2_pos`] (relative error ≤ 3ε beyond `c_phi`'s
 /// rounding) so that loops over many (Δ₁₁, Δ₂₂, Δ₁₂) vectorise — the two-time DMFT source.
 ///
@@ -236,7 +236,7 @@ pub fn c_phi_zero_mean_q(q1q2: f64, d12: f64) -> f64 {
     FRAC_2_PI * crate::fastmath::atan2_pos(d12, v.sqrt())
 }
 
-/// E[φ′(x₁)φ′(x₂)] = det(1 + πΣ/2)^{−1/2} exp(−(π/4) μ̄ᵀ(1 + πΣ/2)^{−1} μ̄) (THEORY.md §1.10).
+/// E[φ′(x₁)φ′(x₂)] = det(1 + πΣ/2)^{−1/2} exp(−(π/4) μ̄ᵀ(1 + πΣ/2)^{−1} μ̄) (docs/theory §1.10).
 pub fn c_dphi(mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> f64 {
     let m11 = 1.0 + BETA2 * d11;
     let m22 = 1.0 + BETA2 * d22;
@@ -246,7 +246,7 @@ pub fn c_dphi(mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> f64 {
     (-0.25 * PI * q).exp() / det.sqrt()
 }
 
-/// Stationary C(Δ) = (2/π) arcsin(Δ/K), K = Δ₀ + 2/π (zero mean, THEORY.md §1.10).
+/// Stationary C(Δ) = (2/π) arcsin(Δ/K), K = Δ₀ + 2/π (zero mean, docs/theory §1.10).
 pub fn stationary_c(delta0: f64, delta: f64) -> f64 {
     c_phi(0.0, 0.0, delta0, delta0, delta)
 }
@@ -258,7 +258,7 @@ pub fn stationary_dc(delta0: f64, delta: f64) -> f64 {
     2.0 / ((a - b) * (a + b)).sqrt()
 }
 
-/// Stationary F(Δ) in the **closed-form convention** of THEORY.md §1.10:
+/// Stationary F(Δ) in the **closed-form convention** of docs/theory §1.10:
 /// F̃(Δ) = (2/π)[√(K² − Δ²) + Δ arcsin(Δ/K)], K = Δ₀ + 2/π (zero mean).
 ///
 /// This is ∫Dz[∫Dx Φ̃]² for the primitive Φ̃ = Φ + 2/π (Φ̃(0) = 2/π). It differs from the

@@ -1,7 +1,7 @@
 //! Branch-free elementary functions for vectorised inner loops.
 //!
-//! The two-time DMFT (THEORY.md §1.8, §3.11) evaluates the zero-mean erf source
-//! C_φ = (2/π) arctan(Δ₁₂/√((Δ₁₁+2/π)(Δ₂₂+2/π) − Δ₁₂²)) (THEORY.md §1.10, [`crate::erf::c_phi`])
+//! The two-time DMFT (docs/theory §1.8, §3.11) evaluates the zero-mean erf source
+//! C_φ = (2/π) arctan(Δ₁₂/√((Δ₁₁+2/π)(Δ₂₂+2/π) − Δ₁₂²)) (docs/theory §1.10, [`crate::erf::c_phi`])
 //! N_t²/2 times per population. `f64::atan2` is a library call with data-dependent branches, so
 //! such loops cannot be vectorised. [`atan2_pos`] computes the same function with selects only
 //! (every step is an IEEE operation or a compare-and-select), so that LLVM vectorises any loop
@@ -60,7 +60,7 @@ const ATAN_TAYLOR: [f64; 10] = [
 /// arctan(y/x) for x > 0 (= `y.atan2(x)` there), branch-free (selects only) so that loops calling
 /// it vectorise; relative error ≤ 3ε (see the module docs for the method and the bound).
 ///
-/// Used for the zero-mean erf source C_φ = (2/π) arctan(Δ₁₂/√(…)) of THEORY.md §1.10.
+/// Used for the zero-mean erf source C_φ = (2/π) arctan(Δ₁₂/√(…)) of docs/theory §1.10.
 /// The result for x ≤ 0 or non-finite arguments is unspecified (no panic).
 ///
 /// ```

@@ -130,7 +130,11 @@ pub(crate) fn moments<N: Nonlinearity + ?Sized>(
     let kinks = f.kinks();
     if kinks.is_empty() {
         let units = strip_units(f);
-        let var = if units.is_finite() { delta / (units * units) } else { 0.0 };
+        let var = if units.is_finite() {
+            delta / (units * units)
+        } else {
+            0.0
+        };
         smooth_rule(gauss.outer(), var).for_each(|z, w| add(w, mu + sd * z));
         return m;
     }
@@ -146,7 +150,7 @@ pub(crate) fn moments<N: Nonlinearity + ?Sized>(
         breaks = kinks.iter().map(|k| ((k - mu) / sd, h)).collect();
         &breaks
     };
-    for_each_node(breaks, h, &mut add);
+    for_each_node(breaks, h, |z, w| add(w, mu + sd * z));
     for &k in kinks {
         let e = side(k);
         let j1 = f.dphi(k + e) - f.dphi(k - e);
@@ -175,13 +179,26 @@ fn panel_width(phi: Phi, sd: f64) -> f64 {
 /// point values and the distributional parts of the products are added at the kinks:
 /// ∫A₀A₂ += φ(k)J₁p(k), ∫A₁A₂ += (φ′(k⁺)² − φ′(k⁻)²)p(k)/2, ∫A₁A₃ += φ′(k)J₂p(k); with J₁ ≠ 0
 /// the second Δ-derivatives of C are infinite (∂²C/∂Δ² = ∫A₂² = +∞) and reported so.
-pub(crate) fn stationary(gauss: &Gauss, phi: Phi, mu: f64, d0: f64, d: f64, jet: bool) -> StationaryJet {
+pub(crate) fn stationary(
+    gauss: &Gauss,
+    phi: Phi,
+    mu: f64,
+    d0: f64,
+    d: f64,
+    jet: bool,
+) -> StationaryJet {
     let v = d0 - d;
     let so = d.sqrt();
     let mut sums = NestedSums::default();
     let inner = |m: f64| -> [f64; 5] {
         if v == 0.0 {
-            [phi.phi(m), phi.dphi(m), phi.d2phi(m), phi.d3phi(m), phi.primitive(m)]
+            [
+                phi.phi(m),
+                phi.dphi(m),
+                phi.d2phi(m),
+                phi.d3phi(m),
+                phi.primitive(m),
+            ]
         } else {
             let a = gauss.moments_checked(phi, m, v, true);
             [a.phi, a.dphi, a.d2phi, a.d3phi, a.prim]
@@ -193,7 +210,11 @@ pub(crate) fn stationary(gauss: &Gauss, phi: Phi, mu: f64, d0: f64, d: f64, jet:
     }
     if phi.is_smooth() {
         let units = phi.analytic_strip() / FRAC_PI_2;
-        let var = if units.is_finite() { d / (units * units) } else { 0.0 };
+        let var = if units.is_finite() {
+            d / (units * units)
+        } else {
+            0.0
+        };
         smooth_rule(gauss.outer(), var).for_each(|z, w| sums.add::<true>(w, inner(mu + so * z)));
         return sums.jet();
     }
@@ -269,7 +290,11 @@ pub(crate) fn bivariate(
     let mut add = |z: f64, w: f64| acc += w * g(mu1 + a * z) * inner(mu2 + b * z);
     if phi.is_smooth() {
         let units = phi.analytic_strip() / FRAC_PI_2;
-        let var = if units.is_finite() { d11 / (units * units) } else { 0.0 };
+        let var = if units.is_finite() {
+            d11 / (units * units)
+        } else {
+            0.0
+        };
         smooth_rule(gauss.outer(), var).for_each(add);
         return acc;
     }

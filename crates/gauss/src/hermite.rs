@@ -1,7 +1,7 @@
 //! Quadrature rules, built once and cached: probabilists' Gauss–Hermite, Gauss–Legendre, and the
 //! Gaussian-weighted trapezoid rule used for steep (large-variance) tanh integrands.
 //!
-//! THEORY.md §4: one-dimensional Gaussian integrals ⟨f⟩ = ∫Dz f(z), Dz = e^{−z²/2}/√(2π) dz, are
+//! docs/theory §4: one-dimensional Gaussian integrals ⟨f⟩ = ∫Dz f(z), Dz = e^{−z²/2}/√(2π) dz, are
 //! computed as Σ_i w_i f(z_i) with the n-point probabilists' rule (exact for polynomials of
 //! degree ≤ 2n − 1, Σ w_i = 1).
 //!
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 /// Probabilists' Gauss–Hermite rule: Σ_i w_i f(z_i) ≈ ∫Dz f(z), Σ w_i = 1, exact for polynomials
-/// of degree ≤ 2n − 1 (THEORY.md §4, "physicists' nodes × √2, weights / √π").
+/// of degree ≤ 2n − 1 (docs/theory §4, "physicists' nodes × √2, weights / √π").
 ///
 /// Nodes are sorted ascending and exactly symmetric (z_{n−1−i} = −z_i, equal weights).
 ///
@@ -165,7 +165,7 @@ impl GaussHermite {
 
 /// Gauss–Legendre rule on [−1, 1]: Σ_i w_i f(x_i) ≈ ∫_{−1}^{1} f(x) dx, exact for degree ≤ 2n − 1.
 ///
-/// Used for the θ-integral of the bivariate normal CDF (erf closed forms, THEORY.md §1.10) and
+/// Used for the θ-integral of the bivariate normal CDF (erf closed forms, docs/theory §1.10) and
 /// available for ∫C dΔ (F differences).
 ///
 /// ```

@@ -1,4 +1,4 @@
-//! Gaussian expectations needed by the mean-field theory (THEORY.md §1.10, §4).
+//! Gaussian expectations needed by the mean-field theory (docs/theory §1.10, §4).
 //!
 //! - single ⟨f(μ + √Δ z)⟩ and the [`Moments`] bundle of φ;
 //! - nested (stationary two-time) ∫Dz[∫Dx f(μ + √(Δ₀−Δ)x + √Δ z)]² and the [`Stationary`] bundle
@@ -39,7 +39,7 @@ pub const SATURATED_MIN_VARIANCE: f64 = 20.0;
 /// `moments tanh` timings of `benches/gauss.rs` (docs/performance.md).
 const SATURATED_NODE_COST: usize = 2;
 
-/// Default Gauss–Hermite order (THEORY.md §4: 200 nodes for 1-D tanh integrals).
+/// Default Gauss–Hermite order (docs/theory §4: 200 nodes for 1-D tanh integrals).
 pub const DEFAULT_ORDER: usize = 200;
 
 /// Invalid argument of a Gaussian integral; each variant names the offending argument.
@@ -138,7 +138,7 @@ fn check_bivariate(
 }
 
 /// All single Gaussian moments of φ at x = μ + √Δ z, computed in one pass over the nodes
-/// (THEORY.md §1.10, list (1)).
+/// (docs/theory §1.10, list (1)).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Moments {
     /// ⟨φ⟩
@@ -164,7 +164,7 @@ pub struct Moments {
 }
 
 /// Nested (stationary two-time) integrals at common mean μ, total variance Δ0, covariance Δ (0 ≤ Δ ≤ Δ0):
-/// x1 = μ + √(Δ0−Δ) x + √Δ z, x2 likewise with an independent x', shared z (THEORY.md §1.7, §1.10).
+/// x1 = μ + √(Δ0−Δ) x + √Δ z, x2 likewise with an independent x', shared z (docs/theory §1.7, §1.10).
 ///
 /// **Convention for F:** always the primitive Φ of [`Phi::primitive`], Φ(0) = 0 — also for the erf
 /// closed form, which is shifted by [`erf::stationary_f_offset`]. Only F differences enter the
@@ -181,7 +181,7 @@ pub struct Stationary {
 
 /// [`Stationary`] with its first partial derivatives in the three arguments (μ, Δ0, Δ), from one
 /// fused nested pass ([`Gauss::stationary_jet`]); for the analytic Jacobian of the stationary
-/// chaotic equations (THEORY.md §1.7).
+/// chaotic equations (docs/theory §1.7).
 ///
 /// With v = Δ0 − Δ, m = μ + √Δ z and the inner averages
 /// A_n(m) = ∫Dx φ⁽ⁿ⁾(m + √v x) (n = 0..3), B(m) = ∫Dx Φ(m + √v x):
@@ -439,7 +439,7 @@ impl std::fmt::Debug for Gauss {
 }
 
 impl Default for Gauss {
-    /// GH-200 outer and inner (THEORY.md §4).
+    /// GH-200 outer and inner (docs/theory §4).
     fn default() -> Self {
         Gauss::new(DEFAULT_ORDER)
     }
@@ -663,7 +663,7 @@ impl Gauss {
         Ok(self.outer.sum(f, mu, delta.sqrt()))
     }
 
-    /// All moments of φ over x ~ N(μ, Δ) (THEORY.md §1.10): erf uses closed forms (all ten; ⟨φφ″⟩,
+    /// All moments of φ over x ~ N(μ, Δ) (docs/theory §1.10): erf uses closed forms (all ten; ⟨φφ″⟩,
     /// ⟨Φ⟩, ⟨Φ²⟩ by Stein's lemma from the others), linear is exact, tanh is one quadrature pass
     /// (on a trapezoid rule the nodes form an arithmetic progression and tanh, sech² come from a
     /// geometric recurrence for e^{−2|x|} — one division per node; one `ln_1p` per node for Φ).
@@ -681,7 +681,13 @@ impl Gauss {
     /// [`Gauss::moments`] at checked arguments: the base's closed form (or specialised rule)
     /// where it has one, else kink-aware quadrature, then the affine form
     /// (`transform_moments`). Without `primitive`, ⟨Φ⟩ and ⟨Φ²⟩ may be 0.
-    pub(crate) fn moments_checked(&self, phi: Phi, mu: f64, delta: f64, primitive: bool) -> Moments {
+    pub(crate) fn moments_checked(
+        &self,
+        phi: Phi,
+        mu: f64,
+        delta: f64,
+        primitive: bool,
+    ) -> Moments {
         let (my, dy) = phi.base_args(mu, delta);
         let m = with_base!(phi.base_kind(), |f| f
             .moments(self, my, dy, primitive)
@@ -714,8 +720,8 @@ impl Gauss {
     /// [`Gauss::mean_and_gain`] at checked arguments.
     pub(crate) fn mean_and_gain_checked(&self, phi: Phi, mu: f64, delta: f64) -> (f64, f64) {
         let (my, dy) = phi.base_args(mu, delta);
-        let (m, g) = with_base!(phi.base_kind(), |f| f.mean_and_gain(my, dy))
-            .unwrap_or_else(|| {
+        let (m, g) =
+            with_base!(phi.base_kind(), |f| f.mean_and_gain(my, dy)).unwrap_or_else(|| {
                 let b = self.moments_checked(phi.base(), my, dy, false);
                 (b.phi, b.dphi)
             });
@@ -737,7 +743,7 @@ impl Gauss {
     }
 
     /// [`Gauss::moments`] without ⟨Φ⟩ and ⟨Φ²⟩: `prim` and `prim2` are returned as 0 (not
-    /// computed). For the static equations (THEORY.md §1.6) and their Jacobian, which need only
+    /// computed). For the static equations (docs/theory §1.6) and their Jacobian, which need only
     /// ⟨φ⟩, ⟨φ′⟩, ⟨φ″⟩, ⟨φ‴⟩, ⟨φ²⟩, ⟨φ′²⟩, ⟨φφ′⟩, ⟨φφ″⟩: for tanh this skips the logarithm of
     /// ln cosh at every node (on a trapezoid rule no transcendental function is evaluated per
     /// node, see [`GH_TANH_NODES_PER_VARIANCE`]); the eight moments are identical to those of
@@ -832,7 +838,7 @@ impl Gauss {
     }
 
     /// ∫Dz [∫Dx f(μ+√(Δ0−Δ)x+√Δ z)]² by the outer × inner Gauss–Hermite tensor-product rule
-    /// (THEORY.md §1.10 (2)); ⟨f²⟩ at Δ = Δ0 and ⟨f⟩² at Δ = 0.
+    /// (docs/theory §1.10 (2)); ⟨f²⟩ at Δ = Δ0 and ⟨f⟩² at Δ = 0.
     ///
     /// Generic f: plain GH at the configured orders, so the accuracy is that of GH for f (for tanh
     /// ≈ 10² e^{−π√(n/Δ)}, see [`GH_TANH_NODES_PER_VARIANCE`]); prefer [`Gauss::stationary`]
@@ -869,7 +875,7 @@ impl Gauss {
         Ok(acc)
     }
 
-    /// C, F, ∂C/∂Δ of the stationary chaotic equations (THEORY.md §1.7) in one pass.
+    /// C, F, ∂C/∂Δ of the stationary chaotic equations (docs/theory §1.7) in one pass.
     ///
     /// tanh: outer and inner rules accuracy-controlled as in [`Gauss::moments`] (by Δ and Δ0 − Δ
     /// respectively); when both variances allow trapezoid-like rules, every tensor node lies on
@@ -931,7 +937,7 @@ impl Gauss {
     /// [`Gauss::stationary`] together with the first partial derivatives of C, F and ∂C/∂Δ with
     /// respect to (μ, Δ0, Δ), from one fused nested pass (see [`StationaryJet`] for the
     /// equations). This is what the analytic Jacobian of the stationary chaotic equations
-    /// (THEORY.md §1.7) needs.
+    /// (docs/theory §1.7) needs.
     ///
     /// C, F, ∂C/∂Δ are computed exactly as by [`Gauss::stationary`] (same rules, same closed
     /// forms). Derivatives: tanh by the same tensor-product / lattice quadrature as the values;
@@ -1045,7 +1051,7 @@ impl Gauss {
     }
 
     /// E[f(x₁) g(x₂)], (x₁,x₂) bivariate normal with means μ₁, μ₂, variances Δ₁₁, Δ₂₂ and
-    /// covariance Δ₁₂ of any sign (THEORY.md §1.10 (3)).
+    /// covariance Δ₁₂ of any sign (docs/theory §1.10 (3)).
     ///
     /// x₁ = μ₁ + √Δ₁₁ z₁, x₂ = μ₂ + (Δ₁₂/√Δ₁₁) z₁ + √(Δ₂₂ − Δ₁₂²/Δ₁₁) z₂ (outer GH rule for z₁,
     /// inner for z₂); degenerate cases (Δ₁₁ = 0, |ρ| = 1) reduce to fewer dimensions. Exact for
@@ -1110,7 +1116,7 @@ impl Gauss {
         acc
     }
 
-    /// C_φ = E[φ(x₁) φ(x₂)] (two-time DMFT source, THEORY.md §1.8): erf closed form (arcsin/arctan at
+    /// C_φ = E[φ(x₁) φ(x₂)] (two-time DMFT source, docs/theory §1.8): erf closed form (arcsin/arctan at
     /// zero means, bivariate-normal-CDF form otherwise), linear exact μ₁μ₂ + Δ₁₂, tanh by
     /// accuracy-controlled quadrature (conditioning on the larger-variance variable; rules as in
     /// [`Gauss::moments`]; up to ≈ (72√Δ)² evaluations at large Δ).

@@ -17,7 +17,7 @@
 //!   Gaussian tails where tanh has saturated (|x| > 18) plus composite Gauss–Legendre on the core,
 //!   used by [`Gauss::moments`], [`Gauss::stationary`], [`Gauss::stationary_jet`] above
 //!   [`integrals::SATURATED_MIN_VARIANCE`] where cheaper.
-//! - [`erf`]: closed forms for φ = erf(√π x/2) (THEORY.md §1.10), unchecked.
+//! - [`erf`]: closed forms for φ = erf(√π x/2) (docs/theory §1.10), unchecked.
 //! - [`fastmath`]: branch-free (vectorisable) arctan for the zero-mean erf source C_φ in hot loops.
 //! - `reference` (cargo feature `reference`): slow independent adaptive (double-exponential)
 //!   quadrature for tests in this and other crates.
@@ -26,10 +26,10 @@
 
 pub mod erf;
 pub mod fastmath;
+mod generic;
 pub mod hermite;
 pub mod integrals;
 pub mod nonlinearity;
-mod generic;
 #[cfg(feature = "reference")]
 pub mod reference;
 mod saturated;

@@ -188,7 +188,7 @@ fn erf_stationary_closed_forms_and_f_convention() {
             let d = frac * d0;
             let s = g.stationary(Phi::Erf, 0.0, d0, d).unwrap();
             let ctx = format!("d0={d0} d={d}");
-            // closed forms as documented in THEORY.md §1.10
+            // closed forms as documented in docs/theory §1.10
             let k = d0 + 2.0 / std::f64::consts::PI;
             close(
                 s.c,

@@ -60,7 +60,10 @@ fn parse_and_display_round_trip() {
         Phi::RectTanh,
         Phi::HardTanh,
     ];
-    assert_eq!(builtins.len(), lowrank_gauss::nonlinearity::BUILTIN_NAMES.len());
+    assert_eq!(
+        builtins.len(),
+        lowrank_gauss::nonlinearity::BUILTIN_NAMES.len()
+    );
     for phi in builtins {
         assert_eq!(phi.name().parse::<Phi>().unwrap(), phi);
         assert_eq!(phi.to_string(), phi.name());

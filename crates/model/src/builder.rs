@@ -1,7 +1,7 @@
 //! [`ModelBuilder`]: assemble a general [`Model`] from named populations, vectors (primitive
 //! or linear combinations of other vectors), terms, inputs and readouts.
 //!
-//! THEORY.md §2.6: "declare every task's vectors as linear combinations of independent
+//! docs/theory §2.6: "declare every task's vectors as linear combinations of independent
 //! Gaussian basis vectors". A *primitive* vector has its own per-population mean and
 //! covariances with other primitives (a *basis* vector is a primitive with zero mean, a
 //! variance, and no covariance). A *combination* v = Σ_b c_b b + offset has mean
@@ -37,7 +37,7 @@ struct Entry {
     field: String,
 }
 
-/// Builder of a general [`Model`] (THEORY.md §1.1–1.2). Nothing is checked until
+/// Builder of a general [`Model`] (docs/theory §1.1–1.2). Nothing is checked until
 /// [`ModelBuilder::build`], which returns a typed error naming the offending field.
 ///
 /// ```

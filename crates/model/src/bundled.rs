@@ -1,4 +1,4 @@
-//! The scenario files shipped in `scenarios/` (THEORY.md figures), embedded in the binary so
+//! The scenario files shipped in `scenarios/` (docs/theory/ figures), embedded in the binary so
 //! `lowrank check mo2018-fig1` works from any directory.
 
 /// (name, TOML text) of every bundled scenario; the name is the file stem.

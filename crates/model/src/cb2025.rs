@@ -1,4 +1,4 @@
-//! Constructors for Clark & Beiran (2025) \[CB\] (THEORY.md §1.3, §3): R regions of N
+//! Constructors for Clark & Beiran (2025) \[CB\] (docs/theory §1.3, §3): R regions of N
 //! neurons (weight α = 1 each), φ(x) = erf(√π x/2), disorder g_μ inside each region, and a
 //! rank-one block m^{μν} n^{μνᵀ}/N from every region ν to every region μ (K = R²).
 //!
@@ -34,9 +34,9 @@ pub fn check_regions(r: usize) -> Result<(), ModelError> {
     Ok(())
 }
 
-/// Multiplicative step of the σ_n² inflation rule (THEORY.md §4).
+/// Multiplicative step of the σ_n² inflation rule (docs/theory §4).
 pub const INFLATION_STEP: f64 = 1.05;
-/// σ_n² above which the inflation report carries a warning (THEORY.md §4).
+/// σ_n² above which the inflation report carries a warning (docs/theory §4).
 pub const INFLATION_WARNING: f64 = 10.0;
 /// Maximum number of inflation steps before giving up (1.05¹⁰⁰⁰ ≈ 1.5·10²¹).
 pub const MAX_INFLATION_STEPS: usize = 1000;
@@ -62,7 +62,7 @@ pub fn input_name(nu: usize) -> String {
     format!("I_{}", nu + 1)
 }
 
-/// Input into one region (THEORY.md §3.10): a vector I^ν living in region ν, unit variance,
+/// Input into one region (docs/theory §3.10): a vector I^ν living in region ν, unit variance,
 /// orthogonal to every m, with σ_{n^{μν} I^ν} = V^{μν}.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegionInput {
@@ -74,7 +74,7 @@ pub struct RegionInput {
     pub schedule: Schedule,
 }
 
-/// The \[CB\] multiregion network (THEORY.md §1.3): in region ν the entries
+/// The \[CB\] multiregion network (docs/theory §1.3): in region ν the entries
 /// (n^{1ν}..n^{Rν}, m^{ν1}..m^{νR}) have covariance [[σ_n² 𝟙, T^{·ν·}], [T^{·ν·ᵀ}, U^ν]].
 ///
 /// ```
@@ -103,7 +103,7 @@ pub struct Multiregion {
     pub inputs: Vec<RegionInput>,
 }
 
-/// Report of the σ_n² choice (THEORY.md §4): starting value, ×1.05 steps until every
+/// Report of the σ_n² choice (docs/theory §4): starting value, ×1.05 steps until every
 /// Σ^{(ν)} is PSD, final value, warning when σ_n² > 10.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Inflation {
@@ -130,7 +130,7 @@ pub struct MultiregionModel {
     pub inflation: Inflation,
 }
 
-/// Symmetric effective interactions (THEORY.md §3.5): T^{μνρ} = δ_μρ c^{μν} with
+/// Symmetric effective interactions (docs/theory §3.5): T^{μνρ} = δ_μρ c^{μν} with
 /// c = u uᵀ + diag(a − b), u_μ = s_μ √b^μ. Returns the flat T (length R³).
 ///
 /// ```
@@ -187,7 +187,7 @@ pub fn symmetric(a: &[f64], b: &[f64], signs: &[f64]) -> Result<Vec<f64>, ModelE
     Ok(t)
 }
 
-/// Effective-interaction matrix T̂ (R²×R², THEORY.md §1.3):
+/// Effective-interaction matrix T̂ (R²×R², docs/theory §1.3):
 /// T̂_{(μν),(ρσ)} = δ_νρ T^{μνσ}, rows/columns ordered (μν) ↦ μR + ν. Equals Ω of the built model.
 ///
 /// ```
@@ -431,7 +431,7 @@ impl Multiregion {
         min_eigenpair(&c).is_none_or(|p| p.0 >= -psd_tolerance(&c))
     }
 
-    /// Build the general model (THEORY.md §1.3): populations `1`..`R` (weight 1), gains
+    /// Build the general model (docs/theory §1.3): populations `1`..`R` (weight 1), gains
     /// g_μν = g_μ δ_μν + cross_gain, vectors/terms/inputs named as in the module docs, σ_n²
     /// from [`Multiregion::inflation`]. φ = erf(√π x/2).
     pub fn build(&self) -> Result<MultiregionModel, ModelError> {

@@ -1,4 +1,4 @@
-//! Network scenarios: the general random + low-rank model of THEORY.md §1, its TOML schema,
+//! Network scenarios: the general random + low-rank model of docs/theory §1, its TOML schema,
 //! validation, and the constructors of the two papers.
 //!
 //! Map of the crate:

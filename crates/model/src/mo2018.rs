@@ -1,8 +1,8 @@
-//! Constructors for Mastrogiuseppe & Ostojic (2018) \[MO\] (THEORY.md §1.3, §2): one
+//! Constructors for Mastrogiuseppe & Ostojic (2018) \[MO\] (docs/theory §1.3, §2): one
 //! population of N neurons, φ = tanh, J = g χ + Σ_r m^{(r)} n^{(r)ᵀ}/N.
 //!
 //! Each constructor is a plain parameter struct (defaults = the paper's reference values
-//! where THEORY.md gives them) with a `model()` method that builds a general [`Model`]
+//! where docs/theory/ gives them) with a `model()` method that builds a general [`Model`]
 //! through [`ModelBuilder`]; the tasks of §2.6 are declared as linear combinations of
 //! independent Gaussian basis vectors, never as hand-coded equations. The same structs are
 //! the `[mo2018]` section of a scenario file (`kind = "rank-one"`, `"ring"`, `"rank-two"`,
@@ -59,7 +59,7 @@ fn check_window(onset: &str, duration: &str, o: f64, d: f64) -> Result<(), Model
     Ok(())
 }
 
-/// Rank one with optional input, canonical construction of THEORY.md §1.3:
+/// Rank one with optional input, canonical construction of docs/theory §1.3:
 /// m = M_m + Σ_m x₁, n = M_n + Σ_n x₂, I = M_I + (Σ_mI/Σ_m) x₁ + (Σ_nI/Σ_n) x₂ + Σ⊥ h, plus an
 /// overlap σ_mn "along a random direction". Declared by its exact statistics:
 /// σ_mm = Σ_m², σ_nn = Σ_n², σ_mn, σ_mI = Σ_mI, σ_nI = Σ_nI,
@@ -100,7 +100,7 @@ pub struct RankOne {
 }
 
 impl Default for RankOne {
-    /// The Fig. 1 set of THEORY.md §5: g = 1.5, M_m = 1.1, M_n = 2, Σ_m = Σ_n = 1, no input.
+    /// The Fig. 1 set of docs/theory §5: g = 1.5, M_m = 1.1, M_n = 2, Σ_m = Σ_n = 1, no input.
     fn default() -> Self {
         RankOne {
             g: 1.5,
@@ -127,7 +127,7 @@ impl RankOne {
                 .any(|&x| x != 0.0)
     }
 
-    /// σ_II = Σ_mI²/Σ_m² + Σ_nI²/Σ_n² + Σ⊥² (THEORY.md §1.3).
+    /// σ_II = Σ_mI²/Σ_m² + Σ_nI²/Σ_n² + Σ⊥² (docs/theory §1.3).
     pub fn sigma_ii(&self) -> Result<f64, ModelError> {
         let part = |c: f64, s: f64, name: &str| -> Result<f64, ModelError> {
             if c == 0.0 {
@@ -209,7 +209,7 @@ impl RankOne {
     }
 }
 
-/// Ring attractor (THEORY.md §1.3, §2.5), rank two from independent standard normal
+/// Ring attractor (docs/theory §1.3, §2.5), rank two from independent standard normal
 /// x₁..x₄, y₁, y₂: m^{(r)} = √(Σ²−ρ²) x + ρ y_r, n^{(r)} = √(Σ²−ρ²) x' + ρ y_r, so
 /// σ_{m_r m_s} = σ_{n_r n_s} = Σ² δ_rs and σ_{n_r m_s} = ρ² δ_rs (Ω = ρ² 𝟙). Vectors
 /// `x1`..`x4`, `y1`, `y2`, `m1`, `n1`, `m2`, `n2`; terms `1`, `2`. Requires ρ² ≤ Σ².
@@ -232,7 +232,7 @@ pub struct Ring {
 }
 
 impl Default for Ring {
-    /// Reference set of THEORY.md §2.5: Σ = 2, ρ = 1.6, g = 2.1.
+    /// Reference set of docs/theory §2.5: Σ = 2, ρ = 1.6, g = 2.1.
     fn default() -> Self {
         Ring {
             g: 2.1,
@@ -273,7 +273,7 @@ impl Ring {
     }
 }
 
-/// General rank two (THEORY.md §2.5): two pairs (m^{(1)}, n^{(1)}), (m^{(2)}, n^{(2)}) and an
+/// General rank two (docs/theory §2.5): two pairs (m^{(1)}, n^{(1)}), (m^{(2)}, n^{(2)}) and an
 /// optional input I, declared by means and covariances of the ordered vectors
 /// (`m1`, `n1`, `m2`, `n2`, `I`). The covariance must be symmetric and PSD. I is included if
 /// its mean or covariance row is nonzero or `input` is given (default schedule: constant 1).
@@ -378,7 +378,7 @@ pub enum Stimulus {
     Nogo,
 }
 
-/// Go–Nogo task (THEORY.md §2.6), rank one from basis vectors w (std Σ_w), I_A, I_B
+/// Go–Nogo task (docs/theory §2.6), rank one from basis vectors w (std Σ_w), I_A, I_B
 /// (std Σ_I): m = w, n = I_A; inputs `go` (along `I_A`) and `nogo` (along `I_B`), the
 /// chosen one pulsed with `amplitude` on [onset, onset + duration); readout `z` along w.
 /// Mean field: Go ⇒ κ = Σ_I²⟨φ′⟩, Nogo ⇒ κ = 0; Ω = σ_{wI_A} = 0 (no memory).
@@ -453,12 +453,12 @@ impl GoNogo {
     }
 }
 
-/// Go–Nogo task model (THEORY.md §2.6); see [`GoNogo`].
+/// Go–Nogo task model (docs/theory §2.6); see [`GoNogo`].
 pub fn go_nogo(p: &GoNogo) -> Result<Model, ModelError> {
     p.model()
 }
 
-/// Noisy detection task (THEORY.md §1.3, §2.6), rank one and bistable, from basis vectors
+/// Noisy detection task (docs/theory §1.3, §2.6), rank one and bistable, from basis vectors
 /// w (std Σ_w), I (std Σ_I), y (std 1), h (std Σ⊥): m = w + ρ_m y, n = I + ρ_n y
 /// (σ_mn = ρ_m ρ_n). Inputs: `stimulus` along I with amplitude c and shared white noise σ,
 /// on only during the stimulus window; `h` along h with amplitude 1 during the same window.
@@ -553,12 +553,12 @@ impl Detection {
     }
 }
 
-/// Noisy detection task model (THEORY.md §2.6); see [`Detection`].
+/// Noisy detection task model (docs/theory §2.6); see [`Detection`].
 pub fn detection(p: &Detection) -> Result<Model, ModelError> {
     p.model()
 }
 
-/// Context-dependent discrimination task (THEORY.md §2.6), rank two from basis vectors
+/// Context-dependent discrimination task (docs/theory §2.6), rank two from basis vectors
 /// y₁, y₂, I_A, I_B (std Σ_I) and w, ctx_A, ctx_B (std 1):
 /// m^{(1)} = y₁ + ρ_m ctx_A + β_m w, n^{(1)} = I_A + ρ_n ctx_A + β_n w, and (2, B) alike.
 /// Inputs `ctx_a`, `ctx_b` (amplitudes γ_A, γ_B from `context_onset`), `stim_a`, `stim_b`
@@ -566,7 +566,7 @@ pub fn detection(p: &Detection) -> Result<Model, ModelError> {
 /// Ω = [[ρ_mρ_n + β_mβ_n, β_mβ_n], [β_mβ_n, ρ_mρ_n + β_mβ_n]].
 ///
 /// `stimulus_noise` > 0 adds shared white noise to the stimuli — the context-dependent
-/// *evidence-integration* variant, which is **not validated against \[MO\]** (THEORY.md §6);
+/// *evidence-integration* variant, which is **not validated against \[MO\]** (docs/theory §6);
 /// the discrimination task (noise 0) is.
 ///
 /// ```
@@ -637,7 +637,7 @@ impl Default for Context {
 impl Context {
     /// Note attached to the evidence-integration variant (`stimulus_noise` > 0).
     pub const NOT_VALIDATED: &'static str =
-        "context-dependent evidence integration (stimulus_noise > 0) is not validated against [MO] (THEORY.md §6)";
+        "context-dependent evidence integration (stimulus_noise > 0) is not validated against [MO] (docs/theory §6)";
 
     /// Build the general model (named `mo2018-context`).
     pub fn model(&self) -> Result<Model, ModelError> {
@@ -721,7 +721,7 @@ impl Context {
     }
 }
 
-/// Context-dependent discrimination task model (THEORY.md §2.6); see [`Context`].
+/// Context-dependent discrimination task model (docs/theory §2.6); see [`Context`].
 pub fn context(p: &Context) -> Result<Model, ModelError> {
     p.model()
 }

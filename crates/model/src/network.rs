@@ -1,4 +1,4 @@
-//! The resolved general model of THEORY.md §1: what theory and simulation consume.
+//! The resolved general model of docs/theory §1: what theory and simulation consume.
 //!
 //! Populations p = 1..P with weights α_p = N_p/N₀; disorder gains g_pq; named loading
 //! vectors whose entries, for a neuron of population p, are jointly Gaussian with mean
@@ -158,7 +158,7 @@ impl Model {
         self.populations.iter().position(|p| p.name == name)
     }
 
-    /// Disorder-coupling matrix G_pq = α_q g_pq² (THEORY.md §1.1).
+    /// Disorder-coupling matrix G_pq = α_q g_pq² (docs/theory §1.1).
     ///
     /// ```
     /// # use lowrank_model::*;
@@ -181,7 +181,7 @@ impl Model {
         s.cov[(a, b)] + s.mean[a] * s.mean[b]
     }
 
-    /// Overlap matrix Ω_kl = Σ_p α_p (σ^{(p)}_{n^k m^l} + M^{(p)}_{n^k} M^{(p)}_{m^l}) (THEORY.md §1.2):
+    /// Overlap matrix Ω_kl = Σ_p α_p (σ^{(p)}_{n^k m^l} + M^{(p)}_{n^k} M^{(p)}_{m^l}) (docs/theory §1.2):
     /// the large-N limit of n^k·m^l / N₀, whose eigenvalues are those of the low-rank part.
     pub fn overlap_matrix(&self) -> DMatrix<f64> {
         let k = self.rank();

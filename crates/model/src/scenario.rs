@@ -20,7 +20,7 @@ use std::path::Path;
 /// Tolerance on Σ_p α_p = 1 for populations given as fractions.
 pub const FRACTION_TOLERANCE: f64 = 1e-9;
 
-/// Time integrator of the finite-N simulation (THEORY.md §3.12, §2.6).
+/// Time integrator of the finite-N simulation (docs/theory §3.12, §2.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Integrator {
@@ -179,7 +179,7 @@ pub enum Source {
     Cb2025 {
         /// The constructor's parameters (T, U, gains, inputs).
         spec: Multiregion,
-        /// How σ_n² was chosen (THEORY.md §4).
+        /// How σ_n² was chosen (docs/theory §4).
         inflation: Inflation,
     },
 }
@@ -628,7 +628,7 @@ fn resolve(
         let built = spec.build()?;
         if built.inflation.warning {
             notes.push(format!(
-                "σ_n² = {:.4} > {}: finite-N noise is large (THEORY.md §4)",
+                "σ_n² = {:.4} > {}: finite-N noise is large (docs/theory §4)",
                 built.inflation.sigma_n2,
                 crate::cb2025::INFLATION_WARNING
             ));

@@ -1,5 +1,5 @@
 //! Validation of a resolved [`Model`] and the linear algebra it needs: the positive
-//! semi-definiteness test of THEORY.md §4 ("Sampling"), a sampling factor of σ^{(p)}, and the
+//! semi-definiteness test of docs/theory §4 ("Sampling"), a sampling factor of σ^{(p)}, and the
 //! spectrum of the overlap matrix Ω (§1.2).
 
 use crate::error::{finite, ModelError};
@@ -9,7 +9,7 @@ use nalgebra::{Complex, DMatrix};
 
 /// Relative semidefinite tolerance: an eigenvalue ≥ −`PSD_RTOL`·V·max(1, max|σ_aa|) counts as ≥ 0.
 ///
-/// Covariances of basis combinations (THEORY.md §2.6) are exactly rank-deficient; rounding in
+/// Covariances of basis combinations (docs/theory §2.6) are exactly rank-deficient; rounding in
 /// A C Aᵀ leaves eigenvalues of order ε·V·‖C‖ of either sign, far below this tolerance.
 pub const PSD_RTOL: f64 = 1e-10;
 
@@ -148,7 +148,7 @@ impl Schedule {
 
 impl LoadingStats {
     /// A sampling factor L (V×r) with L Lᵀ = σ^{(p)}: the loadings of one neuron are
-    /// ξ = M^{(p)} + L z with z ~ N(0, 1_r) (THEORY.md §4 "Sampling").
+    /// ξ = M^{(p)} + L z with z ~ N(0, 1_r) (docs/theory §4 "Sampling").
     ///
     /// Built from the symmetric eigen-decomposition σ = Q Λ Qᵀ, keeping the r eigenvalues
     /// above the semidefinite tolerance ([`psd_tolerance`]) — unlike a Cholesky factor it
@@ -190,7 +190,7 @@ impl LoadingStats {
 }
 
 impl Model {
-    /// Eigenvalues of the overlap matrix Ω (THEORY.md §1.2) — the nonzero eigenvalues of the
+    /// Eigenvalues of the overlap matrix Ω (docs/theory §1.2) — the nonzero eigenvalues of the
     /// low-rank part J^LR as N₀ → ∞ (for \[CB\] models Ω = T̂, whose leading eigenvalue decides
     /// the zero-current instability of §3.4). Sorted by decreasing real part.
     ///
@@ -204,7 +204,7 @@ impl Model {
     }
 
     /// Validate a resolved model: consistent dimensions, unique names, weights α_p > 0,
-    /// finite gains g_pq ≥ 0, finite symmetric PSD covariances σ^{(p)} (THEORY.md §1.1–1.2),
+    /// finite gains g_pq ≥ 0, finite symmetric PSD covariances σ^{(p)} (docs/theory §1.1–1.2),
     /// term/input/readout indices in range, valid schedules.
     ///
     /// Every [`Model`] produced by this crate has passed this check; call it on models built

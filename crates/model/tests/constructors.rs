@@ -1,4 +1,4 @@
-//! Paper constructors yield the statistics the papers state (THEORY.md §1.3, §2.5–2.6, §3.5, §3.10).
+//! Paper constructors yield the statistics the papers state (docs/theory §1.3, §2.5–2.6, §3.5, §3.10).
 
 use lowrank_model::cb2025::{self, effective_interaction, symmetric, Multiregion, RegionInput};
 use lowrank_model::mo2018::{self, Context, Detection, GoNogo, RankOne, RankTwo, Ring, Stimulus};
@@ -286,7 +286,7 @@ fn multiregion_inflation_report() {
 
 #[test]
 fn symmetric_interactions_spectrum() {
-    // THEORY.md §3.5: T̂ decouples into self loops (eigenvalue a^μ) and pairs (μν),(νμ) with
+    // docs/theory §3.5: T̂ decouples into self loops (eigenvalue a^μ) and pairs (μν),(νμ) with
     // eigenvalues ±√(b^μ b^ν)
     let a = [2.0706, 2.0160, 2.0391, 2.0896, 2.0747];
     let b = [2.4609, 2.5380, 2.4939, 2.4959, 2.5164];

@@ -193,7 +193,30 @@ fn validation_errors_name_their_field() {
             &["readout.0.vector=q"],
             "readout.q.vector: unknown vector `q`",
         ),
-        (&["nonlinearity=relu"], "unknown nonlinearity `relu`"),
+        (&["nonlinearity=relux"], "unknown nonlinearity `relux`"),
+        (
+            &["nonlinearity={kind=\"tanh\",gain=-1}"],
+            "nonlinearity.gain",
+        ),
+        (
+            &["nonlinearity={kind=\"relu\",scale=0}"],
+            "nonlinearity.scale",
+        ),
+        (
+            &["nonlinearity={kind=\"relu\",offset=nan}"],
+            "nonlinearity.offset",
+        ),
+        (&["nonlinearity={gain=2.0}"], "nonlinearity.kind"),
+        (&["nonlinearity={kind=\"tanhh\"}"], "nonlinearity.kind"),
+        (
+            &["nonlinearity={kind=\"tanh\",slope=1.0}"],
+            "nonlinearity.slope",
+        ),
+        (
+            &["nonlinearity={kind=\"tanh\",gain=\"big\"}"],
+            "nonlinearity.gain",
+        ),
+        (&["nonlinearity=3"], "nonlinearity"),
         (&["vector.n.name=m"], "duplicate name `m`"),
         (&["population.B.name=A"], "duplicate name `A`"),
         (&["vector.m.mean=inf"], "vector.m.mean"),
@@ -344,4 +367,40 @@ fn unknown_override_keys_are_typed_errors() {
             "{bad}"
         );
     }
+}
+
+/// Affine nonlinearity tables (all keys but `kind` optional) in the general form and in the
+/// paper sections; the plain string form stays.
+#[test]
+fn affine_nonlinearities_parse_everywhere() {
+    use lowrank_model::Phi;
+    let s = load(
+        GENERAL,
+        &["nonlinearity={kind=\"tanh\",threshold=0.5,offset=1}"],
+    )
+    .unwrap();
+    let want = Phi::Tanh.affine(1.0, 0.5, 1.0, 1.0).unwrap();
+    assert_eq!(s.model.nonlinearity, want);
+    assert!((s.model.nonlinearity.phi(0.5) - 1.0).abs() < 1e-15);
+    let s = load(GENERAL, &["nonlinearity=\"hard-tanh\""]).unwrap();
+    assert_eq!(s.model.nonlinearity, Phi::HardTanh);
+    let mo = "[mo2018]\nkind = \"rank-one\"\nnonlinearity = { kind = \"relu\", gain = 2 }\n";
+    let s = Scenario::from_toml_str(mo, &[]).unwrap();
+    assert_eq!(
+        s.model.nonlinearity,
+        Phi::Relu.affine(2.0, 0.0, 1.0, 0.0).unwrap()
+    );
+    let cb = "[cb2025]\nregions = 1\ng = [0.5]\nt = [2.0]\nnonlinearity = \"sigmoid\"\n";
+    let s = Scenario::from_toml_str(cb, &[]).unwrap();
+    assert_eq!(s.model.nonlinearity, Phi::Sigmoid);
+    // a section's nonlinearity can be overridden, and a bad one names the section's field
+    let e = Scenario::from_toml_str(
+        mo,
+        &[lowrank_model::Override::parse("mo2018.nonlinearity=\"x\"").unwrap()],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("mo2018.nonlinearity"), "{e}");
+    let both = format!("nonlinearity = \"tanh\"\n{mo}");
+    let e = Scenario::from_toml_str(&both, &[]).unwrap_err();
+    assert!(e.to_string().contains("given twice"), "{e}");
 }

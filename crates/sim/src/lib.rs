@@ -1,4 +1,4 @@
-//! Finite-N simulation of random + low-rank recurrent networks (THEORY.md §1.1, §3.12).
+//! Finite-N simulation of random + low-rank recurrent networks (docs/theory §1.1, §3.12).
 //!
 //! Map of the crate:
 //! - [`network`]: [`Network::sample`] draws a finite network (sizes N_p = round(α_p N₀), random

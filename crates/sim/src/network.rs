@@ -1,4 +1,4 @@
-//! Sampling a finite network from a [`Model`] (THEORY.md §1.1–1.2, §4 "Sampling").
+//! Sampling a finite network from a [`Model`] (docs/theory §1.1–1.2, §4 "Sampling").
 //!
 //! - Population sizes N_p = round(α_p N₀), neurons of population p occupying the contiguous
 //!   index range `offsets[p]..offsets[p+1]`.
@@ -41,7 +41,7 @@ pub struct RandomBlock {
 pub struct Network {
     /// The model it was drawn from.
     pub model: Model,
-    /// The normalisation size N₀ (THEORY.md §1.1).
+    /// The normalisation size N₀ (docs/theory §1.1).
     pub n0: usize,
     /// The seed it was drawn with.
     pub seed: u64,
@@ -232,7 +232,7 @@ impl Network {
     }
 
     /// Empirical overlap n^k·m^l / N₀ (K×K), the finite-N overlap matrix Ω̂ whose
-    /// eigenvalues are the nonzero eigenvalues of J^LR (THEORY.md §1.2).
+    /// eigenvalues are the nonzero eigenvalues of J^LR (docs/theory §1.2).
     pub fn empirical_overlap(&self) -> DMatrix<f64> {
         let k = self.model.rank();
         DMatrix::from_fn(k, k, |a, b| {
@@ -243,7 +243,7 @@ impl Network {
     }
 
     /// Empirical per-population means and covariances of every loading vector plus the
-    /// empirical overlap (THEORY.md §4 "Pitfalls": near bifurcations evaluate the theory
+    /// empirical overlap (docs/theory §4 "Pitfalls": near bifurcations evaluate the theory
     /// with the realised statistics).
     pub fn empirical_stats(&self) -> EmpiricalStats {
         let v = self.vectors.len();

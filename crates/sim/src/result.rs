@@ -1,4 +1,4 @@
-//! What a simulation returns: time-averaged order parameters with the names of THEORY.md
+//! What a simulation returns: time-averaged order parameters with the names of docs/theory/
 //! (`kappa`, `currents`, `mu`, `delta0`, `delta_inf`, `readouts`), per trial and averaged over
 //! trials, plus the optional time series, traces and autocorrelation.
 
@@ -76,7 +76,7 @@ pub struct TrialAutocorrelation {
     pub delta_inf: Vec<f64>,
 }
 
-/// Two-time covariance Δ_p(τ) of x about the population mean (THEORY.md §1.4, §1.7).
+/// Two-time covariance Δ_p(τ) of x about the population mean (docs/theory §1.4, §1.7).
 ///
 /// Estimator: from states decimated every s = `every` (after the burn-in), kept in a ring
 /// buffer of L+1 states,
@@ -98,7 +98,7 @@ pub struct Autocorrelation {
     pub trials: Vec<TrialAutocorrelation>,
 }
 
-/// The result of [`crate::Simulator::run`]. Field names follow THEORY.md and the CLI's
+/// The result of [`crate::Simulator::run`]. Field names follow docs/theory/ and the CLI's
 /// `--json` output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimulationResult {

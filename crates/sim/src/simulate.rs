@@ -1,4 +1,4 @@
-//! Integration of the network dynamics (THEORY.md §1.1, time in units of τ = 1):
+//! Integration of the network dynamics (docs/theory §1.1, time in units of τ = 1):
 //!
 //! ẋ = −x + J^rand φ(x) + (1/N₀) Σ_k m^k (n^k·φ(x)) + Σ_a I^a u_a(t)  [+ Σ_a σ_a(t) ξ_a(t) I^a]
 //!

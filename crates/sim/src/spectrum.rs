@@ -1,5 +1,5 @@
 //! Eigenvalues of J and of the Jacobian factor J·diag(φ′(x⁰)) at a fixed point
-//! (THEORY.md §1.9), by dense eigen-decomposition (`faer`, O(N³): N up to a few thousand).
+//! (docs/theory §1.9), by dense eigen-decomposition (`faer`, O(N³): N up to a few thousand).
 //!
 //! **Bulk radius estimator.** For a circular-law disk of radius r the fraction of
 //! eigenvalues with modulus ≤ s is (s/r)². The estimator is r̂ = |λ|_{(q)}/√q with |λ|_{(q)} the
@@ -116,7 +116,7 @@ pub fn dense_connectivity(net: &Network) -> Vec<f64> {
     j
 }
 
-/// Spectrum of the connectivity J (THEORY.md §1.9: bulk radius g for one population,
+/// Spectrum of the connectivity J (docs/theory §1.9: bulk radius g for one population,
 /// outliers at the eigenvalues of the empirical overlap n^k·m^l/N₀).
 ///
 /// ```

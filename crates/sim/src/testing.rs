@@ -8,7 +8,7 @@ use nalgebra::{DMatrix, DVector};
 
 /// \[MO\] rank one, one population: vectors `m`, `n` with means (M_m, M_n), independent
 /// fluctuations of standard deviations (Σ_m, Σ_n), disorder g, nonlinearity φ;
-/// Ω = M_m M_n (THEORY.md §1.3). A readout `z` along `m` is included.
+/// Ω = M_m M_n (docs/theory §1.3). A readout `z` along `m` is included.
 ///
 /// ```
 /// let model = lowrank_sim::testing::rank_one_model(0.5, 1.0, 2.0, 1.0, 1.0, lowrank_gauss::Phi::Tanh);

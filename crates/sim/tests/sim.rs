@@ -70,7 +70,7 @@ fn integrator_orders() {
     }
 }
 
-/// Scalar mean-field equations of [MO] rank one (THEORY.md §2.4 without input):
+/// Scalar mean-field equations of [MO] rank one (docs/theory §2.4 without input):
 /// κ = M_n⟨tanh⟩ + ⟨tanh′⟩σ_nm κ, Δ = σ_mm κ² + g²⟨tanh²⟩, averages at (M_m κ, Δ), solved by
 /// damped iteration from `start`. An independent oracle for the simulator (no theory crate);
 /// panics unless both equations hold to 1e-12.
@@ -152,7 +152,7 @@ fn stable_fixed_point_matches_mean_field() {
         res.delta0[0]
     );
     assert!((res.mu[0] - m_m * kappa_mf).abs() < tol * m_m * kappa_mf.abs().max(1.0));
-    // With the realised statistics of the drawn vectors (THEORY.md §4 "Pitfalls") the
+    // With the realised statistics of the drawn vectors (docs/theory §4 "Pitfalls") the
     // mean field κ = M̂_n⟨φ⟩ + ⟨φ′⟩σ̂_nm κ, Δ = σ̂_mm κ² + g²⟨φ²⟩ removes the O(1/√N) loading
     // noise; what remains is the random part's finite-N effect, tolerance 2/√N.
     let e = net.empirical_stats();

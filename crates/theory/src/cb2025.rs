@@ -1,4 +1,4 @@
-//! The \[CB\] studies (Clark & Beiran 2025, THEORY.md §3), built on the general equations
+//! The \[CB\] studies (Clark & Beiran 2025, docs/theory §3), built on the general equations
 //! ([`crate::meanfield`], [`crate::equations`], [`crate::currents`], [`crate::dmft`]).
 //!
 //! - [`potential`]: the potential method for one region — static / chaotic-with-currents / pure

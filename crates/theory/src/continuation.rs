@@ -1,6 +1,6 @@
-//! Pseudo-arclength continuation of a solution branch in one parameter (DESIGN.md §3).
+//! Pseudo-arclength continuation of a solution branch in one parameter (docs/architecture.md §3).
 //!
-//! A [`ParamSystem`] is F(x, p) = 0 with x ∈ ℝⁿ (order parameters, e.g. κ ‖ Δ of THEORY.md §1.6)
+//! A [`ParamSystem`] is F(x, p) = 0 with x ∈ ℝⁿ (order parameters, e.g. κ ‖ Δ of docs/theory §1.6)
 //! and a scalar parameter p (any scalar of the model: g, M_m, Σ_nI, the input amplitude c, ...).
 //! [`continue_branch`] follows the curve y(s) = (x(s), p(s)) by arclength s:
 //!

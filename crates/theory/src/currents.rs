@@ -1,4 +1,4 @@
-//! The current ODE without disorder (THEORY.md §1.8 with G = 0; \[CB\] §3.1), its fixed points and
+//! The current ODE without disorder (docs/theory §1.8 with G = 0; \[CB\] §3.1), its fixed points and
 //! their stability, the symmetric-interaction predictions (§3.5) and the input-gain option of §3.10.
 //!
 //! With no random connectivity the mean-field state of population p is Gaussian with mean
@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 
-/// How the input term enters the drive (THEORY.md §3.10, §6).
+/// How the input term enters the drive (docs/theory §3.10, §6).
 ///
 /// Stein's lemma gives the input overlap σ_{n^k I^a} v_a multiplied by the gain ψ_p of the
 /// population where n^k lives (`Stein`, γ = ψ, consistent with §1.5, the default); the \[CB\]
@@ -79,7 +79,7 @@ impl CurrentScratch {
     }
 }
 
-/// The current ODE Ṡ = −S + κ(S) of a model without disorder (THEORY.md §1.8 with G = 0, §3.1).
+/// The current ODE Ṡ = −S + κ(S) of a model without disorder (docs/theory §1.8 with G = 0, §3.1).
 ///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
@@ -183,7 +183,7 @@ impl CurrentOde {
         CurrentScratch::new(self.mf.p)
     }
 
-    /// Drive κ(S) (THEORY.md §1.5 at Δ_p = 𝒮_p(S, v), §3.10 γ option) into `out`, reusing `w`.
+    /// Drive κ(S) (docs/theory §1.5 at Δ_p = 𝒮_p(S, v), §3.10 γ option) into `out`, reusing `w`.
     pub fn drive_with(
         &self,
         s: &[f64],
@@ -263,7 +263,7 @@ impl CurrentOde {
         Ok(jac)
     }
 
-    /// Fixed points of the current ODE from many seeded random starts (THEORY.md §3.1): Euler
+    /// Fixed points of the current ODE from many seeded random starts (docs/theory §3.1): Euler
     /// runs, Newton/Levenberg–Marquardt polish ([`crate::solve::solve`]), deduplication, and the
     /// stability of each from the eigenvalues of the Jacobian.
     pub fn fixed_points(
@@ -507,7 +507,7 @@ pub struct CurrentFixedPoint {
     pub count: usize,
 }
 
-/// Mode of a region under symmetric effective interactions (THEORY.md §3.5).
+/// Mode of a region under symmetric effective interactions (docs/theory §3.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum SymmetricMode {
     /// a^μ > b^μ: only the self current S^{μμ} is active; the region is isolated.
@@ -518,7 +518,7 @@ pub enum SymmetricMode {
     Inactive,
 }
 
-/// Predictions of THEORY.md §3.5 for symmetric interactions c = uuᵀ + diag(a − b) at g = 0 (erf).
+/// Predictions of docs/theory §3.5 for symmetric interactions c = uuᵀ + diag(a − b) at g = 0 (erf).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SymmetricPrediction {
     /// Mode of each region.
@@ -531,7 +531,7 @@ pub struct SymmetricPrediction {
     pub structured_variance: Vec<f64>,
 }
 
-/// Self-loop vs exchange-mode prediction of THEORY.md §3.5 for φ = erf(√π x/2), g = 0:
+/// Self-loop vs exchange-mode prediction of docs/theory §3.5 for φ = erf(√π x/2), g = 0:
 /// region μ is pinned at ψ^μ = 1/max(a^μ, b^μ) and A^μ = (2/π)(max(a^μ, b^μ)² − 1).
 ///
 /// The exchange-mode value assumes at least two exchange-mode regions to exchange with.
@@ -540,7 +540,7 @@ pub struct SymmetricPrediction {
 /// use lowrank_theory::currents::{symmetric_prediction, SymmetricMode};
 /// let p = symmetric_prediction(&[2.0706], &[2.4609]).unwrap();
 /// assert_eq!(p.mode[0], SymmetricMode::Exchange);
-/// assert!((p.structured_variance[0].sqrt() - 1.794).abs() < 5e-4); // THEORY.md §5, Fig. 3 set 1
+/// assert!((p.structured_variance[0].sqrt() - 1.794).abs() < 5e-4); // docs/theory §5, Fig. 3 set 1
 /// ```
 pub fn symmetric_prediction(a: &[f64], b: &[f64]) -> Result<SymmetricPrediction, TheoryError> {
     if a.len() != b.len() {
@@ -645,7 +645,7 @@ fn max_dist(x: &[f64], y: &[f64]) -> f64 {
         .fold(0.0f64, |a, (u, v)| a.max((u - v).abs()))
 }
 
-/// ⟨φ⟩ and the gain ψ = ⟨φ′⟩ over x ~ N(μ, Δ) (THEORY.md §1.5): the two averages the drive
+/// ⟨φ⟩ and the gain ψ = ⟨φ′⟩ over x ~ N(μ, Δ) (docs/theory §1.5): the two averages the drive
 /// needs, from [`Gauss::mean_and_gain`] (closed forms where the nonlinearity has them).
 pub fn mean_and_gain(
     gauss: &Gauss,

@@ -1,4 +1,4 @@
-//! Time-dependent two-time DMFT for the general model (THEORY.md §1.8) with the Γ scheme of §3.11,
+//! Time-dependent two-time DMFT for the general model (docs/theory §1.8) with the Γ scheme of §3.11,
 //! and the dynamics classification of §3.8.
 //!
 //! Order parameters on the grid t_j = j·dt: currents S_k(t), drives κ_k(t) (§1.5), gains
@@ -109,7 +109,7 @@ impl Default for DmftOptions {
     }
 }
 
-/// Dynamics class of one population (THEORY.md §3.8).
+/// Dynamics class of one population (docs/theory §3.8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum DynamicsClass {
     /// Fixed point ("FP").
@@ -162,7 +162,7 @@ impl std::fmt::Display for DynamicsClass {
     }
 }
 
-/// Classify a normalised autocorrelation Δ̂(t0, t0+τ), τ = 0, dt, … (THEORY.md §3.8), rules in order:
+/// Classify a normalised autocorrelation Δ̂(t0, t0+τ), τ = 0, dt, … (docs/theory §3.8), rules in order:
 ///
 /// 1. all zero (or non-finite): invalid; standard deviation < 10⁻²: FP;
 /// 2. peaks = interior local maxima (prominence > [`PEAK_PROMINENCE`]); if the first is at index < 10 it is replaced by index 0,
@@ -300,7 +300,7 @@ impl DmftResult {
         &self.last_column[p * self.lags..(p + 1) * self.lags]
     }
 
-    /// Normalised Δ̂_p(t0, t0+τ) = Δ/√(Δ(t0,t0)Δ(t0+τ,t0+τ)) (THEORY.md §3.8); 0 where a variance is 0.
+    /// Normalised Δ̂_p(t0, t0+τ) = Δ/√(Δ(t0,t0)Δ(t0+τ,t0+τ)) (docs/theory §3.8); 0 where a variance is 0.
     pub fn normalized_row(&self, p: usize) -> Vec<f64> {
         let d0 = self.delta_diag[self.t0 * self.p + p];
         self.row(p)
@@ -379,7 +379,7 @@ impl DmftResult {
     }
 }
 
-/// Gain-weighted overlap matrix at zero means, M_kl = Σ_p α_p ψ_p σ^{(p)}_{n^k m^l} (THEORY.md §1.9;
+/// Gain-weighted overlap matrix at zero means, M_kl = Σ_p α_p ψ_p σ^{(p)}_{n^k m^l} (docs/theory §1.9;
 /// \[CB\]: diag_{(μν)}(ψ^ν) T̂), whose eigenvalues are the zero-current outliers; with the
 /// instantaneous gains ψ(t) of a DMFT run it is the Fig. 6 diagnostic (§3.9).
 pub fn gain_weighted_overlap(mf: &MeanField, gains: &[f64]) -> DMatrix<f64> {
@@ -516,7 +516,7 @@ macro_rules! dispatch_simd {
     }};
 }
 
-/// Zero-mean erf source on one column (THEORY.md §1.10, §3.11), in time order: for
+/// Zero-mean erf source on one column (docs/theory §1.10, §3.11), in time order: for
 /// k = 0..n, `c[k] = C_φ(0, 0; Δ_ii, Δ_jj, Δ_ij)` at i = j − n + 1 + k, with Δ_ij =
 /// `dc[n − 1 − k]` (`dc` is lag-ordered) clamped to ±√(Δ_ii Δ_jj) as in [`Kernel::eval`];
 /// `q[k]`/`sd[k]` hold Δ_ii + 2/π and √Δ_ii, `qj`/`sdj` the same at t_j. Branch-free per element
@@ -540,7 +540,7 @@ fn erf_zero_mean_column(c: &mut [f64], dc: &[f64], q: &[f64], sd: &[f64], qj: f6
     dispatch_simd!(body, (c: &mut [f64], dc: &[f64], q: &[f64], sd: &[f64], qj: f64, sdj: f64))
 }
 
-/// Adds the structured cross term 𝒜_p(t_i, t_j) = Σ_r λ_r y_r(t_i) y_r(t_j) (THEORY.md §1.8) to a
+/// Adds the structured cross term 𝒜_p(t_i, t_j) = Σ_r λ_r y_r(t_i) y_r(t_j) (docs/theory §1.8) to a
 /// time-ordered source column: `src[k] += Σ_r yl[r·nt + ilo + k] · yj[r]`, the ranks in order,
 /// four per pass over `src`.
 fn add_structured(src: &mut [f64], yl: &[f64], nt: usize, ilo: usize, yj: &[f64]) {
@@ -589,7 +589,7 @@ fn add_structured(src: &mut [f64], yl: &[f64], nt: usize, ilo: usize, yj: &[f64]
     dispatch_simd!(body, (src: &mut [f64], yl: &[f64], nt: usize, ilo: usize, yj: &[f64]))
 }
 
-/// Γ recursion along one column (THEORY.md §3.11): g_k = (1 − dt)·g_{k−1} + dt·s_k for
+/// Γ recursion along one column (docs/theory §3.11): g_k = (1 − dt)·g_{k−1} + dt·s_k for
 /// k = 0..n in time order (i = j − n + 1 + k) with g_{−1} = `start`, stored lag-ordered:
 /// `out[n − 1 − k] = g_k` (n = `s.len()`; `s` is overwritten).
 ///
@@ -653,7 +653,7 @@ fn gamma_sweep(s: &mut [f64], out: &mut [f64], start: f64, a: f64, dt: f64) {
     dispatch_simd!(body, (s: &mut [f64], out: &mut [f64], start: f64, a: f64, dt: f64))
 }
 
-/// Run the two-time DMFT of `model` (THEORY.md §1.8, §3.11). Inputs follow the model's schedules
+/// Run the two-time DMFT of `model` (docs/theory §1.8, §3.11). Inputs follow the model's schedules
 /// (deterministic part); the filtered inputs obey v̇ = −v + u with v(0) = u(0).
 ///
 /// Errors: invalid options (dt ≤ 0, N_t < 2, wrong lengths, negative Δ00), a non-finite state

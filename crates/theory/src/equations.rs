@@ -1,4 +1,4 @@
-//! The order-parameter equations of the general model, written once (THEORY.md §1.6–1.7).
+//! The order-parameter equations of the general model, written once (docs/theory §1.6–1.7).
 //!
 //! Unknowns are packed in one vector so that any root finder can be used:
 //! - static (§1.6): `x = κ ‖ Δ` (K + P entries);
@@ -140,7 +140,7 @@ impl Cached for ChaoticEquations {
 
 /// Jacobian rows of the κ equations r_k = κ_k − Σ_p α_p[M_{n^k}⟨φ⟩_p + ⟨φ′⟩_p c^{(p)}_{n^k}] with
 /// the averages at (μ_p, Δ_p) (Δ_p the column block starting at `delta_col`), from
-/// ∂_μ⟨f⟩ = ⟨f′⟩, ∂_Δ⟨f⟩ = ½⟨f″⟩ (THEORY.md §1.5):
+/// ∂_μ⟨f⟩ = ⟨f′⟩, ∂_Δ⟨f⟩ = ½⟨f″⟩ (docs/theory §1.5):
 /// ∂r_k/∂κ_l = δ_kl − Σ_p α_p[M_{n^k}M_{m^l}⟨φ′⟩ + M_{m^l}c_{n^k}⟨φ″⟩ + σ_{n^k m^l}⟨φ′⟩],
 /// ∂r_k/∂Δ_p = −½α_p[M_{n^k}⟨φ″⟩ + c_{n^k}⟨φ‴⟩].
 fn drive_rows(
@@ -201,7 +201,7 @@ fn variance_row(
     }
 }
 
-/// Static mean-field equations (THEORY.md §1.6) at input amplitudes `v`:
+/// Static mean-field equations (docs/theory §1.6) at input amplitudes `v`:
 ///
 /// κ_k = Σ_p α_p [M_{n^k} ⟨φ⟩_p + ⟨φ′⟩_p c^{(p)}_{n^k}],   Δ_p = 𝒮_p + Σ_q G_pq ⟨φ²⟩_q,
 ///
@@ -248,7 +248,7 @@ impl StaticEquations {
         &self.scratch.mu
     }
 
-    /// One Gauss–Seidel step of the self-consistency map (the damped iteration of THEORY.md §4
+    /// One Gauss–Seidel step of the self-consistency map (the damped iteration of docs/theory §4
     /// with ε = 1): κ′_k = Σ_p α_p[M_{n^k}⟨φ⟩_p + ⟨φ′⟩_p c^{(p)}_{n^k}(κ)], then
     /// Δ′_p = 𝒮_p(κ′) + Σ_q G_pq⟨φ²⟩_q, averages at (μ_p(κ), Δ_p); written into `out`. Its fixed
     /// points are the roots of [`Residual::eval`]. The new variances are bounded for bounded φ
@@ -287,7 +287,7 @@ impl Residual for StaticEquations {
         Ok(())
     }
 
-    /// Analytic Jacobian (THEORY.md §1.6, from ∂_μ⟨f⟩ = ⟨f′⟩, ∂_Δ⟨f⟩ = ½⟨f″⟩):
+    /// Analytic Jacobian (docs/theory §1.6, from ∂_μ⟨f⟩ = ⟨f′⟩, ∂_Δ⟨f⟩ = ½⟨f″⟩):
     /// ∂r_k/∂κ_l = δ_kl − Σ_p α_p[M_{n^k}M_{m^l}⟨φ′⟩ + M_{m^l}c_{n^k}⟨φ″⟩ + σ_{n^k m^l}⟨φ′⟩],
     /// ∂r_k/∂Δ_p = −½α_p[M_{n^k}⟨φ″⟩ + c_{n^k}⟨φ‴⟩],
     /// ∂r_{K+p}/∂κ_l = −2c^{(p)}_{m^l} − 2Σ_q G_pq M^{(q)}_{m^l}⟨φφ′⟩_q,
@@ -306,7 +306,7 @@ impl Residual for StaticEquations {
     }
 }
 
-/// Stationary chaotic equations (THEORY.md §1.7) at inputs `v`, for within-population disorder
+/// Stationary chaotic equations (docs/theory §1.7) at inputs `v`, for within-population disorder
 /// (G diagonal). Unknowns κ ‖ Δ₀ ‖ Δ∞; per chaotic population p, with 𝒮_p at κ and μ_p:
 ///
 /// - force balance: Δ∞ = G_pp C_p(Δ∞) + 𝒮_p;
@@ -452,7 +452,7 @@ fn check_pair(delta0: f64, delta_inf: f64) -> Result<(), TheoryError> {
     Ok(())
 }
 
-/// Force balance of the potential method (THEORY.md §1.7): Δ∞ − G C(Δ∞; Δ₀) − 𝒮, with
+/// Force balance of the potential method (docs/theory §1.7): Δ∞ − G C(Δ∞; Δ₀) − 𝒮, with
 /// C(Δ) = ∫Dz[∫Dx φ(μ + √(Δ₀−Δ) x + √Δ z)]².
 pub fn force_residual(
     gauss: &Gauss,
@@ -469,14 +469,14 @@ pub fn force_residual(
 }
 
 /// E = ½(Δ₀² − Δ∞²) − G[F(Δ₀) − F(Δ∞)] − 𝒮(Δ₀ − Δ∞) = V(Δ∞) − V(Δ₀), given F(Δ₀) and F(Δ∞):
-/// the one place the energy law of THEORY.md §1.7 is written.
+/// the one place the energy law of docs/theory §1.7 is written.
 fn energy_law(g: f64, s_var: f64, delta0: f64, delta_inf: f64, f0: f64, f_inf: f64) -> f64 {
     0.5 * (delta0 * delta0 - delta_inf * delta_inf)
         - g * (f0 - f_inf)
         - s_var * (delta0 - delta_inf)
 }
 
-/// Raw energy law of the potential method (THEORY.md §1.7):
+/// Raw energy law of the potential method (docs/theory §1.7):
 /// ½(Δ₀² − Δ∞²) − G[F(Δ₀) − F(Δ∞)] − 𝒮(Δ₀ − Δ∞) = V(Δ∞) − V(Δ₀).
 ///
 /// It vanishes identically on the static branch Δ∞ = Δ₀; prefer [`deflated_energy_residual`]
@@ -528,7 +528,7 @@ pub fn deflated_energy_residual(
 /// [`force_residual`] and [`deflated_energy_residual`] together, sharing one nested pass for
 /// C, F, ∂C/∂Δ at Δ∞ (half the cost of calling both).
 ///
-/// added by theory-mo (speed of the chaotic solves; same formulas as the two functions above).
+/// Rationale: speed of the chaotic solves; same formulas as the two functions above.
 pub fn force_and_deflated_energy(
     gauss: &Gauss,
     phi: Phi,
@@ -543,7 +543,7 @@ pub fn force_and_deflated_energy(
 }
 
 /// Force balance f = Δ∞ − G C(Δ∞) − 𝒮 and deflated energy e ([`deflated_energy_residual`]) of one
-/// chaotic population, with their partial derivatives in (μ, 𝒮, Δ₀, Δ∞) (THEORY.md §1.7).
+/// chaotic population, with their partial derivatives in (μ, 𝒮, Δ₀, Δ∞) (docs/theory §1.7).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ChaoticJet {
     /// f = Δ∞ − G C(Δ∞; μ, Δ₀) − 𝒮.
@@ -724,7 +724,7 @@ fn potential_drop(gauss: &Gauss, phi: Phi, d0: f64) -> Result<f64, TheoryError> 
     Ok(acc * h)
 }
 
-/// Pure chaos (Sompolinsky–Crisanti–Sommers, THEORY.md §1.7): the total variance Δ₀ solving
+/// Pure chaos (Sompolinsky–Crisanti–Sommers, docs/theory §1.7): the total variance Δ₀ solving
 /// ½Δ₀² = G[F(Δ₀) − F(0)] at μ = 𝒮 = Δ∞ = 0, for an odd φ.
 ///
 /// Solved in the deflated form h(Δ₀) = ½ − G[F(Δ₀) − F(0)]/Δ₀² (Δ₀ = 0 divided out) by Brent on a
@@ -733,7 +733,7 @@ fn potential_drop(gauss: &Gauss, phi: Phi, d0: f64) -> Result<f64, TheoryError> 
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::equations::pure_chaos_delta0;
-/// // [CB] pure chaos at g = 1.5 with erf: Δ₀ = 0.8388 (THEORY.md §5)
+/// // [CB] pure chaos at g = 1.5 with erf: Δ₀ = 0.8388 (docs/theory §5)
 /// let s = pure_chaos_delta0(&Gauss::new(64), Phi::Erf, 1.5f64.powi(2)).unwrap();
 /// assert!((s.value - 0.8388).abs() < 5e-5);
 /// ```
@@ -783,7 +783,7 @@ pub fn pure_chaos_delta0(gauss: &Gauss, phi: Phi, g: f64) -> Result<ScalarSoluti
             });
         }
     }
-    // changed by theory-mo: |h| has a rounding floor ~1e-13 (F(Δ₀) − F(0) over Δ₀²); 1e-13 failed at g ≈ 1.9
+    // tolerance 1e-11 because |h| has a rounding floor ~1e-13 (F(Δ₀) − F(0) over Δ₀²); 1e-13 failed at g ≈ 1.9
     let sol = brent("pure-chaos delta0", h, lo, hi, 1e-11)?;
     Ok(ScalarSolution {
         iterations: sol.iterations + doublings,
@@ -874,7 +874,7 @@ mod tests {
 
     #[test]
     fn pure_chaos_matches_published_values() {
-        // THEORY.md §5 [CB] (erf): g = 1.5 → Δ₀ = 0.8388, ψ₀ = 0.6569; g = 3 → 5.6374, 0.3185.
+        // docs/theory §5 [CB] (erf): g = 1.5 → Δ₀ = 0.8388, ψ₀ = 0.6569; g = 3 → 5.6374, 0.3185.
         // [MO] (tanh): central chaotic Δ₀ at g = 2 is 1.9248.
         let gauss = Gauss::new(100);
         for (phi, g, d0, psi0) in [

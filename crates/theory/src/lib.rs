@@ -1,6 +1,6 @@
 //! Mean-field and dynamical mean-field theory of random + low-rank recurrent networks.
 //!
-//! Map of the crate (THEORY.md section in brackets):
+//! Map of the crate (docs/theory/ section in brackets):
 //! - [`error`]: [`TheoryError`], the one error type of the crate.
 //! - [`meanfield`]: the general model flattened for evaluation — means, loading–state covariances,
 //!   structured variance, the Stein drive κ (§1.4–1.5). Every equation below is built from it.

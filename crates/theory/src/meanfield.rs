@@ -1,4 +1,4 @@
-//! The general model flattened for evaluating the mean-field equations (THEORY.md §1.4–1.6).
+//! The general model flattened for evaluating the mean-field equations (docs/theory §1.4–1.6).
 //!
 //! Everything the order-parameter equations need from a [`Model`] — population weights α_p, the
 //! disorder coupling G_pq = α_q g_pq², and per population the means and covariances of the loading
@@ -13,7 +13,7 @@ use nalgebra::DMatrix;
 
 /// The general model in evaluation form.
 ///
-/// Notation (THEORY.md §1.4): for population p, currents s (= κ at a steady state) and input
+/// Notation (docs/theory §1.4): for population p, currents s (= κ at a steady state) and input
 /// amplitudes v,
 /// μ_p = Σ_k M_{m^k} s_k + Σ_a M_{I^a} v_a,
 /// c^{(p)}_{n^k} = Σ_l σ_{n^k m^l} s_l + Σ_a σ_{n^k I^a} v_a,
@@ -50,7 +50,7 @@ pub struct MeanField {
     pub r: usize,
     /// Population weights α_p = N_p / N₀.
     pub alpha: Vec<f64>,
-    /// Disorder coupling G_pq = α_q g_pq² (THEORY.md §1.1).
+    /// Disorder coupling G_pq = α_q g_pq² (docs/theory §1.1).
     pub coupling: DMatrix<f64>,
     /// The nonlinearity φ.
     pub phi: Phi,
@@ -126,7 +126,7 @@ impl MeanField {
     }
 
     /// Whether the disorder coupling G is diagonal (within-population disorder only), the case in
-    /// which the stationary chaotic equations have an energy law (THEORY.md §1.7).
+    /// which the stationary chaotic equations have an energy law (docs/theory §1.7).
     pub fn diagonal_disorder(&self) -> bool {
         (0..self.p).all(|i| (0..self.p).all(|j| i == j || self.coupling[(i, j)] == 0.0))
     }
@@ -174,7 +174,7 @@ impl MeanField {
         self.s_mm[(p * self.k + k) * self.k + l]
     }
 
-    /// Population mean μ_p = Σ_k M^{(p)}_{m^k} s_k + Σ_a M^{(p)}_{I^a} v_a (THEORY.md §1.4).
+    /// Population mean μ_p = Σ_k M^{(p)}_{m^k} s_k + Σ_a M^{(p)}_{I^a} v_a (docs/theory §1.4).
     #[inline]
     pub fn mean(&self, p: usize, s: &[f64], v: &[f64]) -> f64 {
         dot(&self.m_mean[p * self.k..(p + 1) * self.k], s)
@@ -206,7 +206,7 @@ impl MeanField {
     }
 
     /// Structured two-time term 𝒜_p(s₁,v₁; s₂,v₂) = Σ_{kl} σ_{m^k m^l} s₁_k s₂_l
-    /// + Σ_{ka} σ_{m^k I^a} (s₁_k v₂_a + v₁_a s₂_k) + Σ_{ab} σ_{I^a I^b} v₁_a v₂_b (THEORY.md §1.8).
+    /// + Σ_{ka} σ_{m^k I^a} (s₁_k v₂_a + v₁_a s₂_k) + Σ_{ab} σ_{I^a I^b} v₁_a v₂_b (docs/theory §1.8).
     pub fn structured_cross(
         &self,
         p: usize,
@@ -230,12 +230,12 @@ impl MeanField {
         acc
     }
 
-    /// Structured variance 𝒮_p = 𝒜_p(s,v; s,v) (THEORY.md §1.4; \[CB\]: A^μ).
+    /// Structured variance 𝒮_p = 𝒜_p(s,v; s,v) (docs/theory §1.4; \[CB\]: A^μ).
     pub fn structured_variance(&self, p: usize, s: &[f64], v: &[f64]) -> f64 {
         self.structured_cross(p, s, v, s, v)
     }
 
-    /// Stein drive κ_k = Σ_p α_p [M^{(p)}_{n^k} ⟨φ⟩_p + ψ_p c^{(p)}_{n^k}] (THEORY.md §1.5),
+    /// Stein drive κ_k = Σ_p α_p [M^{(p)}_{n^k} ⟨φ⟩_p + ψ_p c^{(p)}_{n^k}] (docs/theory §1.5),
     /// written into `out` (length K), given per-population `phi_mean` = ⟨φ⟩_p and `gain` = ψ_p.
     pub fn drive(&self, s: &[f64], v: &[f64], phi_mean: &[f64], gain: &[f64], out: &mut [f64]) {
         for (k, o) in out.iter_mut().enumerate().take(self.k) {
@@ -248,7 +248,7 @@ impl MeanField {
         }
     }
 
-    /// Readouts z_r = Σ_p α_p [M^{(p)}_{w^r} ⟨φ⟩_p + ψ_p c^{(p)}_{w^r}] (THEORY.md §2.6), into `out`.
+    /// Readouts z_r = Σ_p α_p [M^{(p)}_{w^r} ⟨φ⟩_p + ψ_p c^{(p)}_{w^r}] (docs/theory §2.6), into `out`.
     pub fn readout(&self, s: &[f64], v: &[f64], phi_mean: &[f64], gain: &[f64], out: &mut [f64]) {
         for (r, o) in out.iter_mut().enumerate().take(self.r) {
             *o = (0..self.p)
@@ -260,7 +260,7 @@ impl MeanField {
         }
     }
 
-    /// Individual (disorder) variance Δ^h_p = Σ_q G_pq ⟨φ²⟩_q (THEORY.md §1.6).
+    /// Individual (disorder) variance Δ^h_p = Σ_q G_pq ⟨φ²⟩_q (docs/theory §1.6).
     pub fn disorder_variance(&self, p: usize, phi2: &[f64]) -> f64 {
         (0..self.p).map(|q| self.coupling[(p, q)] * phi2[q]).sum()
     }

@@ -1,4 +1,4 @@
-//! The \[MO\] studies (Mastrogiuseppe & Ostojic 2018; THEORY.md §2) as functions of the
+//! The \[MO\] studies (Mastrogiuseppe & Ostojic 2018; docs/theory §2) as functions of the
 //! constructors in [`lowrank_model::mo2018`]. Nothing here re-derives an equation: every number is
 //! a solve of the general equations ([`crate::equations`]) on a model built from basis vectors.
 //!
@@ -45,7 +45,7 @@ pub fn omega(p: &RankOne) -> f64 {
 /// use lowrank_theory::mo2018::central_chaotic_delta0;
 /// use lowrank_theory::solve::branches::SolveOptions;
 /// let d = central_chaotic_delta0(2.0, &SolveOptions::default()).unwrap();
-/// assert!((d - 1.9248).abs() < 5e-5); // THEORY.md §5
+/// assert!((d - 1.9248).abs() < 5e-5); // docs/theory §5
 /// ```
 pub fn central_chaotic_delta0(g: f64, opts: &SolveOptions) -> Result<f64, TheoryError> {
     Ok(central_chaos(&opts.gauss(), Phi::Tanh, g)?.delta0)

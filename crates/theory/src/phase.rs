@@ -1,9 +1,9 @@
-//! Sweeps and phase diagrams (THEORY.md §2.3): 1-D sweeps of every branch with continuation, the
+//! Sweeps and phase diagrams (docs/theory §2.3): 1-D sweeps of every branch with continuation, the
 //! 2-D (g, λ₀ = mᵀn/N) phase diagram of \[MO\] rank one with its four regimes, and the boundaries
 //! g_C(λ₀), g_BB(λ₀), λ₀^BB(g).
 //!
 //! Row tracking ([`track_heterogeneous`]): along g at fixed λ₀ the heterogeneous (κ > 0) static
-//! fixed point is continued (each solution seeds the next, THEORY.md §4) until its bulk radius
+//! fixed point is continued (each solution seeds the next, docs/theory §4) until its bulk radius
 //! exceeds 1, where the stationary chaotic heterogeneous state is entered from
 //! (κ, 1.2Δ, 0.9Δ) and continued until it collapses onto κ = 0 (g_BB). The central chaotic state
 //! depends on g only (pure chaos, [`crate::equations::pure_chaos_delta0`]) and is shared by all rows.
@@ -21,7 +21,7 @@ use lowrank_model::Model;
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// The four regimes of the \[MO\] rank-one phase diagram (THEORY.md §2.3; names are our wording).
+/// The four regimes of the \[MO\] rank-one phase diagram (docs/theory §2.3; names are our wording).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Regime {
@@ -131,7 +131,7 @@ fn model_of(p: &RankOne) -> Result<Model, TheoryError> {
     })
 }
 
-/// Central chaotic state of one population with G = g² (THEORY.md §2.1): Δ₀^ch(g) from the
+/// Central chaotic state of one population with G = g² (docs/theory §2.1): Δ₀^ch(g) from the
 /// Sompolinsky–Crisanti–Sommers law and the gain ψ_ch = ⟨φ′⟩ at (0, Δ₀^ch). Δ₀ = 0, ψ = φ′(0) for g ≤ 1.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct CentralChaos {
@@ -149,7 +149,7 @@ pub struct CentralChaos {
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::phase::central_chaos;
 /// let c = central_chaos(&Gauss::new(200), Phi::Tanh, 2.0).unwrap();
-/// assert!((c.delta0 - 1.9248).abs() < 5e-5); // THEORY.md §5
+/// assert!((c.delta0 - 1.9248).abs() < 5e-5); // docs/theory §5
 /// ```
 pub fn central_chaos(gauss: &Gauss, phi: Phi, g: f64) -> Result<CentralChaos, TheoryError> {
     let d = pure_chaos_delta0(gauss, phi, g * g)?;
@@ -161,7 +161,7 @@ pub fn central_chaos(gauss: &Gauss, phi: Phi, g: f64) -> Result<CentralChaos, Th
     })
 }
 
-/// λ₀^BB(g) = 1/⟨φ′⟩_{0, Δ₀^ch(g)} (THEORY.md §2.3): below it the central chaotic state is stable.
+/// λ₀^BB(g) = 1/⟨φ′⟩_{0, Δ₀^ch(g)} (docs/theory §2.3): below it the central chaotic state is stable.
 pub fn lambda0_bb(gauss: &Gauss, phi: Phi, g: f64) -> Result<f64, TheoryError> {
     Ok(1.0 / central_chaos(gauss, phi, g)?.gain)
 }
@@ -397,7 +397,7 @@ pub fn linspace(start: f64, stop: f64, count: usize) -> Vec<f64> {
     }
 }
 
-/// The \[MO\] rank-one phase diagram in (g, λ₀) around `base` (THEORY.md §2.3), rows in parallel
+/// The \[MO\] rank-one phase diagram in (g, λ₀) around `base` (docs/theory §2.3), rows in parallel
 /// (rayon), each row tracked along g by [`track_heterogeneous`].
 pub fn phase_diagram(base: &RankOne, opts: &PhaseOptions) -> Result<PhaseDiagram, TheoryError> {
     let gs = linspace(opts.g.0, opts.g.1, opts.g.2);
@@ -442,7 +442,7 @@ pub fn phase_diagram(base: &RankOne, opts: &PhaseOptions) -> Result<PhaseDiagram
 }
 
 /// g_C: the gain where the heterogeneous fixed point of `build(g)` loses stability to chaos
-/// (bulk radius g²⟨φ′²⟩ = 1, THEORY.md §2.3). The branch is continued in g by pseudo-arclength
+/// (bulk radius g²⟨φ′²⟩ = 1, docs/theory §2.3). The branch is continued in g by pseudo-arclength
 /// from its solution at `g0` (found by [`solve_all`]: the κ₁ > 0 heterogeneous fixed point), with
 /// r − 1 as the monitor; the crossing is refined by Brent in arclength.
 pub fn g_c<F>(build: F, g0: f64, g_max: f64, opts: &SolveOptions) -> Result<f64, TheoryError>

@@ -1,7 +1,7 @@
-//! Newton-type root finding for the mean-field equations (DESIGN.md §3).
+//! Newton-type root finding for the mean-field equations (docs/architecture.md §3).
 //!
 //! The split mirrors `argmin`: a [`System`] is the *problem* (a square residual F(x) = 0, e.g.
-//! the static equations of THEORY.md §1.6 in the unknowns κ ‖ Δ), [`LevenbergMarquardt`] is the
+//! the static equations of docs/theory §1.6 in the unknowns κ ‖ Δ), [`LevenbergMarquardt`] is the
 //! *solver* (an `argmin` [`Solver`]: Newton steps regularised by a Levenberg–Marquardt damping λ,
 //! accepted only when they decrease ‖F‖, with optional Farrell deflation of known roots), and
 //! [`solve`] / [`find_roots`] are the *drivers* (executor, multiple starts, deduplication).
@@ -69,7 +69,7 @@ pub trait System {
     }
     /// An optional self-consistency map x ↦ T(x) whose fixed points are the roots of F (for the
     /// mean-field equations: new order parameters from the Gaussian averages at the old ones,
-    /// THEORY.md §4). Writes T(x) into `out` and returns `Ok(true)`, or `Ok(false)` (the default)
+    /// docs/theory §4). Writes T(x) into `out` and returns `Ok(true)`, or `Ok(false)` (the default)
     /// if there is none. The solver uses it only to bring a far start into range (see
     /// [`NewtonOptions::fixed_point_steps`]).
     fn fixed_point(&self, x: &[f64], out: &mut [f64]) -> Result<bool, TheoryError> {
@@ -149,7 +149,7 @@ pub struct NewtonOptions {
     /// Globalisation for far starts: before the first Newton step, apply the system's
     /// self-consistency map ([`System::fixed_point`]) up to this many times, each accepted only
     /// if it shrinks the (deflated) residual norm at least tenfold — so it acts only far from any
-    /// root (e.g. the reference start (μ, Δ₀) = (50, 50) of THEORY.md §4, where the saturated
+    /// root (e.g. the reference start (μ, Δ₀) = (50, 50) of docs/theory §4, where the saturated
     /// averages make Newton crawl along the domain boundary), never near one. 0 disables it.
     pub fixed_point_steps: usize,
 }

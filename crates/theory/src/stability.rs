@@ -1,4 +1,4 @@
-//! Linear stability of mean-field solutions (THEORY.md §1.9, §2.2).
+//! Linear stability of mean-field solutions (docs/theory §1.9, §2.2).
 //!
 //! - [`bulk_radius`]: radius r = √ρ(G diag⟨φ′²⟩_q) of the disk of eigenvalues of J·diag(φ′(x⁰));
 //!   r = 1 is the transition to chaos.
@@ -42,7 +42,7 @@ impl From<Complex<f64>> for Eigenvalue {
     }
 }
 
-/// Bulk radius r = √ρ(G diag⟨φ′²⟩_q) (THEORY.md §1.9): the disk containing the bulk of the
+/// Bulk radius r = √ρ(G diag⟨φ′²⟩_q) (docs/theory §1.9): the disk containing the bulk of the
 /// eigenvalues of J diag(φ′(x⁰)). One population: r = g√⟨φ′²⟩. `dphi2[q]` = ⟨φ′²⟩_q.
 ///
 /// ```
@@ -104,7 +104,7 @@ pub fn try_eigenvalues(m: &DMatrix<f64>) -> Result<Vec<Eigenvalue>, TheoryError>
     Ok(ev)
 }
 
-/// The outlier matrix 𝓜 of THEORY.md §1.9 at a static fixed point \[derived\].
+/// The outlier matrix 𝓜 of docs/theory §1.9 at a static fixed point \[derived\].
 ///
 /// Rows/columns: δκ_1..δκ_K, then y_p for the populations with individual variance
 /// Δ^h_p = Σ_q G_pq⟨φ²⟩_q > 0 (y_p ≡ 0 elsewhere — no disorder, or the trivial state — and those

@@ -1,4 +1,4 @@
-//! The current ODE (THEORY.md §3.1) on the general model, checked against the closed [CB] formula,
+//! The current ODE (docs/theory §3.1) on the general model, checked against the closed [CB] formula,
 //! and its fixed points against the symmetric-interaction predictions of §3.5.
 
 use lowrank_gauss::Gauss;
@@ -137,7 +137,7 @@ fn check_symmetric_set(a: &[f64], b: &[f64], seed: u64) {
 
 #[test]
 fn fig3_set1_all_exchange_mode_fixed_points() {
-    // THEORY.md §5 Fig. 3 set 1
+    // docs/theory §5 Fig. 3 set 1
     check_symmetric_set(
         &[2.0706, 2.0160, 2.0391, 2.0896, 2.0747],
         &[2.4609, 2.5380, 2.4939, 2.4959, 2.5164],

@@ -1,4 +1,4 @@
-//! Cross-checks of the two-time DMFT (THEORY.md §1.8, §3.11) that cannot be tuned:
+//! Cross-checks of the two-time DMFT (docs/theory §1.8, §3.11) that cannot be tuned:
 //! - T = 0 reduces to the single-population DMFT: stationary Δ0 = pure-chaos Δ0 of the potential method;
 //! - constant currents: the DMFT converges to the potential-method solution (Δ0, Δ∞, A);
 //! - erf closed forms vs generic bivariate quadrature in the source term;

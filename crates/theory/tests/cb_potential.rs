@@ -1,4 +1,4 @@
-//! THEORY.md §5 [CB] checkable numbers for the potential method (§3.2–3.3, §3.6), plus
+//! docs/theory §5 [CB] checkable numbers for the potential method (§3.2–3.3, §3.6), plus
 //! self-consistency checks of the branches.
 //!
 //! Tolerances: the §5 values are printed to 4 decimals (g* to 3): half a unit in the last digit.

@@ -1,4 +1,4 @@
-//! Closed-form cross-checks of the general solvers (THEORY.md §1.6–1.7, §1.10, §2.1–2.2, §2.5):
+//! Closed-form cross-checks of the general solvers (docs/theory §1.6–1.7, §1.10, §2.1–2.2, §2.5):
 //! linear φ (exact), erf φ (closed-form gains), the Sompolinsky κ = 0 limit, the onsets g = 1 and
 //! M_m M_n = 1, and bad input.
 
@@ -162,7 +162,7 @@ fn erf_ring_matches_closed_form() {
 
 /// Sompolinsky limit κ = 0: with zero structure means and no overlap, the chaotic solution found
 /// by the general chaotic solver is pure chaos — Δ₀ = 1.9248 for tanh at g = 2 and 0.8388 for
-/// erf at g = 1.5 (THEORY.md §5), Δ∞ = 0.
+/// erf at g = 1.5 (docs/theory §5), Δ∞ = 0.
 #[test]
 fn sompolinsky_limit() {
     for (phi, g, expected) in [(Phi::Tanh, 2.0, 1.9248), (Phi::Erf, 1.5, 0.8388)] {
@@ -187,7 +187,7 @@ fn sompolinsky_limit() {
     }
 }
 
-/// Onsets (THEORY.md §5): the trivial state loses stability to chaos at g = 1 (bulk radius = g)
+/// Onsets (docs/theory §5): the trivial state loses stability to chaos at g = 1 (bulk radius = g)
 /// and to the ± heterogeneous states at M_mM_n = 1 (outlier = λ₀), where continuation of the
 /// trivial branch in M_m finds a branch point (pitchfork).
 #[test]

@@ -1,4 +1,4 @@
-//! THEORY.md §5 [MO] numbers, to the digits given.
+//! docs/theory §5 [MO] numbers, to the digits given.
 
 use lowrank_model::mo2018::RankOne;
 use lowrank_theory::mo2018::{central_chaotic_delta0, g_bb, g_c, lambda0_bb};

@@ -1,4 +1,4 @@
-//! The (g, λ₀) phase diagram of [MO] rank one (THEORY.md §2.3): each grid point's regime agrees
+//! The (g, λ₀) phase diagram of [MO] rank one (docs/theory §2.3): each grid point's regime agrees
 //! with the boundaries computed independently — λ₀ = 1 and g = 1, g_C(λ₀) by continuation of the
 //! fixed point, g_BB(λ₀) where Ω ψ_ch(g) = 1, λ₀^BB(g) = 1/ψ_ch(g).
 

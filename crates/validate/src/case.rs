@@ -6,7 +6,7 @@
 //! - `simulate(request)` → the measured observables of one network of size N drawn with one
 //!   seed (time-averaged after a burn-in, batched trials), optionally together with a
 //!   *per-network* reference (the theory evaluated with that network's empirical loading
-//!   statistics, THEORY.md §4 "Pitfalls", for cases near transitions).
+//!   statistics, docs/theory §4 "Pitfalls", for cases near transitions).
 //!
 //! The error of observable o at (N, seed) is |measured_o − reference_o|, the reference being
 //! the per-network one when given and the large-N prediction otherwise.
@@ -15,7 +15,7 @@ use crate::error::ValidateError;
 use crate::rule::Rule;
 use serde::{Deserialize, Serialize};
 
-/// One observable of a case: its name (THEORY.md symbol) and why it is the right one.
+/// One observable of a case: its name (docs/theory/ symbol) and why it is the right one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Observable {
     /// Short name, e.g. `"|kappa|"`, `"delta0"`, `"ring radius"`.

@@ -79,7 +79,10 @@ impl Nonlinearity for HardTanh {
         let l = truncated::moments(mu, s, f64::NEG_INFINITY, -1.0);
         let m = truncated::moments(mu, s, -1.0, 1.0);
         let h = truncated::moments(mu, s, 1.0, f64::INFINITY);
-        let (pm, pp) = (truncated::density(mu, s, -1.0), truncated::density(mu, s, 1.0));
+        let (pm, pp) = (
+            truncated::density(mu, s, -1.0),
+            truncated::density(mu, s, 1.0),
+        );
         Some(Moments {
             phi: -l[0] + m[1] + h[0],
             dphi: m[0],

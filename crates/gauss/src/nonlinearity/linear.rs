@@ -95,7 +95,15 @@ impl Nonlinearity for Linear {
     fn closed_form_source(&self) -> bool {
         true
     }
-    fn c_dphi(&self, _g: &Gauss, _mu1: f64, _mu2: f64, _d11: f64, _d22: f64, _d12: f64) -> Option<f64> {
+    fn c_dphi(
+        &self,
+        _g: &Gauss,
+        _mu1: f64,
+        _mu2: f64,
+        _d11: f64,
+        _d22: f64,
+        _d12: f64,
+    ) -> Option<f64> {
         Some(1.0)
     }
 }

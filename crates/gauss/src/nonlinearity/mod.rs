@@ -32,8 +32,8 @@
 mod erf;
 mod hard_tanh;
 mod linear;
-mod relu;
 mod rect_tanh;
+mod relu;
 mod sigmoid;
 mod softplus;
 mod tanh;
@@ -356,7 +356,13 @@ impl Phi {
     /// assert!((sig.phi(0.7) - Phi::Sigmoid.phi(0.7)).abs() < 1e-15);
     /// assert!(Phi::Tanh.affine(0.0, 0.0, 1.0, 0.0).is_err());
     /// ```
-    pub fn affine(self, gain: f64, threshold: f64, scale: f64, offset: f64) -> Result<Phi, AffineError> {
+    pub fn affine(
+        self,
+        gain: f64,
+        threshold: f64,
+        scale: f64,
+        offset: f64,
+    ) -> Result<Phi, AffineError> {
         if !(gain.is_finite() && gain > 0.0) {
             return Err(AffineError::Gain(gain));
         }
@@ -375,7 +381,13 @@ impl Phi {
         let out_scale = self.scale * scale;
         let out_offset = offset + scale * self.offset;
         let ok = |x: f64| x.is_finite() && x.abs() <= AFFINE_LIMIT;
-        if !(ok(out_gain) && ok(1.0 / out_gain) && ok(out_threshold) && ok(out_scale) && ok(1.0 / out_scale) && ok(out_offset)) {
+        if !(ok(out_gain)
+            && ok(1.0 / out_gain)
+            && ok(out_threshold)
+            && ok(out_scale)
+            && ok(1.0 / out_scale)
+            && ok(out_offset))
+        {
             return Err(AffineError::OutOfRange);
         }
         Ok(Phi {
@@ -384,7 +396,10 @@ impl Phi {
             threshold: out_threshold,
             scale: out_scale,
             offset: out_offset,
-            identity: out_gain == 1.0 && out_threshold == 0.0 && out_scale == 1.0 && out_offset == 0.0,
+            identity: out_gain == 1.0
+                && out_threshold == 0.0
+                && out_scale == 1.0
+                && out_offset == 0.0,
         })
     }
 
@@ -599,7 +614,7 @@ impl Phi {
     /// ```
     pub fn gain_inverse(self, psi: f64) -> Option<f64> {
         let sa = self.scale * self.gain;
-        if self.threshold != 0.0 || !(sa > 0.0) {
+        if self.threshold != 0.0 || sa.is_nan() || sa <= 0.0 {
             return None;
         }
         with_base!(self.base, |f| f.gain_inverse(psi / sa)).map(|d| d / (self.gain * self.gain))
@@ -735,7 +750,13 @@ impl Phi {
 /// r = s/a, F₀ = F(−aθ): ⟨Φ⟩ = cμ + r(⟨F⟩ − F₀),
 /// ⟨Φ²⟩ = c²(μ² + Δ) + 2cr(μ(⟨F⟩ − F₀) + aΔ⟨f⟩) + r²(⟨F²⟩ − 2F₀⟨F⟩ + F₀²)
 /// (Stein: E[(x − μ)G(x)] = ΔE[G′(x)]).
-pub(crate) fn transform_moments(phi: Phi, m: Moments, mu: f64, delta: f64, primitive: bool) -> Moments {
+pub(crate) fn transform_moments(
+    phi: Phi,
+    m: Moments,
+    mu: f64,
+    delta: f64,
+    primitive: bool,
+) -> Moments {
     let (a, c, s) = (phi.gain, phi.offset, phi.scale);
     let mut out = Moments {
         phi: c + s * m.phi,

@@ -77,10 +77,40 @@ impl Nonlinearity for Tanh {
             gauss.nested_tanh::<false>(mu, delta0, delta).jet()
         })
     }
-    fn c_phi(&self, gauss: &Gauss, mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> Option<f64> {
-        Some(gauss.bivariate_tanh(|x| crate::integrals::tanh_parts(x).0, mu1, mu2, d11, d22, d12))
+    fn c_phi(
+        &self,
+        gauss: &Gauss,
+        mu1: f64,
+        mu2: f64,
+        d11: f64,
+        d22: f64,
+        d12: f64,
+    ) -> Option<f64> {
+        Some(gauss.bivariate_tanh(
+            |x| crate::integrals::tanh_parts(x).0,
+            mu1,
+            mu2,
+            d11,
+            d22,
+            d12,
+        ))
     }
-    fn c_dphi(&self, gauss: &Gauss, mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> Option<f64> {
-        Some(gauss.bivariate_tanh(|x| crate::integrals::tanh_parts(x).1, mu1, mu2, d11, d22, d12))
+    fn c_dphi(
+        &self,
+        gauss: &Gauss,
+        mu1: f64,
+        mu2: f64,
+        d11: f64,
+        d22: f64,
+        d12: f64,
+    ) -> Option<f64> {
+        Some(gauss.bivariate_tanh(
+            |x| crate::integrals::tanh_parts(x).1,
+            mu1,
+            mu2,
+            d11,
+            d22,
+            d12,
+        ))
     }
 }

@@ -22,7 +22,11 @@ pub(crate) fn moments(mu: f64, sigma: f64, l: f64, h: f64) -> [f64; 5] {
     let alpha = (l - mu) / sigma;
     let beta = (h - mu) / sigma;
     let (pl, ph) = (
-        if l.is_finite() { normal_pdf(alpha) } else { 0.0 },
+        if l.is_finite() {
+            normal_pdf(alpha)
+        } else {
+            0.0
+        },
         if h.is_finite() { normal_pdf(beta) } else { 0.0 },
     );
     let boundary = |k: i32| {

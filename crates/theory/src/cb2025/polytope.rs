@@ -1,5 +1,5 @@
 //! The attractor manifold of all-exchange-mode symmetric interactions and its fracture variables
-//! (THEORY.md §3.7, \[CB\] A.5–A.6).
+//! (docs/theory §3.7, \[CB\] A.5–A.6).
 //!
 //! Variables x_{μν} = (S^{μν})² ≥ 0 for μ < ν (n = R(R−1)/2 of them), one equality per region
 //! (gain pinning ψ^μ = 1/b^μ, A^μ = Δ0^μ):
@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 
-/// The attractor polytope of THEORY.md §3.7.
+/// The attractor polytope of docs/theory §3.7.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Polytope {
     /// Number of regions R.
@@ -43,7 +43,7 @@ impl Polytope {
 }
 
 /// Vertices and fracture variables of the attractor polytope for exchange-mode interactions `b`
-/// (THEORY.md §3.7), by exact enumeration of the bases of the equality system.
+/// (docs/theory §3.7), by exact enumeration of the bases of the equality system.
 ///
 /// ```
 /// use lowrank_theory::cb2025::polytope::attractor_polytope;

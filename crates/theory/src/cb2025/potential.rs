@@ -1,5 +1,5 @@
 //! The potential method for one region with static currents and stationary fluctuations
-//! (THEORY.md §3.2–3.3, §3.6; §1.7 with μ = 0, G = g², 𝒮 = A).
+//! (docs/theory §3.2–3.3, §3.6; §1.7 with μ = 0, G = g², 𝒮 = A).
 //!
 //! A region carrying currents is gain-pinned, ⟨φ′⟩(0, Δ0) = 1/b, which fixes its total variance
 //! Δ0 (erf: (2/π)(b² − 1)). Its fluctuations obey Δ̈ = −V′(Δ), V = −½Δ² + g²F(Δ; Δ0) + AΔ, and
@@ -10,8 +10,8 @@
 //! - **chaotic with currents** (0 < Δ∞ < Δ0, A > 0);
 //! - **pure chaos** (A = Δ∞ = 0, Δ0 from ½Δ0² = g²[F(Δ0) − F(0)]).
 //!
-//! The energy law has a double root at Δ∞ = Δ0 (THEORY.md §4); the chaotic root is found with the
-//! lead's deflated residual [`deflated_energy_residual`], bracketed strictly below Δ0.
+//! The energy law has a double root at Δ∞ = Δ0 (docs/theory §4); the chaotic root is found with the
+//! deflated residual [`deflated_energy_residual`], bracketed strictly below Δ0.
 
 use crate::currents::pinned_variance;
 use crate::equations::{deflated_energy_residual, force_residual, pure_chaos_delta0};
@@ -20,7 +20,7 @@ use crate::TheoryError;
 use lowrank_gauss::{Gauss, Phi};
 use serde::Serialize;
 
-/// Branch of the potential method (THEORY.md §3.2).
+/// Branch of the potential method (docs/theory §3.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Branch {
     /// Δ∞ = Δ0: static currents, static disorder ("chaos suppressed").
@@ -81,13 +81,13 @@ fn check_delta0(d0: f64) -> Result<(), TheoryError> {
 }
 
 /// Pinned total variance of a region transmitting through interaction `b`: ⟨φ′⟩(0, Δ0) = 1/b
-/// (THEORY.md §3.2 (3); erf: Δ0 = (2/π)(b² − 1)).
+/// (docs/theory §3.2 (3); erf: Δ0 = (2/π)(b² − 1)).
 ///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::cb2025::potential::pinned_delta0;
 /// let d0 = pinned_delta0(&Gauss::new(32), Phi::Erf, 2.0).unwrap();
-/// assert!((d0 - 1.9099).abs() < 5e-5); // THEORY.md §5, Fig. 4a
+/// assert!((d0 - 1.9099).abs() < 5e-5); // docs/theory §5, Fig. 4a
 /// ```
 pub fn pinned_delta0(gauss: &Gauss, phi: Phi, b: f64) -> Result<f64, TheoryError> {
     if !(b > 1.0 && b.is_finite()) {
@@ -100,7 +100,7 @@ pub fn pinned_delta0(gauss: &Gauss, phi: Phi, b: f64) -> Result<f64, TheoryError
     pinned_variance(gauss, phi, 1.0 / b)
 }
 
-/// Static branch at total variance Δ0 (THEORY.md §3.2): A_fp = Δ0 − g²⟨φ²⟩(0, Δ0), stable iff the
+/// Static branch at total variance Δ0 (docs/theory §3.2): A_fp = Δ0 − g²⟨φ²⟩(0, Δ0), stable iff the
 /// bulk radius g²⟨φ′²⟩ < 1 (§3.3).
 pub fn static_branch(
     gauss: &Gauss,
@@ -125,7 +125,7 @@ pub fn static_branch(
     })
 }
 
-/// Chaotic branch with currents at total variance Δ0 (THEORY.md §3.2): the root Δ∞ ∈ (0, Δ0) of the
+/// Chaotic branch with currents at total variance Δ0 (docs/theory §3.2): the root Δ∞ ∈ (0, Δ0) of the
 /// deflated energy law with A(Δ∞) = Δ∞ − g²C(Δ∞; Δ0) eliminated; then A = A(Δ∞).
 ///
 /// Returns `Ok(None)` when the energy law has no root strictly below Δ0 (below the chaos onset).
@@ -179,14 +179,14 @@ pub fn chaotic_branch(
     Ok(None)
 }
 
-/// Pure chaos (THEORY.md §3.2): A = Δ∞ = 0, Δ0 from ½Δ0² = g²[F(Δ0) − F(0)] (via the lead's
+/// Pure chaos (docs/theory §3.2): A = Δ∞ = 0, Δ0 from ½Δ0² = g²[F(Δ0) − F(0)] (via the
 /// [`pure_chaos_delta0`]); gain ψ0(g) = ⟨φ′⟩(0, Δ0), 1 for g ≤ 1.
 ///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::cb2025::potential::pure_chaos;
 /// let s = pure_chaos(&Gauss::new(32), Phi::Erf, 3.0).unwrap();
-/// assert!((s.delta0 - 5.6374).abs() < 5e-5 && (s.gain - 0.3185).abs() < 5e-5); // THEORY.md §5
+/// assert!((s.delta0 - 5.6374).abs() < 5e-5 && (s.gain - 0.3185).abs() < 5e-5); // docs/theory §5
 /// ```
 pub fn pure_chaos(gauss: &Gauss, phi: Phi, g: f64) -> Result<RegionSolution, TheoryError> {
     check_g(g)?;
@@ -205,7 +205,7 @@ pub fn pure_chaos(gauss: &Gauss, phi: Phi, g: f64) -> Result<RegionSolution, The
     })
 }
 
-/// The realised state of a region pinned by interaction `b` at disorder g (THEORY.md §3.5):
+/// The realised state of a region pinned by interaction `b` at disorder g (docs/theory §3.5):
 /// the static branch for g < g_c(b), the chaotic branch with A > 0 for g_c < g < g*, pure chaos
 /// beyond (the reference maps a missing or negative-A chaotic root to A = 0).
 pub fn region_state(
@@ -228,7 +228,7 @@ pub fn region_state(
 }
 
 /// Exact chaos-suppression onset for a region pinned at ψ = 1/b, erf: g_c(b) = (2b² − 1)^{1/4}
-/// (THEORY.md §3.3, from g²(1 + πΔ0)^{−1/2} = 1).
+/// (docs/theory §3.3, from g²(1 + πΔ0)^{−1/2} = 1).
 ///
 /// ```
 /// use lowrank_theory::cb2025::potential::onset_exact;
@@ -244,7 +244,7 @@ pub fn onset(gauss: &Gauss, phi: Phi, b: f64) -> Result<f64, TheoryError> {
     Ok(1.0 / gauss.moments(phi, 0.0, d0)?.dphi2.sqrt())
 }
 
-/// The reference figure's *detected* onset (THEORY.md §3.3): the first g of `grid` with
+/// The reference figure's *detected* onset (docs/theory §3.3): the first g of `grid` with
 /// 10⁻³ < Δ0 − Δ∞ < 10⁻¹ on the chaotic branch; `None` if no grid point qualifies.
 /// The reference grid is 2500 points on [0, 4] ([`reference_onset_grid`]).
 pub fn onset_detected(
@@ -274,14 +274,14 @@ pub fn reference_onset_grid() -> Vec<f64> {
     (0..2500).map(|i| 4.0 * i as f64 / 2499.0).collect()
 }
 
-/// Generator–transmitter point g*(b) (THEORY.md §3.6): ψ0(g*) = 1/b, i.e.
+/// Generator–transmitter point g*(b) (docs/theory §3.6): ψ0(g*) = 1/b, i.e.
 /// Δ0^chaos(g*) = Δ0 pinned; beyond it the region only generates. Bracketed Brent in g.
 ///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::cb2025::potential::generator_transmitter_point;
 /// let s = generator_transmitter_point(&Gauss::new(32), Phi::Erf, 2.0).unwrap();
-/// assert!((s.value - 1.945).abs() < 5e-4); // THEORY.md §5
+/// assert!((s.value - 1.945).abs() < 5e-4); // docs/theory §5
 /// ```
 pub fn generator_transmitter_point(
     gauss: &Gauss,
@@ -329,7 +329,7 @@ pub fn generator_transmitter_point(
     )
 }
 
-/// One point of the Fig. 4a curves (THEORY.md §3.6).
+/// One point of the Fig. 4a curves (docs/theory §3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Fig4aPoint {
     /// Disorder gain g.
@@ -380,7 +380,7 @@ pub fn fig4a_curve(
 }
 
 /// Autocorrelation Δ(τ) of a region (Fig. 4b): RK4 integration of Δ̈ = Δ − g²C(Δ; Δ0) − A
-/// (= −V′(Δ), THEORY.md §1.7) from Δ(0) = Δ0, Δ̇(0) = 0, step `dtau`, until `tau_max` or until Δ
+/// (= −V′(Δ), docs/theory §1.7) from Δ(0) = Δ0, Δ̇(0) = 0, step `dtau`, until `tau_max` or until Δ
 /// leaves [0, Δ0] (the orbit approaches the unstable equilibrium Δ∞ and round-off eventually
 /// pushes it off; the returned samples stop there). Returns (τ, Δ) pairs.
 pub fn autocorrelation(

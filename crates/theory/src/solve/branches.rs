@@ -1,11 +1,11 @@
-//! All mean-field solutions of a general model: static (THEORY.md §1.6) and stationary chaotic
+//! All mean-field solutions of a general model: static (docs/theory §1.6) and stationary chaotic
 //! (§1.7) branches with their stability (§1.9).
 //!
 //! [`solve_all`] finds every branch \[MO\] discusses: the trivial state, the central (κ = 0,
 //! Δ > 0) state, the ± heterogeneous states, under input the unstable middle branch (multiple
 //! sign-symmetric starts + Farrell deflation), and stationary chaotic solutions seeded from every
 //! static solution whose bulk radius exceeds 1. Each comes back as a [`MeanFieldSolution`] whose
-//! serde field names are the CLI's JSON names (DESIGN.md §2).
+//! serde field names are the CLI's JSON names (docs/architecture.md §2).
 
 #![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, M_kl)
 
@@ -106,7 +106,7 @@ impl System for ChaoticSystem {
     }
 }
 
-/// One mean-field solution with its stability and convergence report (JSON names of DESIGN.md §2).
+/// One mean-field solution with its stability and convergence report (JSON names of docs/architecture.md §2).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MeanFieldSolution {
     /// Branch label: `"trivial"` (κ = 0 exactly, Δ = 0), `"central"` (κ = 0 exactly, Δ > 0),
@@ -163,7 +163,7 @@ pub struct MeanFieldSolution {
 /// Options of [`solve_all`] and of the single solves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SolveOptions {
-    /// Gauss–Hermite order of the single integrals (THEORY.md §4: 200).
+    /// Gauss–Hermite order of the single integrals (docs/theory §4: 200).
     pub order: usize,
     /// Inner order of the nested integrals of the chaotic equations (outer = `order`).
     pub inner_order: usize,
@@ -1439,7 +1439,7 @@ mod tests {
 
     #[test]
     fn heterogeneous_chaos_is_found_just_above_g_c() {
-        // [MO] Fig. 1 set: just above g_C (THEORY.md §5: 1.796) the ± heterogeneous chaotic
+        // [MO] Fig. 1 set: just above g_C (docs/theory §5: 1.796) the ± heterogeneous chaotic
         // states branch off the static ones with a tiny temporal variance Δ₀ − Δ∞. g_C comes from
         // the continuation of the static branch (independent of the chaotic solver).
         let opts = SolveOptions::default();

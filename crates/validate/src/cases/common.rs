@@ -51,7 +51,7 @@ pub enum Pick {
     Lower,
 }
 
-/// Solve every branch (THEORY.md §1.6–1.7) and pick the attractor: stable solutions only;
+/// Solve every branch (docs/theory §1.6–1.7) and pick the attractor: stable solutions only;
 /// when none is flagged stable, chaotic solutions (stationary chaos is the attractor once the
 /// static states are unstable to the bulk).
 pub fn attractor(
