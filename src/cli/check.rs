@@ -107,7 +107,7 @@ pub fn report(s: &Scenario) -> anyhow::Result<Value> {
         "description": s.description,
         "source": source,
         "parameters": params,
-        "nonlinearity": m.nonlinearity.name(),
+        "nonlinearity": nonlinearity_json(m.nonlinearity),
         "populations": populations,
         "vectors": m.vectors,
         "loading_statistics": stats,
@@ -196,4 +196,20 @@ fn text(s: &Scenario) -> anyhow::Result<String> {
         let _ = writeln!(out, "note: {n}");
     }
     Ok(out)
+}
+
+/// The scenario form of φ: its name when plain, else the affine table
+/// `{ kind, gain, threshold, scale, offset }` (docs/scenarios.md), so the output can be pasted back.
+fn nonlinearity_json(phi: lowrank::gauss::Phi) -> serde_json::Value {
+    if phi.is_plain() {
+        json!(phi.name())
+    } else {
+        json!({
+            "kind": phi.name(),
+            "gain": phi.gain(),
+            "threshold": phi.threshold(),
+            "scale": phi.scale(),
+            "offset": phi.offset(),
+        })
+    }
 }

@@ -47,6 +47,18 @@ pub const ALL: &[(&str, &str)] = &[
         "two-populations",
         include_str!("../../../scenarios/two-populations.toml"),
     ),
+    (
+        "relu-input",
+        include_str!("../../../scenarios/relu-input.toml"),
+    ),
+    (
+        "rates-chaos",
+        include_str!("../../../scenarios/rates-chaos.toml"),
+    ),
+    (
+        "hard-tanh-chaos",
+        include_str!("../../../scenarios/hard-tanh-chaos.toml"),
+    ),
 ];
 
 /// TOML text of a bundled scenario by name (file stem, with or without `.toml`).

@@ -65,7 +65,7 @@ fn central_chaos_at_large_g_is_found_and_stable() {
             assert!(c.stable);
         }
     }
-    // the published central chaotic variance at g = 2 (THEORY §5 of the papers' numbers: 1.9248)
+    // the published central chaotic variance at g = 2 (docs/theory §5, the checkable numbers: 1.9248)
     let all = solve_all(
         &fig1(RankOne {
             g: 2.0,

@@ -385,7 +385,7 @@ pub fn limit_cycle() -> Case {
     );
     Case {
         name,
-        source: "[CB] limit cycle (THEORY §3.4, §3.8)".into(),
+        source: "[CB] limit cycle (docs/theory §3.4, §3.8)".into(),
         description: "Two regions, g = 0.8 in each, T̂ a signed cycle S¹¹→S²¹→S²²→S¹²→S¹¹ of weight 2 (eigenvalues \
                       √2(±1 ± i)): the zero-current state loses stability through a Hopf bifurcation and the currents \
                       oscillate; the disorder lowers the gains ψ(t) and shifts the cycle. Theory: the two-time DMFT with \

@@ -293,7 +293,7 @@ pub fn ring() -> Case {
     );
     Case {
         name,
-        source: "[MO] ring attractor (THEORY §2.5)".into(),
+        source: "[MO] ring attractor (docs/theory §2.5)".into(),
         description: "Rank two, Σ = 2, ρ = 1.6 (σ_{n_r m_s} = ρ²δ_rs), g = 2.1: a chaotic ring. The angle drifts \
                       (marginal direction), so the observable is the radius √(κ₁²+κ₂²)(t) averaged over time, not κ_r; \
                       Δ₀ is pinned by ρ²⟨φ′⟩ = 1 (§2.5). Heun dt = 0.1, T = 100, burn-in 30, 2 trials."
@@ -355,7 +355,7 @@ pub fn gonogo(go: bool) -> Case {
     );
     Case {
         name,
-        source: "[MO] Go/Nogo task (THEORY §2.6)".into(),
+        source: "[MO] Go/Nogo task (docs/theory §2.6)".into(),
         description: format!(
             "Go/Nogo, g = 0.1, Σ_I = Σ_w = 2, m = w, n = I_A; {} trial: stimulus of amplitude 1 on [5, 15), x(−10) ~ N(0, 0.1²), \
              Euler dt = 0.1, averages over [11, 15) (steady state during the stimulus); 3× the grid's seeds (cheap, error dominated by the quenched \
@@ -451,7 +451,7 @@ pub fn detection(c: f64, below: bool) -> Case {
     );
     Case {
         name,
-        source: "[MO] detection task (THEORY §2.6)".into(),
+        source: "[MO] detection task (docs/theory §2.6)".into(),
         description: format!(
             "Detection task, g = 0.8, Σ_w = Σ_I = 1.2, ρ_m = ρ_n = 2, Σ⊥ = 1, noise switched off (σ = 0) so the theory is \
              deterministic; c = {c}, {} the threshold c* (saddle-node of the lower branch). x(−10) = −m − n (lower state), \
@@ -556,7 +556,7 @@ pub fn context() -> Case {
     );
     Case {
         name,
-        source: "[MO] context-dependent discrimination (THEORY §2.6)".into(),
+        source: "[MO] context-dependent discrimination (docs/theory §2.6)".into(),
         description: "Context task, context A (γ_A = γ_ON = 0.08, γ_B = γ_OFF = −0.14), g = 0.8, Σ_I = 1.2, ρ_m = 1.6, \
                       ρ_n = 3, β_m = 0.6, β_n = 1, no stimulus noise. The same network is run with the context input only \
                       (rest) and with a full stimulus (c = 1) on the irrelevant input B from t = 15 on; x(−10) = −m₁ − n₁ − \

@@ -6,11 +6,14 @@
 //! - [`cb`]: \[CB\] Fig. 4a, b = 2 at g = 0, 1.2 (static) and 1.8 (chaotic branch), b = 3 at g = 0
 //!   and 2.4 (chaotic branch, with Δ∞); Fig. 3 set 1 (five regions, exchange mode); a two-region
 //!   limit cycle with disorder against the two-time DMFT.
+//! - [`nonlinear`]: beyond the papers' φ: a ReLU network with a constant input, non-odd positive
+//!   rates 1 + tanh(x − 0.5) in chaos, the kinked hard tanh in chaos.
 //! - [`common`]: scenario loading, attractor selection, batched simulation helpers.
 
 pub mod cb;
 pub mod common;
 pub mod mo;
+pub mod nonlinear;
 
 use crate::case::Suite;
 
@@ -29,6 +32,7 @@ pub fn suite() -> Suite {
             mo::detection(0.2, true),
             mo::detection(0.9, false),
             mo::context(),
+            nonlinear::relu_input(),
             cb::fig4a(2.0, 1.2, true),
             mo::fig1(2.5, true),
             mo::rank_one(3.0, 2.6, true),
@@ -36,6 +40,8 @@ pub fn suite() -> Suite {
             cb::fig4a(2.0, 1.8, false),
             cb::fig4a(3.0, 2.4, true),
             cb::limit_cycle(),
+            nonlinear::rates_chaos(),
+            nonlinear::hard_tanh_chaos(),
         ],
         figures: vec![mo::fig1_figure(), mo::phase_figure(), cb::fig4a_figure()],
     }
