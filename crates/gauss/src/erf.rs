@@ -132,7 +132,7 @@ pub fn mean_prim2(mu: f64, delta: f64) -> f64 {
 /// over u ∈ [arccos|ϱ|, π/2] is done with 16-point Gauss–Legendre panels graded geometrically
 /// towards u = 0 (where exp(−a/sin²(u/2)) has an essential singularity when h ≠ ±k), and the part
 /// below u* (where the integrand is < e^{−40}) is dropped.
-fn bvn_excess(h: f64, k: f64, rho: f64) -> f64 {
+pub(crate) fn bvn_excess(h: f64, k: f64, rho: f64) -> f64 {
     let rho = rho.clamp(-1.0, 1.0);
     if rho == 0.0 {
         return 0.0;

@@ -321,3 +321,48 @@ fn closed_forms_are_exact_where_promised() {
     let p = g.mean_and_gain(Phi::HardTanh, 0.0, 1.0).unwrap().1;
     close(p, 0.682_689_492_137_085_9, 1e-14, "hard-tanh gain");
 }
+
+/// The exact bivariate integrals of the piecewise-linear φ (relu, hard-tanh and affine forms:
+/// normal and bivariate-normal CDFs over rectangles) at nonzero means, both signs of ρ and near
+/// |ρ| = 1, against nested adaptive quadrature split at the kinks (≤ 1e-10).
+#[test]
+fn piecewise_linear_bivariate_closed_forms_match_adaptive_quadrature() {
+    let gauss = Gauss::new(8);
+    let phis = [
+        Phi::Relu,
+        Phi::HardTanh,
+        Phi::Relu.affine(2.0, 0.3, -0.5, 1.0).unwrap(),
+        Phi::HardTanh.affine(0.7, -0.4, 1.5, 0.2).unwrap(),
+    ];
+    let all: [(f64, f64, f64, f64, f64); 6] = [
+        (0.0, 0.0, 1.0, 2.0, 0.3),
+        (0.7, -0.3, 1.0, 2.0, 0.3),
+        (-1.5, 2.0, 0.5, 3.0, -0.7),
+        (0.4, 0.9, 4.0, 0.25, 0.99),
+        (1.2, -1.1, 9.0, 6.0, -0.995),
+        (3.0, 2.5, 0.3, 0.4, 0.5),
+    ];
+    let grid = if cfg!(debug_assertions) {
+        &all[1..3]
+    } else {
+        &all[..]
+    };
+    for phi in phis {
+        assert!(phi.closed_form_source(), "{phi}");
+        for &(mu1, mu2, d11, d22, rho) in grid {
+            let d12 = rho * (d11 * d22).sqrt();
+            let slope = d12 / d11;
+            let v = d22 - d12 * slope;
+            let reference = |f: &dyn Fn(f64) -> f64| {
+                avg(phi, mu1, d11, |x1| {
+                    f(x1) * avg(phi, mu2 + slope * (x1 - mu1), v, f)
+                })
+            };
+            let what = |q: &str| format!("{phi} {q} at ({mu1}, {mu2}, {d11}, {d22}, ρ = {rho})");
+            let c = gauss.c_phi(phi, mu1, mu2, d11, d22, d12).unwrap();
+            close(c, reference(&|x| phi.phi(x)), 1e-10, &what("C_φ"));
+            let cd = gauss.c_dphi(phi, mu1, mu2, d11, d22, d12).unwrap();
+            close(cd, reference(&|x| phi.dphi(x)), 1e-10, &what("E[φ′φ′]"));
+        }
+    }
+}

@@ -5,10 +5,44 @@
 //! p(±1) of x at the kinks: ⟨φ⟩ = −L₀ + M₁ + H₀, ⟨φ′⟩ = ⟨φ′²⟩ = M₀, ⟨φ″⟩ = p(−1) − p(1),
 //! ⟨φ‴⟩ = ((−1 − μ)p(−1) − (1 − μ)p(1))/Δ, ⟨φ²⟩ = L₀ + M₂ + H₀, ⟨φφ′⟩ = M₁,
 //! ⟨φφ″⟩ = −p(−1) − p(1), ⟨Φ⟩ = −L₁ − L₀/2 + M₂/2 + H₁ − H₀/2,
-//! ⟨Φ²⟩ = L₂ + L₁ + L₀/4 + M₄/4 + H₂ − H₁ + H₀/4.
+//! ⟨Φ²⟩ = L₂ + L₁ + L₀/4 + M₄/4 + H₂ − H₁ + H₀/4. The bivariate C_φ and E[φ′φ′] are exact
+//! at any means by bivariate-normal CDFs over the 3 × 3 rectangles ([`super::piecewise`]).
 
+use super::piecewise::{self, Piece};
 use super::{truncated, Nonlinearity, Parity};
 use crate::integrals::{Gauss, Moments};
+
+const PIECES: [Piece; 3] = [
+    Piece {
+        lo: f64::NEG_INFINITY,
+        hi: -1.0,
+        alpha: -1.0,
+        beta: 0.0,
+    },
+    Piece {
+        lo: -1.0,
+        hi: 1.0,
+        alpha: 0.0,
+        beta: 1.0,
+    },
+    Piece {
+        lo: 1.0,
+        hi: f64::INFINITY,
+        alpha: 1.0,
+        beta: 0.0,
+    },
+];
+
+/// (σ₁, σ₂, ρ) when the pair is non-degenerate (σ_i > 0, |ρ| < 1 − 1e−12), else `None` (the
+/// generic kink-aware quadrature handles the degenerate limits).
+pub(super) fn nondegenerate(d11: f64, d22: f64, d12: f64) -> Option<(f64, f64, f64)> {
+    let (s1, s2) = (d11.sqrt(), d22.sqrt());
+    if s1 == 0.0 || s2 == 0.0 {
+        return None;
+    }
+    let rho = d12 / (s1 * s2);
+    (rho.abs() < 1.0 - 1e-12).then_some((s1, s2, rho))
+}
 
 /// φ(x) = clamp(x, −1, 1).
 #[derive(Clone, Copy, Debug, Default)]
@@ -105,5 +139,16 @@ impl Nonlinearity for HardTanh {
         let m = truncated::moments(mu, s, -1.0, 1.0);
         let h = truncated::moments(mu, s, 1.0, f64::INFINITY);
         Some((-l[0] + m[1] + h[0], m[0]))
+    }
+    fn c_phi(&self, _g: &Gauss, mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> Option<f64> {
+        let (s1, s2, rho) = nondegenerate(d11, d22, d12)?;
+        Some(piecewise::bivariate(&PIECES, false, mu1, mu2, s1, s2, rho))
+    }
+    fn c_dphi(&self, _g: &Gauss, mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> Option<f64> {
+        let (s1, s2, rho) = nondegenerate(d11, d22, d12)?;
+        Some(piecewise::bivariate(&PIECES, true, mu1, mu2, s1, s2, rho))
+    }
+    fn closed_form_source(&self) -> bool {
+        true
     }
 }

@@ -32,6 +32,7 @@
 mod erf;
 mod hard_tanh;
 mod linear;
+pub(crate) mod piecewise;
 mod rect_tanh;
 mod relu;
 mod sigmoid;
@@ -621,7 +622,8 @@ impl Phi {
     }
 
     /// Whether C_φ = E[φ(x₁)φ(x₂)] ([`crate::Gauss::c_phi`]) is an O(1) closed form at every
-    /// argument (erf, linear and their affine forms).
+    /// non-degenerate argument (erf, linear, relu, hard-tanh and their affine forms; relu and
+    /// hard-tanh by bivariate-normal CDFs, with the kink-aware quadrature at σ = 0 or |ρ| = 1).
     pub fn closed_form_source(self) -> bool {
         with_base!(self.base, |f| f.closed_form_source())
     }

@@ -4,11 +4,29 @@
 //! ⟨φ⟩ = I₁ = μ𝖥(t) + σ𝖿(t), ⟨φ′⟩ = ⟨φ′²⟩ = 𝖥(t), ⟨φ″⟩ = 𝖿(t)/σ (φ″ = δ(x)),
 //! ⟨φ‴⟩ = −μ𝖿(t)/σ³, ⟨φ²⟩ = I₂, ⟨φφ′⟩ = I₁, ⟨φφ″⟩ = φ(0)𝖿(t)/σ = 0, Φ = x²/2 for x > 0 so
 //! ⟨Φ⟩ = I₂/2, ⟨Φ²⟩ = I₄/4. At zero means the bivariate integrals are the arc-cosine kernels
-//! E[φ(x₁)φ(x₂)] = σ₁σ₂(sin ϑ + (π − ϑ)cos ϑ)/(2π) and E[φ′φ′] = (π − ϑ)/(2π), ϑ = arccos ρ.
+//! E[φ(x₁)φ(x₂)] = σ₁σ₂(sin ϑ + (π − ϑ)cos ϑ)/(2π) and E[φ′φ′] = (π − ϑ)/(2π), ϑ = arccos ρ;
+//! at other means they are exact by bivariate-normal CDFs ([`super::piecewise`]).
 
+use super::hard_tanh::nondegenerate;
+use super::piecewise::{self, Piece};
 use super::{truncated, Nonlinearity};
 use crate::integrals::{Gauss, Moments};
 use std::f64::consts::PI;
+
+const PIECES: [Piece; 2] = [
+    Piece {
+        lo: f64::NEG_INFINITY,
+        hi: 0.0,
+        alpha: 0.0,
+        beta: 0.0,
+    },
+    Piece {
+        lo: 0.0,
+        hi: f64::INFINITY,
+        alpha: 0.0,
+        beta: 1.0,
+    },
+];
 
 /// φ(x) = max(0, x).
 #[derive(Clone, Copy, Debug, Default)]
@@ -92,20 +110,21 @@ impl Nonlinearity for Relu {
         Some((i[1], i[0]))
     }
     fn c_phi(&self, _g: &Gauss, mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> Option<f64> {
-        let (s1, s2) = (d11.sqrt(), d22.sqrt());
-        if mu1 != 0.0 || mu2 != 0.0 || s1 == 0.0 || s2 == 0.0 {
-            return None;
+        let (s1, s2, rho) = nondegenerate(d11, d22, d12)?;
+        if mu1 == 0.0 && mu2 == 0.0 {
+            let th = rho.acos();
+            return Some(s1 * s2 * (th.sin() + (PI - th) * rho) / (2.0 * PI));
         }
-        let rho = (d12 / (s1 * s2)).clamp(-1.0, 1.0);
-        let th = rho.acos();
-        Some(s1 * s2 * (th.sin() + (PI - th) * rho) / (2.0 * PI))
+        Some(piecewise::bivariate(&PIECES, false, mu1, mu2, s1, s2, rho))
     }
     fn c_dphi(&self, _g: &Gauss, mu1: f64, mu2: f64, d11: f64, d22: f64, d12: f64) -> Option<f64> {
-        let (s1, s2) = (d11.sqrt(), d22.sqrt());
-        if mu1 != 0.0 || mu2 != 0.0 || s1 == 0.0 || s2 == 0.0 {
-            return None;
+        let (s1, s2, rho) = nondegenerate(d11, d22, d12)?;
+        if mu1 == 0.0 && mu2 == 0.0 {
+            return Some((PI - rho.acos()) / (2.0 * PI));
         }
-        let rho = (d12 / (s1 * s2)).clamp(-1.0, 1.0);
-        Some((PI - rho.acos()) / (2.0 * PI))
+        Some(piecewise::bivariate(&PIECES, true, mu1, mu2, s1, s2, rho))
+    }
+    fn closed_form_source(&self) -> bool {
+        true
     }
 }
