@@ -167,7 +167,7 @@ pub struct Moments {
 /// x1 = μ + √(Δ0−Δ) x + √Δ z, x2 likewise with an independent x', shared z (docs/theory §1.7, §1.10).
 ///
 /// **Convention for F:** always the primitive Φ of [`Phi::primitive`], Φ(0) = 0 — also for the erf
-/// closed form, which is shifted by [`erf::stationary_f_offset`]. Only F differences enter the
+/// closed form, which is shifted by [`crate::erf::stationary_f_offset`]. Only F differences enter the
 /// theory; they are convention-independent.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Stationary {

@@ -27,7 +27,7 @@ pub enum ModelError {
         message: String,
     },
     /// The nonlinearity name is not a built-in one.
-    #[error("{field}: unknown nonlinearity `{name}` (known: tanh, erf, linear, relu, softplus, sigmoid, rect-tanh, hard-tanh)")]
+    #[error("{field}: unknown nonlinearity `{name}` (known: {known})", known = lowrank_gauss::nonlinearity::BUILTIN_NAMES.join(", "))]
     UnknownNonlinearity {
         /// Field holding the name.
         field: String,

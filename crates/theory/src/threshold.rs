@@ -2,7 +2,7 @@
 //! an extended system (docs/theory.md, "Thresholds").
 //!
 //! For a one-parameter family of models p ↦ model(p) (any scalar of a scenario: g, M_m, Σ_nI, the
-//! stimulus strength c, a [CB] interaction T^{μνρ}, ...) and an interval [lo, hi]:
+//! stimulus strength c, a \[CB\] interaction T^{μνρ}, ...) and an interval [lo, hi]:
 //!
 //! 1. **detection** — [`solve_all`] at a coarse grid of p finds the static (§1.6) and stationary
 //!    chaotic (§1.7) solutions; each one not yet on a followed branch is continued through the whole
@@ -27,7 +27,7 @@
 //! Every located threshold carries `converged`, `residual` (max-norm of the extended residual),
 //! `iterations` and the reason Newton stopped; refinements that did not converge are not reported
 //! as thresholds but counted in [`ThresholdReport::dropped`]. Continuous attractors (a Jacobian
-//! with a zero mode along the whole branch: the [MO] ring, [CB] exchange-mode continua) are not
+//! with a zero mode along the whole branch: the \[MO\] ring, \[CB\] exchange-mode continua) are not
 //! continued; they are counted in [`ThresholdReport::continua`].
 
 #![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, v_j)

@@ -13,8 +13,9 @@
 //!
 //! Built in: `tanh`, `erf` (erf(√π x/2), unit slope at 0), `linear`, `relu` = max(0, x),
 //! `softplus` = ln(1 + eˣ), `sigmoid` = 1/(1 + e^{−x}), `rect-tanh` = max(0, tanh x),
-//! `hard-tanh` = clamp(x, −1, 1). Adding one = one file implementing [`Nonlinearity`] plus one
-//! line in each of the three lists of `registry!` below.
+//! `hard-tanh` = clamp(x, −1, 1). Adding one = one file implementing [`Nonlinearity`] plus its
+//! registration: `mod`/`pub use` lines and one `registry!` line (variant, type, scenario name,
+//! doc), which generates the `Phi::Name` constant, the name table and the static dispatch.
 //!
 //! ```
 //! use lowrank_gauss::{Gauss, Phi};
@@ -198,10 +199,11 @@ pub trait Nonlinearity: Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// Declares the built-in bases: the `Base` enum, static dispatch over it and the name table.
-/// A new built-in nonlinearity adds one line here (and its file above). The leading `$` is
+/// A new built-in nonlinearity adds one line here (and its file and `mod` line above); the line
+/// also generates its `Phi` constant and documents it. The leading `$` is
 /// passed in so that the generated `with_base!` macro can have metavariables of its own.
 macro_rules! registry {
-    ($d:tt $($variant:ident => $ty:ident, $name:literal;)*) => {
+    ($d:tt $($variant:ident => $ty:ident, $name:literal, $doc:literal;)*) => {
         /// The base nonlinearity f of a [`Phi`]: a built-in (static dispatch) or a custom one.
         #[derive(Clone, Copy, Debug)]
         pub(crate) enum Base {
@@ -211,6 +213,14 @@ macro_rules! registry {
 
         /// Names of the built-in nonlinearities, as in scenario files.
         pub const BUILTIN_NAMES: &[&str] = &[$($name),*];
+
+        #[allow(non_upper_case_globals)]
+        impl Phi {
+            $(
+                #[doc = $doc]
+                pub const $variant: Phi = Phi::builtin(Base::$variant);
+            )*
+        }
 
         impl Base {
             fn from_name(name: &str) -> Option<Base> {
@@ -240,14 +250,14 @@ macro_rules! registry {
 }
 
 registry! { $
-    Tanh => Tanh, "tanh";
-    Erf => Erf, "erf";
-    Linear => Linear, "linear";
-    Relu => Relu, "relu";
-    Softplus => Softplus, "softplus";
-    Sigmoid => Sigmoid, "sigmoid";
-    RectTanh => RectTanh, "rect-tanh";
-    HardTanh => HardTanh, "hard-tanh";
+    Tanh => Tanh, "tanh", "φ(x) = tanh x, Φ(x) = ln cosh x.";
+    Erf => Erf, "erf", "φ(x) = erf(√π x / 2), φ′(0) = 1; Gaussian integrals in closed form.";
+    Linear => Linear, "linear", "φ(x) = x; the network is linear and every mean-field quantity is exact.";
+    Relu => Relu, "relu", "φ(x) = max(0, x); Gaussian integrals in closed form (normal CDFs).";
+    Softplus => Softplus, "softplus", "φ(x) = ln(1 + eˣ).";
+    Sigmoid => Sigmoid, "sigmoid", "φ(x) = 1/(1 + e^{−x}) = (1 + tanh(x/2))/2.";
+    RectTanh => RectTanh, "rect-tanh", "φ(x) = max(0, tanh x).";
+    HardTanh => HardTanh, "hard-tanh", "φ(x) = clamp(x, −1, 1); Gaussian integrals in closed form.";
 }
 
 pub(crate) use with_base;
@@ -260,7 +270,7 @@ impl Base {
 
 /// Error for a nonlinearity name that is not known.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown nonlinearity `{0}` (known: tanh, erf, linear, relu, softplus, sigmoid, rect-tanh, hard-tanh)")]
+#[error("unknown nonlinearity `{0}` (known: {known})", known = BUILTIN_NAMES.join(", "))]
 pub struct UnknownNonlinearity(pub String);
 
 /// Error for an invalid affine form; names the offending key.
@@ -321,22 +331,6 @@ impl Phi {
             identity: true,
         }
     }
-    /// φ(x) = tanh x, Φ(x) = ln cosh x.
-    pub const Tanh: Phi = Phi::builtin(Base::Tanh);
-    /// φ(x) = erf(√π x / 2), φ′(0) = 1; Gaussian integrals in closed form.
-    pub const Erf: Phi = Phi::builtin(Base::Erf);
-    /// φ(x) = x; the network is linear and every mean-field quantity is exact.
-    pub const Linear: Phi = Phi::builtin(Base::Linear);
-    /// φ(x) = max(0, x); Gaussian integrals in closed form (normal CDFs).
-    pub const Relu: Phi = Phi::builtin(Base::Relu);
-    /// φ(x) = ln(1 + eˣ).
-    pub const Softplus: Phi = Phi::builtin(Base::Softplus);
-    /// φ(x) = 1/(1 + e^{−x}) = (1 + tanh(x/2))/2.
-    pub const Sigmoid: Phi = Phi::builtin(Base::Sigmoid);
-    /// φ(x) = max(0, tanh x).
-    pub const RectTanh: Phi = Phi::builtin(Base::RectTanh);
-    /// φ(x) = clamp(x, −1, 1); Gaussian integrals in closed form.
-    pub const HardTanh: Phi = Phi::builtin(Base::HardTanh);
 
     /// A user-defined nonlinearity (identity affine form). Gaussian integrals use its closed-form
     /// hooks where it provides them and kink-aware quadrature otherwise.

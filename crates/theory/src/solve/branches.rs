@@ -111,7 +111,7 @@ impl System for ChaoticSystem {
 pub struct MeanFieldSolution {
     /// Branch label: `"trivial"` (κ = 0 exactly, Δ = 0), `"central"` (κ = 0 exactly, Δ > 0),
     /// `"heterogeneous"` (κ ≠ 0 beyond the solver tolerance), `"continuum"` (one representative
-    /// point of a manifold of solutions — the ring, a [CB] exchange-mode manifold; `zero_modes` is
+    /// point of a manifold of solutions — the ring, a \[CB\] exchange-mode manifold; `zero_modes` is
     /// its dimension).
     pub branch: String,
     /// Overlaps κ_k (= currents S_k at the steady state), K entries.
@@ -908,7 +908,7 @@ struct Candidate {
 ///    every static state unstable to chaos, as before.
 ///
 /// Every root is polished by Newton on the full system; κ that cannot be told from 0 at the
-/// solver tolerance is replaced by the exact κ = 0 state; a continuum of solutions (ring, [CB]
+/// solver tolerance is replaced by the exact κ = 0 state; a continuum of solutions (ring, \[CB\]
 /// exchange-mode manifold) is reported once with `marginal = true` and `zero_modes` = its
 /// dimension, stable when its non-neutral spectrum is. Unconverged runs are counted, never
 /// returned.
