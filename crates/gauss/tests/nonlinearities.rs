@@ -6,19 +6,15 @@
 use lowrank_gauss::reference::integrate_dz_with_breaks;
 use lowrank_gauss::{Gauss, Nonlinearity, Parity, Phi};
 
-/// All built-ins, plain and in affine forms (positive rates, thresholds, negative scales).
+/// All built-ins (read from the registry, so a new one is tested without editing this file),
+/// plain and in affine forms (positive rates, thresholds, negative scales).
 fn cases() -> Vec<Phi> {
-    let plain = [
-        Phi::Tanh,
-        Phi::Erf,
-        Phi::Linear,
-        Phi::Relu,
-        Phi::Softplus,
-        Phi::Sigmoid,
-        Phi::RectTanh,
-        Phi::HardTanh,
-    ];
-    let mut out = plain.to_vec();
+    let plain: Vec<Phi> = lowrank_gauss::nonlinearity::BUILTIN_NAMES
+        .iter()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(plain.len() >= 9, "registry: {plain:?}");
+    let mut out = plain.clone();
     for p in plain {
         out.push(p.affine(1.7, 0.4, -0.8, 1.0).unwrap());
     }
