@@ -30,6 +30,7 @@
 //! assert!((m.phi - 0.398_942_280_401_432_7).abs() < 1e-15);
 //! ```
 
+mod elu;
 mod erf;
 mod hard_tanh;
 mod linear;
@@ -41,6 +42,7 @@ mod softplus;
 mod tanh;
 pub(crate) mod truncated;
 
+pub use elu::Elu;
 pub use erf::{Erf, ERF_SCALE};
 pub use hard_tanh::HardTanh;
 pub use linear::Linear;
@@ -258,6 +260,7 @@ registry! { $
     Sigmoid => Sigmoid, "sigmoid", "φ(x) = 1/(1 + e^{−x}) = (1 + tanh(x/2))/2.";
     RectTanh => RectTanh, "rect-tanh", "φ(x) = max(0, tanh x).";
     HardTanh => HardTanh, "hard-tanh", "φ(x) = clamp(x, −1, 1); Gaussian integrals in closed form.";
+    Elu => Elu, "elu", "φ(x) = x for x > 0, eˣ − 1 for x ≤ 0 (exponential linear unit).";
 }
 
 pub(crate) use with_base;
