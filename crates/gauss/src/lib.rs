@@ -2,7 +2,7 @@
 //!
 //! Map of the crate:
 //! - [`nonlinearity`]: the nonlinearities φ — the [`Nonlinearity`] trait (one file per built-in:
-//!   tanh, erf(√π x/2), linear, relu, softplus, sigmoid, rect-tanh, hard-tanh) and the value type
+//!   tanh, erf(√π x/2), linear, relu, softplus, sigmoid, rect-tanh, hard-tanh, elu) and the value type
 //!   [`Phi`] (a base and an affine form c + s·f(a(x − θ))), with φ′, φ″, φ‴, Φ, kinks, parity.
 //! - `generic` (internal): kink-aware accuracy-controlled quadrature, the fallback of every
 //!   Gaussian integral for a φ without closed forms.

@@ -31,7 +31,11 @@ fn dmft_state(model: &lowrank_model::Model, dt: f64, t: f64, tau: f64) -> (f64, 
     )
     .unwrap();
     let col = res.last_column(0);
-    (res.delta_at(nt - 1)[0], col[col.len() - 1], res.currents_at(nt - 1)[0])
+    (
+        res.delta_at(nt - 1)[0],
+        col[col.len() - 1],
+        res.currents_at(nt - 1)[0],
+    )
 }
 
 #[test]
@@ -50,13 +54,22 @@ fn hard_tanh_dmft_converges_to_the_static_chaotic_solution() {
         eprintln!("dt = {dt}: Δ0 {dd} (static {d0}), Δ(τ = 40) {dtau} (Δ∞ {dinf}), S {s}");
         errors.push((dd - d0).abs());
         values.push(dd);
-        assert!(s.abs() < 1e-6, "dt = {dt}: current {s} should decay to κ = 0");
-        assert!((dtau - dinf).abs() < 2e-3 * d0, "dt = {dt}: Δ(τ = 40) = {dtau} vs Δ∞ = {dinf}");
+        assert!(
+            s.abs() < 1e-6,
+            "dt = {dt}: current {s} should decay to κ = 0"
+        );
+        assert!(
+            (dtau - dinf).abs() < 2e-3 * d0,
+            "dt = {dt}: Δ(τ = 40) = {dtau} vs Δ∞ = {dinf}"
+        );
     }
     // first order in dt: halving dt halves the error (measured 0.1216 → 0.0599), and the
     // Richardson extrapolation 2Δ(dt/2) − Δ(dt) removes it to the next order (measured 0.0019)
     let ratio = errors[0] / errors[1];
-    assert!((1.7..2.3).contains(&ratio), "error ratio {ratio} (errors {errors:?})");
+    assert!(
+        (1.7..2.3).contains(&ratio),
+        "error ratio {ratio} (errors {errors:?})"
+    );
     let extrapolated = 2.0 * values[1] - values[0];
     assert!(
         (extrapolated - d0).abs() < 0.1 * errors[1],

@@ -51,7 +51,13 @@ fn check(name: &str, refs: &[Reference]) {
             r.delta_inf,
             r.gain,
             sols.iter()
-                .map(|s| (&s.regime, s.kappa[0], s.delta0[0], s.delta_inf[0], s.gain[0]))
+                .map(|s| (
+                    &s.regime,
+                    s.kappa[0],
+                    s.delta0[0],
+                    s.delta_inf[0],
+                    s.gain[0]
+                ))
                 .collect::<Vec<_>>()
         );
     }

@@ -13,7 +13,7 @@
 //!
 //! Built in: `tanh`, `erf` (erf(√π x/2), unit slope at 0), `linear`, `relu` = max(0, x),
 //! `softplus` = ln(1 + eˣ), `sigmoid` = 1/(1 + e^{−x}), `rect-tanh` = max(0, tanh x),
-//! `hard-tanh` = clamp(x, −1, 1). Adding one = one file implementing [`Nonlinearity`] plus its
+//! `hard-tanh` = clamp(x, −1, 1), `elu`. Adding one = one file implementing [`Nonlinearity`] plus its
 //! registration: `mod`/`pub use` lines and one `registry!` line (variant, type, scenario name,
 //! doc), which generates the `Phi::Name` constant, the name table and the static dispatch.
 //!

@@ -47,7 +47,12 @@ fn theory_state(
     regime: &str,
 ) -> Result<lowrank_theory::solve::branches::MeanFieldSolution, ValidateError> {
     let sc = load(sref)?;
-    let sol = attractor(&sc.model, &SolveOptions::default(), Pick::LargestKappa, case)?;
+    let sol = attractor(
+        &sc.model,
+        &SolveOptions::default(),
+        Pick::LargestKappa,
+        case,
+    )?;
     if sol.regime != regime {
         return Err(ValidateError::Case {
             case: case.into(),
@@ -90,16 +95,18 @@ pub fn relu_input() -> Case {
         let sol = theory_state(&s1, &n1, "stationary")?;
         Ok(vec![sol.kappa[0], sol.delta0[0]])
     });
-    let simulate_fn = Box::new(move |r: &SimRequest| -> Result<Measurement, ValidateError> {
-        let sc = load(&s2)?;
-        let mut plan = Plan::new(45.0, 35.0, 0.1).with_effort(r.effort);
-        plan.trials = 2;
-        let res = simulate(&sc.model, r.n, r.seed, &plan)?;
-        Ok(Measurement {
-            values: vec![res.kappa[0], res.delta0[0]],
-            reference: None,
-        })
-    });
+    let simulate_fn = Box::new(
+        move |r: &SimRequest| -> Result<Measurement, ValidateError> {
+            let sc = load(&s2)?;
+            let mut plan = Plan::new(45.0, 35.0, 0.1).with_effort(r.effort);
+            plan.trials = 2;
+            let res = simulate(&sc.model, r.n, r.seed, &plan)?;
+            Ok(Measurement {
+                values: vec![res.kappa[0], res.delta0[0]],
+                reference: None,
+            })
+        },
+    );
     Case {
         name,
         source: "beyond the papers: φ = ReLU".into(),
@@ -129,15 +136,17 @@ pub fn rates_chaos() -> Case {
         let sol = theory_state(&s1, &n1, "chaotic")?;
         Ok(vec![sol.kappa[0], sol.delta0[0], sol.delta_inf[0]])
     });
-    let simulate_fn = Box::new(move |r: &SimRequest| -> Result<Measurement, ValidateError> {
-        let sc = load(&s2)?;
-        let res = simulate(&sc.model, r.n, r.seed, &chaotic_plan(r.effort))?;
-        let dinf = delta_inf(&res, "rates-chaos")?;
-        Ok(Measurement {
-            values: vec![res.kappa[0], res.delta0[0], dinf],
-            reference: None,
-        })
-    });
+    let simulate_fn = Box::new(
+        move |r: &SimRequest| -> Result<Measurement, ValidateError> {
+            let sc = load(&s2)?;
+            let res = simulate(&sc.model, r.n, r.seed, &chaotic_plan(r.effort))?;
+            let dinf = delta_inf(&res, "rates-chaos")?;
+            Ok(Measurement {
+                values: vec![res.kappa[0], res.delta0[0], dinf],
+                reference: None,
+            })
+        },
+    );
     Case {
         name,
         source: "beyond the papers: non-odd φ".into(),
@@ -167,16 +176,18 @@ pub fn hard_tanh_chaos() -> Case {
         let sol = theory_state(&s1, &n1, "chaotic")?;
         Ok(vec![sol.kappa[0].abs(), sol.delta0[0], sol.delta_inf[0]])
     });
-    let simulate_fn = Box::new(move |r: &SimRequest| -> Result<Measurement, ValidateError> {
-        let sc = load(&s2)?;
-        let res = simulate(&sc.model, r.n, r.seed, &chaotic_plan(r.effort))?;
-        let k = series_mean(&res, Field::Kappa, |v| v[0].abs())?;
-        let dinf = delta_inf(&res, "hard-tanh-chaos")?;
-        Ok(Measurement {
-            values: vec![k, res.delta0[0], dinf],
-            reference: None,
-        })
-    });
+    let simulate_fn = Box::new(
+        move |r: &SimRequest| -> Result<Measurement, ValidateError> {
+            let sc = load(&s2)?;
+            let res = simulate(&sc.model, r.n, r.seed, &chaotic_plan(r.effort))?;
+            let k = series_mean(&res, Field::Kappa, |v| v[0].abs())?;
+            let dinf = delta_inf(&res, "hard-tanh-chaos")?;
+            Ok(Measurement {
+                values: vec![k, res.delta0[0], dinf],
+                reference: None,
+            })
+        },
+    );
     Case {
         name,
         source: "beyond the papers: kinked φ".into(),
