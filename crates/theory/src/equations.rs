@@ -727,6 +727,10 @@ fn potential_drop(gauss: &Gauss, phi: Phi, d0: f64) -> Result<f64, TheoryError> 
 /// Pure chaos (Sompolinsky–Crisanti–Sommers, docs/theory §1.7): the total variance Δ₀ solving
 /// ½Δ₀² = G[F(Δ₀) − F(0)] at μ = 𝒮 = Δ∞ = 0, for an odd φ.
 ///
+/// Needs an odd φ: otherwise ⟨φ⟩ ≠ 0 feeds a quenched field (Δ∞ = G⟨φ⟩² > 0 at μ = 0) and this
+/// state does not exist; such a φ is an `InvalidParameter` error (use
+/// [`crate::solve::branches::solve_all`], which makes no parity assumption).
+///
 /// Solved in the deflated form h(Δ₀) = ½ − G[F(Δ₀) − F(0)]/Δ₀² (Δ₀ = 0 divided out) by Brent on a
 /// bracket found by doubling. For G ≤ 1 there is no chaos: Δ₀ = 0 is returned (exact, 0 iterations).
 ///
@@ -743,6 +747,16 @@ pub fn pure_chaos_delta0(gauss: &Gauss, phi: Phi, g: f64) -> Result<ScalarSoluti
             name: "G".into(),
             value: g,
             reason: "disorder coupling must be finite and ≥ 0".into(),
+        });
+    }
+    if !phi.is_odd() {
+        return Err(TheoryError::InvalidParameter {
+            name: "nonlinearity".into(),
+            value: f64::NAN,
+            reason: format!(
+                "pure chaos (κ = 0, Δ∞ = 0) needs an odd φ; {phi} is not odd (its mean rate \
+                 makes Δ∞ > 0): solve the full model instead"
+            ),
         });
     }
     if g <= 1.0 {
@@ -910,6 +924,10 @@ mod tests {
         );
         // a linear network has no finite chaotic state
         assert!(pure_chaos_delta0(&gauss, Phi::Linear, 2.0).is_err());
+        // non-odd φ: the κ = 0, Δ∞ = 0 state does not exist, and the error says why
+        let e = pure_chaos_delta0(&gauss, Phi::Sigmoid, 4.0).unwrap_err();
+        assert!(e.to_string().contains("odd"), "{e}");
+        assert!(pure_chaos_delta0(&gauss, Phi::Tanh.affine(1.0, 0.5, 1.0, 0.0).unwrap(), 4.0).is_err());
     }
 
     #[test]
