@@ -52,8 +52,10 @@ pub enum SimError {
         /// Length required.
         expected: usize,
     },
-    /// The state became non-finite (NaN or ±∞): the integration blew up.
-    #[error("state blew up (non-finite value) in trial {trial} at step {step} (t = {time})")]
+    /// The state became non-finite (NaN or ±∞) or ran away (population mean |x| > 1e30): the
+    /// dynamics diverge (e.g. an unbounded φ with a structure or disorder gain above 1) or dt is
+    /// too large.
+    #[error("state blew up (non-finite or |x| > 1e30) in trial {trial} at step {step} (t = {time}): the dynamics diverge (unbounded φ with too strong a structure or disorder?) or dt is too large")]
     BlowUp {
         /// Step index n at which the non-finite value was detected (the state x(t_n)).
         step: usize,

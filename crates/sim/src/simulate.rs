@@ -32,6 +32,8 @@ use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
+/// Mean |x| beyond which a trial counts as blown up (f32 overflows at 3.4e38 anyway).
+const RUNAWAY: f64 = 1e30;
 /// Fixed-step integration method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -532,7 +534,9 @@ impl<T: Real> Simulator<T> {
                 }
                 obs.sum[b * np + p] = s;
                 obs.sumsq[b * np + p] = s2;
-                if !s.is_finite() && bad.is_none() {
+                // non-finite, or beyond any physical scale (|x| ~ 1e30 on average): an unbounded
+                // φ can grow exponentially without ever overflowing within the run
+                if (s.is_nan() || s.abs() > RUNAWAY * (hi - lo) as f64) && bad.is_none() {
                     bad = Some(b);
                 }
             }

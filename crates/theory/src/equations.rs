@@ -927,7 +927,9 @@ mod tests {
         // non-odd φ: the κ = 0, Δ∞ = 0 state does not exist, and the error says why
         let e = pure_chaos_delta0(&gauss, Phi::Sigmoid, 4.0).unwrap_err();
         assert!(e.to_string().contains("odd"), "{e}");
-        assert!(pure_chaos_delta0(&gauss, Phi::Tanh.affine(1.0, 0.5, 1.0, 0.0).unwrap(), 4.0).is_err());
+        assert!(
+            pure_chaos_delta0(&gauss, Phi::Tanh.affine(1.0, 0.5, 1.0, 0.0).unwrap(), 4.0).is_err()
+        );
     }
 
     #[test]
