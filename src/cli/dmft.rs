@@ -33,12 +33,12 @@ pub struct DmftArgs {
     /// Reproduce the reference implementation's lag order and Δ00 = g_1² quirk (docs/theory §6).
     #[arg(long)]
     pub reference_ordering: bool,
-    /// Evaluate the source by Gauss–Hermite quadrature of this order per dimension instead of
-    /// the closed forms (erf) / the default order (tanh).
+    /// Evaluate the source by Gauss–Hermite tensor quadrature of this order per dimension instead
+    /// of the closed forms (erf, linear) / the Mehler expansion (every other φ); a cross-check.
     #[arg(long, allow_hyphen_values = true)]
     pub quadrature: Option<usize>,
     /// Print one JSON document on stdout (fields: currents, kappa, gain, delta0, delta_inf,
-    /// regime, frequency, dt, nt, t0, clipped_variances).
+    /// regime, frequency, dt, nt, t0, clipped_variances, source_pairs, source_fallbacks).
     #[arg(long)]
     pub json: bool,
     /// Write the time series (t, S_k, kappa_k, gain_p, delta0_p) to this CSV file.
@@ -110,10 +110,24 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
     let nt_f = (args.t / dt).round();
     let lagw = args.band.map_or(nt_f, |b| (b as f64).min(nt_f));
     let (np, nk) = (model.n_populations() as f64, model.rank() as f64);
+    let source = args
+        .quadrature
+        .map_or(SourceMethod::Auto, |order| SourceMethod::Quadrature {
+            order,
+        });
+    // the Mehler source keeps the coefficient sets of the last min(N_t, band + 1) times
+    let source_bytes = lowrank::theory::dmft::source_memory(
+        model.nonlinearity,
+        source,
+        model.n_populations(),
+        (lagw + 1.0).min(nt_f) as usize,
+    );
     super::budget::check_memory(
         &format!("the two-time DMFT with N_t = {nt_f:.0} (T/dt) and {lagw:.0} lags"),
-        8.0 * nt_f * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0) + 8.0 * 6.0 * np * lagw,
-        "use a larger --dt or a shorter --t",
+        8.0 * nt_f * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0)
+            + 8.0 * 6.0 * np * lagw
+            + source_bytes,
+        "use a larger --dt or a shorter --t, or keep fewer lags with --band B",
     )?;
     super::budget::check_work(
         &format!("the two-time DMFT with N_t = {nt_f:.0} (T/dt) and {lagw:.0} lags"),
@@ -126,11 +140,7 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         seed: args.seed.unwrap_or(scenario.simulation.seed),
         band: args.band,
         reference_ordering: args.reference_ordering,
-        source: args
-            .quadrature
-            .map_or(SourceMethod::Auto, |order| SourceMethod::Quadrature {
-                order,
-            }),
+        source,
         ..Default::default()
     };
     let res = run_dmft(model, Gauss::new(64), &opts).context("two-time DMFT")?;
@@ -158,6 +168,8 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
             "regime": classes.iter().map(|c| c.label()).collect::<Vec<_>>(),
             "frequency": freq,
             "clipped_variances": res.clipped_variances,
+            "source_pairs": res.source_pairs,
+            "source_fallbacks": res.source_fallbacks,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
@@ -187,6 +199,14 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
                 1.0 / f
             ),
             None => outln!("dominant frequency of the currents: none (static currents)"),
+        }
+        if res.source_fallbacks > 0 {
+            outln!(
+                "note: {} of {} source pairs were outside the Mehler tolerance and integrated by \
+                 quadrature",
+                res.source_fallbacks,
+                res.source_pairs
+            );
         }
         if res.clipped_variances > 0 {
             outln!(

@@ -41,18 +41,29 @@ fn strip_units<N: Nonlinearity + ?Sized>(f: &N) -> f64 {
 /// Calls `visit(z, w)` for the nodes of a composite rule for ∫Dz h(z): panels of width ≤ `h`,
 /// split at each breakpoint `(z_b, w_b)` (the panels next to it start at width `w_b` and double
 /// until `h`); Σw = 1 up to the truncated tails.
-pub(crate) fn for_each_node(breaks: &[(f64, f64)], h: f64, mut visit: impl FnMut(f64, f64)) {
+pub(crate) fn for_each_node(breaks: &[(f64, f64)], h: f64, visit: impl FnMut(f64, f64)) {
+    for_each_node_within(breaks, h, Z_MAX, visit)
+}
+
+/// [`for_each_node`] on [−`z_max`, `z_max`] (the Mehler coefficients of `crate::mehler` need a
+/// wider interval: h_k(z)𝖿(z) decays only like e^{−z²/4} up to the turning point 2√k).
+pub(crate) fn for_each_node_within(
+    breaks: &[(f64, f64)],
+    h: f64,
+    z_max: f64,
+    mut visit: impl FnMut(f64, f64),
+) {
     let mut inline = [(0.0, 0.0); INLINE_BREAKS];
     let mut heap = Vec::new();
     let pts: &mut [(f64, f64)] = if breaks.len() <= INLINE_BREAKS {
         let mut n = 0;
-        for b in breaks.iter().filter(|b| b.0.abs() < Z_MAX) {
+        for b in breaks.iter().filter(|b| b.0.abs() < z_max) {
             inline[n] = *b;
             n += 1;
         }
         &mut inline[..n]
     } else {
-        heap.extend(breaks.iter().copied().filter(|b| b.0.abs() < Z_MAX));
+        heap.extend(breaks.iter().copied().filter(|b| b.0.abs() < z_max));
         &mut heap[..]
     };
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -64,9 +75,9 @@ pub(crate) fn for_each_node(breaks: &[(f64, f64)], h: f64, mut visit: impl FnMut
             visit(z, r * w * crate::erf::normal_pdf(z));
         }
     };
-    let mut lo = (-Z_MAX, h);
+    let mut lo = (-z_max, h);
     for i in 0..=pts.len() {
-        let hi = if i < pts.len() { pts[i] } else { (Z_MAX, h) };
+        let hi = if i < pts.len() { pts[i] } else { (z_max, h) };
         let (mut a, mut b) = (lo.0, hi.0);
         if b > a {
             let mid = 0.5 * (a + b);

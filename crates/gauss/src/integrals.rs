@@ -71,9 +71,18 @@ pub enum GaussError {
         /// covariance of x₁, x₂
         d12: f64,
     },
+    /// the order K of a truncated expansion is out of range (e.g. the Mehler order of
+    /// [`crate::mehler`], 0 ≤ K ≤ `max`)
+    #[error("expansion order {order} is out of range (at most {max})")]
+    InvalidOrder {
+        /// the order asked for
+        order: usize,
+        /// the largest order accepted
+        max: usize,
+    },
 }
 
-fn check_finite(name: &'static str, value: f64) -> Result<f64, GaussError> {
+pub(crate) fn check_finite(name: &'static str, value: f64) -> Result<f64, GaussError> {
     if value.is_finite() {
         Ok(value)
     } else {
@@ -81,7 +90,11 @@ fn check_finite(name: &'static str, value: f64) -> Result<f64, GaussError> {
     }
 }
 
-fn check_variance(name: &'static str, value: f64, scale: f64) -> Result<f64, GaussError> {
+pub(crate) fn check_variance(
+    name: &'static str,
+    value: f64,
+    scale: f64,
+) -> Result<f64, GaussError> {
     check_finite(name, value)?;
     if value >= 0.0 {
         Ok(value)
@@ -113,7 +126,7 @@ fn check_nested(mu: f64, delta0: f64, delta: f64) -> Result<(f64, f64, f64), Gau
 }
 
 /// Checked bivariate arguments; |Δ₁₂| is clipped to √(Δ₁₁Δ₂₂) within rounding.
-fn check_bivariate(
+pub(crate) fn check_bivariate(
     mu1: f64,
     mu2: f64,
     d11: f64,

@@ -17,6 +17,8 @@
 //!   Gaussian tails where tanh has saturated (|x| > 18) plus composite Gauss–Legendre on the core,
 //!   used by [`Gauss::moments`], [`Gauss::stationary`], [`Gauss::stationary_jet`] above
 //!   [`integrals::SATURATED_MIN_VARIANCE`] where cheaper.
+//! - [`mehler`]: the Mehler (Hermite) expansion of C_φ for any φ — per-(μ, Δ) coefficients
+//!   ([`Mehler`]) and pair values with a rigorous truncation bound (the two-time DMFT source).
 //! - [`erf`]: closed forms for φ = erf(√π x/2) (docs/theory §1.10), unchecked.
 //! - [`fastmath`]: branch-free (vectorisable) arctan for the zero-mean erf source C_φ in hot loops.
 //! - `reference` (cargo feature `reference`): slow independent adaptive (double-exponential)
@@ -29,6 +31,7 @@ pub mod fastmath;
 mod generic;
 pub mod hermite;
 pub mod integrals;
+pub mod mehler;
 pub mod nonlinearity;
 #[cfg(feature = "reference")]
 pub mod reference;
@@ -36,4 +39,5 @@ mod saturated;
 
 pub use hermite::{GaussHermite, GaussLegendre, TrapezoidRule};
 pub use integrals::{Gauss, GaussError, Moments, Stationary, StationaryJet};
+pub use mehler::{Mehler, MehlerTail, MehlerValue};
 pub use nonlinearity::{AffineError, Nonlinearity, Parity, Phi, UnknownNonlinearity};

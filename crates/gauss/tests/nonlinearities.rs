@@ -362,3 +362,39 @@ fn piecewise_linear_bivariate_closed_forms_match_adaptive_quadrature() {
         }
     }
 }
+
+/// φ on arithmetic progressions (the equispaced quadrature nodes of `mehler`) agrees with the
+/// pointwise φ to a few ε absolute (plus the rounding of the node positions), for both signs of
+/// the step, across 0 and into the tails.
+#[test]
+fn progressions_match_pointwise_values() {
+    for phi in cases() {
+        let (s, c) = (phi.scale().abs(), phi.offset().abs());
+        for &(x0, dx, n) in &[
+            (-3.0, 0.013, 500),
+            (2.5, -0.011, 500),
+            (0.0, 0.25, 80),
+            (0.0, -0.25, 80),
+            (-40.0, 0.37, 220),
+            (1e-3, 1e-6, 40),
+            (-700.0, 50.0, 30),
+        ] {
+            let mut v = vec![0.0; n];
+            phi.phi_progression(x0, dx, &mut v);
+            for (i, &y) in v.iter().enumerate() {
+                let x = x0 + i as f64 * dx;
+                let p = phi.phi(x);
+                // values to a few ε, plus the rounding of the node position (an affine form
+                // steps in base coordinates a(x₀ − θ) + i·a·dx)
+                let position =
+                    f64::EPSILON * (x0.abs() + phi.threshold().abs() + i as f64 * dx.abs());
+                let tol = 16.0 * f64::EPSILON * (1.0 + c + s) * p.abs().max(1.0)
+                    + 4.0 * position * phi.dphi(x).abs();
+                assert!(
+                    (y - p).abs() <= tol,
+                    "{phi} at x = {x} (x0 = {x0}, dx = {dx}): {y} vs {p}"
+                );
+            }
+        }
+    }
+}

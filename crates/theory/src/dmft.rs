@@ -27,6 +27,20 @@
 //! 2 shared cores — 2500 fork/joins of ~20 µs of work each). Otherwise every source goes through the general kernels (closed form with means, or quadrature). The two paths
 //! agree to round-off (tests: ≤ 1e−12 relative on whole trajectories).
 //!
+//! **Mehler source** (any φ without an O(1) closed form: tanh, sigmoid, softplus, relu,
+//! hard-tanh, custom). C_φ(t_i, t_j) = Σ_k a_k(i) b_k(j) ρ_ij^k (`lowrank_gauss::mehler`): the
+//! Hermite coefficients of φ at (μ_q(t), Δ_q(t,t)) are computed once per time point and
+//! population, each column is a vectorised Horner recurrence in ρ_ij = Δ_ij/√(Δ_ii Δ_jj), and
+//! every pair carries a rigorous truncation bound; pairs whose bound exceeds
+//! 10⁻¹⁰·√(⟨φ²⟩_i⟨φ²⟩_j) (|ρ| near 1 with slowly decaying coefficients) use the
+//! accuracy-controlled `Gauss::c_phi` ([`DmftResult::source_fallbacks`]). Column j uses, as every
+//! kernel does, μ_q(t_j) with the provisional Δ_jj for time j and the final (μ_q(t_i), Δ_ii) for
+//! i < j, so each time point's coefficients are computed twice (provisional, then final; the
+//! final ones are kept for the later columns: ≈ 280 values per time point and population, for
+//! the last min(N_t, b + 1) times). Tests: ≤ 1e−10 against per-pair quadrature on whole
+//! trajectories (tanh, sigmoid, hard-tanh), at a cost of a few times the erf fast path
+//! (`benches/dmft.rs`).
+//!
 //! **Orderings.** Default: S_j = (1−dt)S_{j−1} + dt κ_{j−1}, gain ψ_j at (μ_j, Δ_{j−1,j−1}) (the
 //! only O(dt) lag, since Δ_jj is only known after the sweep), κ_j from (S_j, ψ_j). The reference
 //! ordering ([`DmftOptions::reference_ordering`]) reproduces the authors' code: κ_j from
@@ -51,22 +65,52 @@ use std::f64::consts::FRAC_2_PI;
 /// How the source C_φ(t,t′) = E[φ(x(t))φ(x(t′))] is evaluated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub enum SourceMethod {
-    /// erf: closed forms of `lowrank_gauss::erf::c_phi` (arctan at zero means, bivariate-normal
-    /// CDF otherwise); linear: exact; tanh: Gauss–Hermite tensor rule of order
-    /// [`DEFAULT_TANH_ORDER`].
+    /// φ with an O(1) closed form ([`Phi::closed_form_source`]: erf, linear and their affine
+    /// forms): the closed forms of `lowrank_gauss::erf::c_phi` (arctan at zero means,
+    /// bivariate-normal CDF otherwise), linear exact. Every other φ (tanh, sigmoid, softplus,
+    /// relu, hard-tanh, custom, …): the Mehler expansion C_φ = Σ_k a_k(t) b_k(t′) ρ^k
+    /// (`lowrank_gauss::mehler`, docs/theory §1.8, §1.10 (3)) with the Hermite coefficients
+    /// computed once per time point and population, each pair accepted only when its rigorous
+    /// truncation bound is at most 10⁻¹⁰·√(⟨φ²⟩(t)⟨φ²⟩(t′)); the other pairs (|ρ| near 1 with
+    /// slowly decaying coefficients) use the accuracy-controlled `Gauss::c_phi`
+    /// ([`DmftResult::source_fallbacks`] counts them).
     #[default]
     Auto,
-    /// Generic bivariate Gauss–Hermite quadrature of φ(x₁)φ(x₂) with `order` nodes per dimension
-    /// (any φ; used to cross-check the closed forms).
+    /// Generic bivariate Gauss–Hermite tensor quadrature of φ(x₁)φ(x₂) with `order` nodes per
+    /// dimension (any φ; an explicit cross-check of the closed forms and of the Mehler source,
+    /// accurate only where a degree-2·order polynomial resolves φ: for tanh at variance Δ it needs
+    /// order ≳ 300Δ for ~10⁻¹², see `lowrank_gauss::integrals::GH_TANH_NODES_PER_VARIANCE`).
     Quadrature {
         /// Nodes per dimension.
         order: usize,
     },
 }
 
-/// Default per-dimension Gauss–Hermite order for the tanh source (checked against order 40 in the
-/// tests, where the Δ trajectories agree to < 1e-5).
+/// A per-dimension Gauss–Hermite order for [`SourceMethod::Quadrature`] cross-checks of the tanh
+/// source (the order the tanh source used before the Mehler source; on the R = 2 test model of
+/// the integration tests its Δ trajectories agree with order 80 to < 10⁻⁵). [`SourceMethod::Auto`]
+/// no longer uses it.
 pub const DEFAULT_TANH_ORDER: usize = 40;
+
+/// Memory (bytes) the source of [`run`] keeps beyond the O(N_t) time series: the Mehler
+/// coefficient sets of [`SourceMethod::Auto`] for a φ without closed form, for `populations`
+/// populations and the last `times` = min(N_t, band + 1) time points (0 for a closed-form φ or
+/// [`SourceMethod::Quadrature`]).
+///
+/// ```
+/// use lowrank_gauss::Phi;
+/// use lowrank_theory::dmft::{source_memory, SourceMethod};
+/// assert_eq!(source_memory(Phi::Erf, SourceMethod::Auto, 2, 2500), 0.0);
+/// assert!(source_memory(Phi::Tanh, SourceMethod::Auto, 2, 2500) < 2e7);
+/// ```
+pub fn source_memory(phi: Phi, source: SourceMethod, populations: usize, times: usize) -> f64 {
+    match source {
+        SourceMethod::Auto if !phi.closed_form_source() => {
+            8.0 * mehler_source::VALUES_PER_TIME as f64 * populations as f64 * times as f64
+        }
+        _ => 0.0,
+    }
+}
 
 /// Options of [`run`].
 #[derive(Clone, Debug, PartialEq)]
@@ -272,6 +316,13 @@ pub struct DmftResult {
     /// O(dt) Euler overshoot when the true variance touches 0) and was set to 0. Larger
     /// excursions are errors.
     pub clipped_variances: usize,
+    /// Pairs (t_i, t_j), i < j, whose source was evaluated by the Mehler expansion or its
+    /// fallback, summed over populations ([`SourceMethod::Auto`] for a φ without closed form;
+    /// 0 otherwise).
+    pub source_pairs: usize,
+    /// Of those, the pairs whose Mehler bound exceeded the tolerance, evaluated by the
+    /// accuracy-controlled quadrature `Gauss::c_phi` instead.
+    pub source_fallbacks: usize,
 }
 
 impl DmftResult {
@@ -465,10 +516,14 @@ impl StructuredFactor {
 /// Source kernel C_φ(x₁, x₂) for the Γ sweep.
 #[derive(Clone, Copy)]
 enum Kernel {
-    /// The nonlinearity's O(1) closed form ([`Phi::closed_form_source`]).
+    /// `Gauss::c_phi` per pair: the nonlinearity's O(1) closed form where
+    /// [`Phi::closed_form_source`], else accuracy-controlled quadrature (the tests' reference).
     Closed(Gauss, Phi),
     /// Bivariate Gauss–Hermite tensor rule.
     Quadrature(Gauss, Phi),
+    /// The Mehler expansion ([`mehler_source`]); per element (unused by the column path) the
+    /// accuracy-controlled `Gauss::c_phi`.
+    Mehler(Gauss, Phi),
 }
 
 impl Kernel {
@@ -480,7 +535,9 @@ impl Kernel {
         let lim = (d11 * d22).sqrt();
         let d12 = d12.clamp(-lim, lim);
         match *self {
-            Kernel::Closed(g, phi) => Ok(g.c_phi(phi, mu1, mu2, d11, d22, d12)?),
+            Kernel::Closed(g, phi) | Kernel::Mehler(g, phi) => {
+                Ok(g.c_phi(phi, mu1, mu2, d11, d22, d12)?)
+            }
             Kernel::Quadrature(g, phi) => {
                 Ok(g.bivariate(|x| phi.phi(x), |x| phi.phi(x), mu1, mu2, d11, d22, d12)?)
             }
@@ -515,6 +572,8 @@ macro_rules! dispatch_simd {
         $body($($arg),*)
     }};
 }
+
+mod mehler_source;
 
 /// Zero-mean erf source on one column (docs/theory §1.10, §3.11), in time order: for
 /// k = 0..n, `c[k] = C_φ(0, 0; Δ_ii, Δ_jj, Δ_ij)` at i = j − n + 1 + k, with Δ_ij =
@@ -675,16 +734,20 @@ fn gamma_sweep(s: &mut [f64], out: &mut [f64], start: f64, a: f64, dt: f64) {
 /// assert!((d0 - 0.8388).abs() < 0.05); // pure-chaos Δ0 (potential method) up to O(dt)
 /// ```
 pub fn run(model: &Model, gauss: Gauss, opts: &DmftOptions) -> Result<DmftResult, TheoryError> {
-    run_impl(model, gauss, opts, true)
+    run_impl(model, gauss, opts, true, false)
 }
 
 /// [`run`] with the zero-mean erf fast path ([`erf_zero_mean_column`]) allowed or not (`fast =
-/// false` evaluates every source through [`Kernel::eval`], for the equivalence tests).
+/// false` evaluates every source through [`Kernel::eval`], for the equivalence tests), and with
+/// `direct_source` the source of [`SourceMethod::Auto`] taken from `Gauss::c_phi` for every pair
+/// (accuracy-controlled quadrature for a φ without closed form: the tests' reference for the
+/// Mehler source).
 fn run_impl(
     model: &Model,
     gauss: Gauss,
     opts: &DmftOptions,
     fast: bool,
+    direct_source: bool,
 ) -> Result<DmftResult, TheoryError> {
     let mf = MeanField::new(model, gauss);
     let dt = opts.dt;
@@ -721,8 +784,10 @@ fn run_impl(
         });
     }
     let kernel = match (opts.source, mf.phi) {
-        (SourceMethod::Auto, phi) if phi.closed_form_source() => Kernel::Closed(mf.gauss, phi),
-        (SourceMethod::Auto, phi) => Kernel::Quadrature(Gauss::new(DEFAULT_TANH_ORDER), phi),
+        (SourceMethod::Auto, phi) if phi.closed_form_source() || direct_source => {
+            Kernel::Closed(mf.gauss, phi)
+        }
+        (SourceMethod::Auto, phi) => Kernel::Mehler(mf.gauss, phi),
         (SourceMethod::Quadrature { order }, phi) => {
             if order < 2 {
                 return Err(TheoryError::InvalidParameter {
@@ -841,6 +906,18 @@ fn run_impl(
         .collect();
     // the branch-free arcsine column is specific to the plain erf (its zero-mean C_φ)
     let erf_kernel = matches!(kernel, Kernel::Closed(_, phi) if phi == Phi::Erf);
+    // Mehler source: coefficient sets of the last `lagw` (at most N_t) times per needed
+    // population, [`mehler_source::VALUES_PER_TIME`] values each
+    let mut mehler = match kernel {
+        Kernel::Mehler(g, phi) => Some(mehler_source::MehlerSource::new(
+            phi,
+            g,
+            &needed,
+            lagw.min(nt),
+            lagw,
+        )),
+        _ => None,
+    };
     // per population: the (G_pq, q) with G_pq ≠ 0 entering its source (only q = p when the
     // coupling is diagonal)
     let source_terms: Vec<Vec<(f64, usize)>> = (0..np)
@@ -897,6 +974,11 @@ fn run_impl(
         sdt[p * nt] = delta00[p].sqrt();
         if mu[p] != 0.0 {
             last_nonzero_mean[p] = Some(0);
+        }
+    }
+    if let Some(ms) = mehler.as_mut() {
+        for q in 0..np {
+            ms.store_final(q, 0, mu[q], delta00[q])?;
         }
     }
     mf.drive(&s_cur, &v_cur, &phi_mean, &gain, &mut kappa);
@@ -1062,7 +1144,17 @@ fn run_impl(
             gamma_sweep(src, &mut gc[..n], g_start, a, dt);
         };
         for q in (0..np).filter(|&q| needed[q]) {
-            fill_kernel(q, &mut cbuf[q * lagw..q * lagw + n])?;
+            let c = &mut cbuf[q * lagw..q * lagw + n];
+            match mehler.as_mut() {
+                Some(ms) => {
+                    // time j: μ(t_j) and the provisional Δ_jj; times i < j: the final sets
+                    let djj = diag[j * np + q];
+                    ms.store_provisional(q, mu[q], djj)?;
+                    let dc = &dcur[q * lagw..q * lagw + n];
+                    ms.column(q, c, dc, ilo, &means, &diag, np, mu[q], djj)?;
+                }
+                None => fill_kernel(q, c)?,
+            }
         }
         for (p, (src, gc)) in srcbuf
             .chunks_mut(lagw)
@@ -1091,6 +1183,9 @@ fn run_impl(
             }
             dcur[base] = djj;
             diag[j * np + p] = djj;
+            if let Some(ms) = mehler.as_mut() {
+                ms.store_final(p, j, mu[p], djj)?;
+            }
             qt[p * nt + j] = djj + FRAC_2_PI;
             sdt[p * nt + j] = djj.sqrt();
             var_scale[p] = var_scale[p].max(djj);
@@ -1122,6 +1217,8 @@ fn run_impl(
         last_column,
         lags,
         clipped_variances: clipped,
+        source_pairs: mehler.as_ref().map_or(0, |m| m.pairs),
+        source_fallbacks: mehler.as_ref().map_or(0, |m| m.fallbacks),
     })
 }
 
@@ -1147,8 +1244,8 @@ mod tests {
     /// differs by ≤ a few ε, so after N_t ≤ 400 Euler steps of a contracting recursion the
     /// trajectories differ by ≤ N_t·few ε·(growth) ≪ 1e−12 (relative to the largest value).
     fn assert_fast_matches_general(model: &Model, opts: &DmftOptions) {
-        let fast = run_impl(model, Gauss::new(16), opts, true).unwrap();
-        let general = run_impl(model, Gauss::new(16), opts, false).unwrap();
+        let fast = run_impl(model, Gauss::new(16), opts, true, false).unwrap();
+        let general = run_impl(model, Gauss::new(16), opts, false, false).unwrap();
         for (name, x, y) in [
             ("delta_diag", &fast.delta_diag, &general.delta_diag),
             ("last_column", &fast.last_column, &general.last_column),
@@ -1232,6 +1329,110 @@ mod tests {
         assert!(res.means.iter().step_by(2).any(|m| m.abs() > 0.1));
         assert!(res.means.iter().skip(1).step_by(2).all(|&m| m == 0.0));
         assert_fast_matches_general(&model, &opts);
+    }
+
+    /// Largest |difference| of Δ(t, s) (equal-time variances, last column, classification row)
+    /// and of the currents between the Mehler source ([`SourceMethod::Auto`]) and the
+    /// accuracy-controlled `Gauss::c_phi` for every pair, with the Mehler run.
+    fn mehler_vs_direct(model: &Model, opts: &DmftOptions) -> (f64, DmftResult) {
+        let mehler = run_impl(model, Gauss::new(32), opts, true, false).unwrap();
+        let direct = run_impl(model, Gauss::new(32), opts, true, true).unwrap();
+        assert_eq!(direct.source_pairs, 0);
+        let maxdiff = |a: &[f64], b: &[f64]| {
+            assert_eq!(a.len(), b.len());
+            a.iter()
+                .zip(b)
+                .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        };
+        let d = [
+            maxdiff(&mehler.delta_diag, &direct.delta_diag),
+            maxdiff(&mehler.last_column, &direct.last_column),
+            maxdiff(&mehler.row, &direct.row),
+            maxdiff(&mehler.currents, &direct.currents),
+        ]
+        .into_iter()
+        .fold(0.0, f64::max);
+        (d, mehler)
+    }
+
+    /// Two populations with cross couplings, means in population A only (non-odd coefficient
+    /// sets there, odd ones in B), nonlinearity `phi`.
+    fn mixed_model(phi: Phi) -> Model {
+        let mut b = ModelBuilder::new("mixed", phi);
+        b.population("A", 0.5).population("B", 0.5);
+        b.gain("A", "A", 1.1)
+            .gain("A", "B", 0.6)
+            .gain("B", "A", 0.9)
+            .gain("B", "B", 1.4);
+        b.basis("m", 1.0).basis("n", 1.0);
+        b.mean("m", "A", 0.8).mean("n", "A", 1.5);
+        b.term("1", "m", "n");
+        b.build().unwrap()
+    }
+
+    /// tanh and sigmoid through the Mehler source agree with per-pair accuracy-controlled
+    /// quadrature to ≤ 1e−8 in Δ(t, s): the [CB] R = 2 model (zero means, all lags) and the mixed
+    /// model with means and cross couplings under a band and the reference ordering (the ring of
+    /// coefficient sets wraps).
+    #[test]
+    fn dmft_mehler_source_matches_direct_quadrature_smooth() {
+        let mut cb = cb_model(2, 2);
+        cb.nonlinearity = Phi::Tanh;
+        let all = DmftOptions {
+            dt: 0.1,
+            nt: 120,
+            ..Default::default()
+        };
+        let (d, res) = mehler_vs_direct(&cb, &all);
+        eprintln!(
+            "tanh R = 2: max |ΔΔ| = {d:e}, {} of {} pairs by quadrature",
+            res.source_fallbacks, res.source_pairs
+        );
+        assert!(d <= 1e-8, "tanh R = 2: Mehler vs direct {d:e}");
+        // columns j = 1..N_t − 1 hold the pairs i = 1..j − 1 off the diagonal (i = 0 enters
+        // through Γ_{0,j}), for each of the two populations
+        assert_eq!(res.source_pairs, 2 * 118 * 119 / 2);
+        for phi in [Phi::Tanh, Phi::Sigmoid] {
+            let model = mixed_model(phi);
+            let banded = DmftOptions {
+                dt: 0.1,
+                nt: 110,
+                s0: Some(vec![0.4]),
+                band: Some(23),
+                reference_ordering: true,
+                t0: Some(30),
+                ..Default::default()
+            };
+            let (d, res) = mehler_vs_direct(&model, &banded);
+            eprintln!(
+                "{phi} mixed, banded: max |ΔΔ| = {d:e}, {} of {} pairs by quadrature",
+                res.source_fallbacks, res.source_pairs
+            );
+            assert!(res.means.iter().step_by(2).any(|m| m.abs() > 0.1));
+            assert!(d <= 1e-8, "{phi} mixed banded: Mehler vs direct {d:e}");
+        }
+    }
+
+    /// Kinked φ (hard-tanh, relu; with means): slowly decaying coefficients, so the pairs near
+    /// the diagonal fall back to quadrature; the runs still agree with the direct ones to ≤ 1e−8.
+    #[test]
+    fn dmft_mehler_source_matches_direct_quadrature_kinked() {
+        for (phi, nt) in [(Phi::HardTanh, 80), (Phi::Relu, 50)] {
+            let model = mixed_model(phi);
+            let opts = DmftOptions {
+                dt: 0.1,
+                nt,
+                s0: Some(vec![0.4]),
+                ..Default::default()
+            };
+            let (d, res) = mehler_vs_direct(&model, &opts);
+            eprintln!(
+                "{phi}: max |ΔΔ| = {d:e}, {} of {} pairs by quadrature",
+                res.source_fallbacks, res.source_pairs
+            );
+            assert!(d <= 1e-8, "{phi}: Mehler vs direct {d:e}");
+            assert!(res.source_fallbacks > 0 && res.source_fallbacks < res.source_pairs);
+        }
     }
 
     /// The regrouped Γ recursion equals the serial one g_k = a g_{k−1} + dt s_k to round-off.
