@@ -1,13 +1,26 @@
-//! `lowrank solve SCENARIO [--set KEY=VALUE]... [--json]`: every mean-field solution of the
-//! scenario's model — static (docs/theory §1.6) and stationary chaotic (§1.7) branches, stable or
-//! not — with stability (§1.9) and the convergence report of each.
+//! `lowrank solve SCENARIO [--set KEY=VALUE]... [--json] [--autocorrelation TMAX [--tau-step H]
+//! [--autocorrelation-csv FILE]]`: every mean-field solution of the scenario's model — static
+//! (docs/theory §1.6) and stationary chaotic (§1.7) branches, stable or not — with stability
+//! (§1.9) and the convergence report of each.
+//!
+//! With `--autocorrelation TMAX` every stationary chaotic solution also carries its
+//! autocorrelation Δ_p(τ), τ = 0, H, 2H, … ≤ TMAX (docs/theory §1.7,
+//! [`lowrank::theory::autocorrelation`]): JSON field `autocorrelation` in the layout of
+//! `lowrank simulate --max-lag L --json` (`lags`, `delta[p][ℓ]`, `delta_inf`, plus the
+//! convergence report), a line in the text output, and optionally a CSV file with columns
+//! `solution,tau,delta_<population>...` (`solution` is the index `#i` of the solution).
 //!
 //! If no solution converges the command prints a clear report to stderr and exits non-zero: a
 //! number is never printed for parameters where the equations were not solved.
 
 use super::ScenarioArgs;
+use anyhow::Context;
+use lowrank::theory::autocorrelation::{
+    autocorrelation, Autocorrelation, AutocorrelationOptions, DEFAULT_TAU_STEP,
+};
 use lowrank::theory::solve::branches::{solve_all, AllSolutions, MeanFieldSolution, SolveOptions};
 use serde_json::json;
+use std::path::PathBuf;
 
 /// Arguments of `lowrank solve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +43,132 @@ pub struct SolveArgs {
     /// Do not look for stationary chaotic solutions.
     #[arg(long)]
     pub no_chaos: bool,
+    /// Also compute the autocorrelation Δ_p(τ) of every stationary chaotic solution for
+    /// τ = 0, H, 2H, … ≤ TMAX (docs/theory §1.7); JSON field `autocorrelation` with `lags` and
+    /// `delta[p][ℓ]` as in `lowrank simulate --max-lag`.
+    #[arg(long, value_name = "TMAX", allow_hyphen_values = true)]
+    pub autocorrelation: Option<f64>,
+    /// Lag step H of `--autocorrelation` (default 0.05, or TMAX if smaller).
+    #[arg(long = "tau-step", value_name = "H", allow_hyphen_values = true)]
+    pub tau_step: Option<f64>,
+    /// Write the autocorrelations as CSV: columns `solution,tau,delta_<population>...`, one row
+    /// per lag of every stationary chaotic solution.
+    #[arg(long = "autocorrelation-csv", value_name = "FILE")]
+    pub autocorrelation_csv: Option<PathBuf>,
+}
+
+/// Memory of one autocorrelation per population and lag (bytes): two integration buffers, the
+/// result, and its JSON text.
+const ACF_BYTES_PER_VALUE: f64 = 8.0 * 3.0 + 24.0;
+/// Work of one autocorrelation per population and lag (elementary operations): ~10 internal
+/// RK4 steps per lag, 4 Chebyshev evaluations of ~65 terms each, three runs of step halving.
+const ACF_WORK_PER_VALUE: f64 = 10.0 * 4.0 * 65.0 * 4.0 * 3.0;
+
+/// The autocorrelation options of the command line (checked; `None` without
+/// `--autocorrelation`). Every error names the option.
+fn acf_options(args: &SolveArgs) -> anyhow::Result<Option<AutocorrelationOptions>> {
+    let Some(t) = args.autocorrelation else {
+        if args.tau_step.is_some() {
+            anyhow::bail!("--tau-step needs --autocorrelation TMAX");
+        }
+        if args.autocorrelation_csv.is_some() {
+            anyhow::bail!("--autocorrelation-csv needs --autocorrelation TMAX");
+        }
+        return Ok(None);
+    };
+    if !(t.is_finite() && t > 0.0) {
+        anyhow::bail!("--autocorrelation ({t}) must be positive and finite (the largest lag τ)");
+    }
+    if args.no_chaos {
+        anyhow::bail!(
+            "--autocorrelation needs the stationary chaotic solutions, which --no-chaos skips; \
+             drop one of the two"
+        );
+    }
+    let mut o = AutocorrelationOptions::new(t);
+    if let Some(h) = args.tau_step {
+        if !(h.is_finite() && h > 0.0) {
+            anyhow::bail!("--tau-step ({h}) must be positive and finite");
+        }
+        if h > t {
+            anyhow::bail!("--tau-step ({h}) must be ≤ --autocorrelation ({t})");
+        }
+        o.tau_step = h;
+    } else {
+        o.tau_step = DEFAULT_TAU_STEP.min(t);
+    }
+    // memory and work are checked by the budget (--max-memory, --max-work, see
+    // `check_acf_budget`), not by the library's fixed caps
+    o.max_points = usize::MAX;
+    o.max_steps = usize::MAX;
+    Ok(Some(o))
+}
+
+/// Refuse an autocorrelation run beyond the memory or work limits (before computing it).
+fn check_acf_budget(
+    o: &AutocorrelationOptions,
+    populations: usize,
+    solutions: usize,
+) -> anyhow::Result<()> {
+    let values = (o.tau_max / o.tau_step + 1.0).floor() * populations as f64 * solutions as f64;
+    let what = format!(
+        "the autocorrelation of {solutions} solution(s) × {populations} population(s) at {:.0} \
+         lags (--autocorrelation {} / --tau-step {})",
+        (o.tau_max / o.tau_step + 1.0).floor(),
+        o.tau_max,
+        o.tau_step
+    );
+    let hint = "use a larger --tau-step or a smaller --autocorrelation";
+    super::budget::check_memory(&what, values * ACF_BYTES_PER_VALUE, hint)?;
+    super::budget::check_work(&what, values * ACF_WORK_PER_VALUE, hint)
+}
+
+/// One CSV field, quoted when it needs to be (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The CSV of every computed autocorrelation: `solution,tau,delta_<population>...`.
+fn write_acf_csv(
+    mut f: super::output::Named,
+    populations: &[String],
+    acfs: &[(usize, Autocorrelation)],
+) -> anyhow::Result<()> {
+    let mut header = vec!["solution".to_string(), "tau".to_string()];
+    header.extend(populations.iter().map(|p| csv_field(&format!("delta_{p}"))));
+    f.line(&header.join(","))?;
+    for (i, a) in acfs {
+        for (l, tau) in a.lags.iter().enumerate() {
+            let mut row = vec![i.to_string(), format!("{tau}")];
+            row.extend(a.delta.iter().map(|d| format!("{:e}", d[l])));
+            f.line(&row.join(","))?;
+        }
+    }
+    f.finish()
+}
+
+/// The text line of an autocorrelation.
+fn acf_line(a: &Autocorrelation) -> String {
+    let fmt = |v: Vec<f64>| {
+        v.iter()
+            .map(|x| format!("{x:.6}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let last = a.lags.len() - 1;
+    format!(
+        "    autocorrelation: delta(0) = [{}] -> delta({}) = [{}] ({} lags, step {}; error estimate {:.1e})\n",
+        fmt(a.delta.iter().map(|d| d[0]).collect()),
+        a.lags[last],
+        fmt(a.delta.iter().map(|d| d[last]).collect()),
+        a.lags.len(),
+        if last > 0 { a.lags[1] } else { a.lags[0] },
+        a.error_estimate
+    )
 }
 
 /// Solve a loaded model: all branches (shared with `sweep`).
@@ -148,8 +287,18 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
             anyhow::bail!("--time ({t}) must be finite");
         }
     }
+    let acf_opts = acf_options(args)?;
+    let mut outputs = super::output::Outputs::new();
+    let csv_out = match &args.autocorrelation_csv {
+        Some(path) => Some(outputs.reserve("--autocorrelation-csv", path, &[])?),
+        None => None,
+    };
     let scenario = args.scenario.load()?;
-    let all = solve_model(&scenario.model, args.time, !args.no_chaos)?;
+    let model = &scenario.model;
+    if let Some(o) = &acf_opts {
+        check_acf_budget(o, model.n_populations(), 1)?;
+    }
+    let all = solve_model(model, args.time, !args.no_chaos)?;
     if all.solutions.is_empty() {
         anyhow::bail!(
             "no mean-field solution converged for `{}` ({} starts tried, none converged): \
@@ -158,11 +307,40 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
             all.failed_starts
         );
     }
+    let mut acfs: Vec<(usize, Autocorrelation)> = Vec::new();
+    if let Some(o) = &acf_opts {
+        let chaotic: Vec<usize> = (0..all.solutions.len())
+            .filter(|&i| all.solutions[i].regime == "chaotic")
+            .collect();
+        check_acf_budget(o, model.n_populations(), chaotic.len())?;
+        for i in chaotic {
+            let a = autocorrelation(model, &all.solutions[i], o)
+                .and_then(|a| a.into_result())
+                .with_context(|| format!("autocorrelation of solution #{i}"))?;
+            acfs.push((i, a));
+        }
+        if acfs.is_empty() {
+            eprintln!("note: no stationary chaotic solution: no autocorrelation to report");
+        }
+    }
+    if let Some(i) = csv_out {
+        let names: Vec<String> = model.populations.iter().map(|p| p.name.clone()).collect();
+        write_acf_csv(outputs.writer(i)?, &names, &acfs)?;
+    }
+    let acf_of = |i: usize| acfs.iter().find(|(j, _)| *j == i).map(|(_, a)| a);
     if args.json {
+        let mut solutions = Vec::with_capacity(all.solutions.len());
+        for (i, s) in all.solutions.iter().enumerate() {
+            let mut v = serde_json::to_value(s)?;
+            if let (Some(a), Some(obj)) = (acf_of(i), v.as_object_mut()) {
+                obj.insert("autocorrelation".into(), serde_json::to_value(a)?);
+            }
+            solutions.push(v);
+        }
         let doc = json!({
             "scenario": scenario.name,
             "overrides": args.scenario.set,
-            "solutions": all.solutions,
+            "solutions": solutions,
             "failed_starts": all.failed_starts,
             "search": all.search,
         });
@@ -171,8 +349,11 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
         outln!("{}: {} solution(s)", scenario.name, all.solutions.len());
         for (i, s) in all.solutions.iter().enumerate() {
             out!("{}", text_line(i, s));
+            if let Some(a) = acf_of(i) {
+                out!("{}", acf_line(a));
+            }
         }
-        println!("{}", search_line(&all.search));
+        outln!("{}", search_line(&all.search));
     }
-    Ok(())
+    outputs.commit()
 }

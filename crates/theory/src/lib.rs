@@ -16,10 +16,13 @@
 //! - [`phase`]: one- and two-parameter sweeps, phase diagrams (rayon).
 //! - [`mo2018`]: the \[MO\] studies — branches, g_C, g_BB, λ0^BB, inputs, ring, tasks (§2).
 //! - [`currents`]: the current ODE without disorder (§1.8 with G = 0, §3.1).
+//! - [`autocorrelation`]: Δ_p(τ) of a stationary chaotic solution, the particle in the potential
+//!   of §1.7 integrated from Δ₀ to Δ∞ (RK4 with step halving, separatrix form near Δ∞).
 //! - [`dmft`]: the time-dependent two-time DMFT (§1.8, §3.11) and its classification (§3.8).
 //! - [`cb2025`]: the \[CB\] studies — potential method, g_c, g*, symmetric interactions, phase
 //!   diagram, polytope (§3).
 
+pub mod autocorrelation;
 pub mod cb2025;
 pub mod continuation;
 pub mod currents;

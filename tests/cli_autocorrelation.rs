@@ -1,0 +1,166 @@
+//! End-to-end tests of `lowrank solve --autocorrelation TMAX [--tau-step H]
+//! [--autocorrelation-csv FILE]` (the built binary): Δ_p(τ) of every stationary chaotic solution
+//! (docs/theory §1.7) in the simulator's layout, the CSV file, and the refusals.
+
+mod common;
+use common::{json, lowrank};
+use std::path::PathBuf;
+
+/// A fresh empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lowrank-cli-acf-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// [MO] Fig. 1 at g = 2: the chaotic solutions (central, ± heterogeneous) carry `autocorrelation`
+/// with `lags` and `delta[p][ℓ]` (the names of `lowrank simulate --max-lag --json`); the static
+/// ones do not.
+#[test]
+fn json_adds_the_autocorrelation_to_every_chaotic_solution() {
+    let v = json(&lowrank(&[
+        "solve",
+        "mo2018-fig1",
+        "--set",
+        "mo2018.g=2.0",
+        "--autocorrelation",
+        "5",
+        "--tau-step",
+        "0.1",
+        "--json",
+    ]));
+    let sols = v["solutions"].as_array().unwrap();
+    let mut chaotic = 0;
+    for s in sols {
+        let a = &s["autocorrelation"];
+        if s["regime"] != "chaotic" {
+            assert!(a.is_null(), "{s}");
+            continue;
+        }
+        chaotic += 1;
+        assert_eq!(a["converged"], true);
+        assert!(a["error_estimate"].as_f64().unwrap() <= 1e-8);
+        let lags = a["lags"].as_array().unwrap();
+        assert_eq!(lags.len(), 51);
+        assert!((lags[50].as_f64().unwrap() - 5.0).abs() < 1e-12);
+        let delta = a["delta"].as_array().unwrap();
+        assert_eq!(delta.len(), 1);
+        let d: Vec<f64> = delta[0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert_eq!(d.len(), 51);
+        assert_eq!(d[0], s["delta0"][0].as_f64().unwrap());
+        let d_inf = s["delta_inf"][0].as_f64().unwrap();
+        assert!(d.windows(2).all(|w| w[1] < w[0]) && d[50] > d_inf);
+        assert_eq!(a["delta_inf"][0].as_f64().unwrap(), d_inf);
+    }
+    assert_eq!(chaotic, 3);
+}
+
+/// Text line and CSV (`solution,tau,delta_<population>`), written atomically.
+#[test]
+fn csv_and_text_output() {
+    let dir = scratch("csv");
+    let csv = dir.join("acf.csv");
+    let out = lowrank(&[
+        "solve",
+        "cb2025-pure-chaos",
+        "--autocorrelation",
+        "3",
+        "--autocorrelation-csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("autocorrelation: delta(0) = [0.838753]"),
+        "{text}"
+    );
+    let body = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    // [CB] regions are named 1, 2, …
+    assert_eq!(lines[0], "solution,tau,delta_1");
+    assert_eq!(lines.len(), 1 + 61);
+    let first: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(first[1], "0");
+    assert!((first[2].parse::<f64>().unwrap() - 0.838753).abs() < 1e-6);
+    let last: Vec<&str> = lines[61].split(',').collect();
+    assert_eq!(last[1].parse::<f64>().unwrap(), 3.0);
+    // nothing but the target is left in the directory
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Bad values: non-zero exit, the error names the option, no file left behind.
+#[test]
+fn bad_values_name_the_option_and_leave_nothing() {
+    let dir = scratch("bad");
+    let csv = dir.join("acf.csv");
+    let csv = csv.to_str().unwrap();
+    for (args, option) in [
+        (vec!["--autocorrelation", "0"], "--autocorrelation"),
+        (vec!["--autocorrelation", "-2"], "--autocorrelation"),
+        (vec!["--autocorrelation", "nan"], "--autocorrelation"),
+        (vec!["--autocorrelation", "inf"], "--autocorrelation"),
+        (
+            vec!["--autocorrelation", "5", "--tau-step", "0"],
+            "--tau-step",
+        ),
+        (
+            vec!["--autocorrelation", "5", "--tau-step", "-0.1"],
+            "--tau-step",
+        ),
+        (
+            vec!["--autocorrelation", "5", "--tau-step", "6"],
+            "--tau-step",
+        ),
+        (vec!["--tau-step", "0.1"], "--tau-step"),
+        (vec!["--autocorrelation-csv", csv], "--autocorrelation-csv"),
+        (vec!["--autocorrelation", "5", "--no-chaos"], "--no-chaos"),
+        (
+            vec!["--autocorrelation", "1e9", "--tau-step", "1e-3"],
+            "--tau-step",
+        ),
+        (
+            vec!["--autocorrelation", "100", "--max-memory", "1K"],
+            "--max-memory",
+        ),
+    ] {
+        let mut all = vec!["solve", "cb2025-pure-chaos"];
+        all.extend(&args);
+        if !args.contains(&"--autocorrelation-csv") {
+            all.extend(["--autocorrelation-csv", csv]);
+        }
+        let out = lowrank(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(option), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} printed a result");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    // an output path that cannot be written is refused before any computation
+    let out = lowrank(&[
+        "solve",
+        "cb2025-pure-chaos",
+        "--autocorrelation",
+        "5",
+        "--autocorrelation-csv",
+        dir.join("no/such/dir/acf.csv").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--autocorrelation-csv"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
