@@ -172,7 +172,7 @@ fn corpus() -> Vec<Case> {
         f("[[population]]\nname = \"A\"\ngain = 1.0\n[simulation]\ninit = { kind = \"gaussian\", std = -1.0 }\n", &["check", "{S}"], "simulation.init.std"),
         f("[[population]]\nname = \"A\"\ngain = 1.0\n[mo2018]\nkind = \"rank-one\"\n", &["check", "{S}"], "mo2018"),
         f("[mo2018]\nkind = \"rank-one\"\n[cb2025]\nregions = 1\n", &["check", "{S}"], "mo2018"),
-        f("nonlinearity = \"sigmoid\"\n[[population]]\nname = \"A\"\ngain = 1.0\n", &["check", "{S}"], "nonlinearity"),
+        f("nonlinearity = \"softsign\"\n[[population]]\nname = \"A\"\ngain = 1.0\n", &["check", "{S}"], "nonlinearity"),
         f("[cb2025]\nregions = 2\ng = [1.0]\n", &["check", "{S}"], "cb2025.g"),
         f("[cb2025]\nregions = 1\nt = [1.0, 2.0]\n", &["check", "{S}"], "cb2025.t"),
         f("[cb2025]\nregions = 1\ninput = [{ region = 3, v = [1.0] }]\n", &["check", "{S}"], "cb2025.input.0.region"),
