@@ -41,7 +41,7 @@ vector = "n"
 
 #[test]
 fn every_bundled_scenario_loads_and_validates() {
-    assert_eq!(bundled::ALL.len(), 11);
+    assert_eq!(bundled::ALL.len(), 14);
     for (name, text) in bundled::ALL {
         let s = Scenario::from_toml_str(text, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(&s.name, name, "scenario name should match the file stem");
