@@ -481,7 +481,8 @@ fn bad_input_is_a_typed_error() {
             ..
         }
     ));
-    // Blow-up: linear network with Ω ≈ 5 grows like e^{4t}, overflowing f64 near t ≈ 180.
+    // Blow-up: linear network with Ω ≈ 5 grows like e^{4t}: it overflows f64 near t ≈ 180 but is
+    // reported as a runaway (mean |x| > 1e30) near t ≈ 20.
     let lin =
         Network::sample(&rank_one_model(0.0, 2.5, 2.0, 0.1, 0.1, Phi::Linear), 50, 0).unwrap();
     let err = Simulator::<f64>::new(&lin)
@@ -491,7 +492,7 @@ fn bad_input_is_a_typed_error() {
         SimError::BlowUp { step, time, trial } => {
             assert_eq!(trial, 0);
             assert!(
-                step > 1000 && (time - step as f64 * 0.1).abs() < 1e-9,
+                step > 100 && step < 400 && (time - step as f64 * 0.1).abs() < 1e-9,
                 "step {step}, time {time}"
             );
         }
