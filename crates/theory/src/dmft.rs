@@ -1413,11 +1413,13 @@ mod tests {
         }
     }
 
-    /// Kinked φ (hard-tanh, relu; with means): slowly decaying coefficients, so the pairs near
-    /// the diagonal fall back to quadrature; the runs still agree with the direct ones to ≤ 1e−8.
+    /// Kinked φ without a closed-form source (rect-tanh, plain and shifted; with means): slowly
+    /// decaying coefficients (pairs near the diagonal may fall back to quadrature); the runs
+    /// still agree with the direct ones to ≤ 1e−8. (relu and hard-tanh use their exact C_φ.)
     #[test]
     fn dmft_mehler_source_matches_direct_quadrature_kinked() {
-        for (phi, nt) in [(Phi::HardTanh, 80), (Phi::Relu, 50)] {
+        let shifted = Phi::RectTanh.affine(1.0, 0.3, 1.0, 0.0).unwrap();
+        for (phi, nt) in [(Phi::RectTanh, 80), (shifted, 50)] {
             let model = mixed_model(phi);
             let opts = DmftOptions {
                 dt: 0.1,
@@ -1431,7 +1433,8 @@ mod tests {
                 res.source_fallbacks, res.source_pairs
             );
             assert!(d <= 1e-8, "{phi}: Mehler vs direct {d:e}");
-            assert!(res.source_fallbacks > 0 && res.source_fallbacks < res.source_pairs);
+            // the Mehler sums carried most pairs (near-diagonal ones may fall back)
+            assert!(res.source_pairs > 0 && res.source_fallbacks < res.source_pairs);
         }
     }
 
