@@ -16,7 +16,7 @@
 use super::ScenarioArgs;
 use anyhow::Context;
 use lowrank::theory::autocorrelation::{
-    autocorrelation, Autocorrelation, AutocorrelationOptions, DEFAULT_TAU_STEP,
+    autocorrelation, Autocorrelation, AutocorrelationOptions, DEFAULT_MAX_STEPS, DEFAULT_TAU_STEP,
 };
 use lowrank::theory::solve::branches::{solve_all, AllSolutions, MeanFieldSolution, SolveOptions};
 use serde_json::json;
@@ -98,9 +98,11 @@ fn acf_options(args: &SolveArgs) -> anyhow::Result<Option<AutocorrelationOptions
         o.tau_step = DEFAULT_TAU_STEP.min(t);
     }
     // memory and work are checked by the budget (--max-memory, --max-work, see
-    // `check_acf_budget`), not by the library's fixed caps
+    // `check_acf_budget`), not by the library's fixed caps; the step halving may go down to
+    // internal steps of H/1000 (the default start is ≤ 0.01 and one halving usually suffices)
+    let lags = (t / o.tau_step).floor() + 1.0;
     o.max_points = usize::MAX;
-    o.max_steps = usize::MAX;
+    o.max_steps = DEFAULT_MAX_STEPS.max((lags * 1e3).min(1e15) as usize);
     Ok(Some(o))
 }
 

@@ -84,7 +84,7 @@ fn energy_error(
         }
         u_prev = u;
         let err = (2.0 * w(d)).sqrt() * (tau - t).abs();
-        assert!(err.is_finite(), "τ = {t}: W = {}", w(d));
+        assert!(err.is_finite(), "τ = {t}: W = {}, x = {}", w(d), d - d_inf);
         worst = worst.max(err);
         checked += 1;
     }
@@ -236,6 +236,34 @@ fn cb_chaos_with_currents_and_pure_chaos() {
             );
         }
     }
+}
+
+/// A φ with kinks (docs/theory §1.10): hard tanh, whose C has half-integer powers of Δ₀ − Δ
+/// (the interpolation in s = √(Δ₀ − Δ) absorbs them). Energy check with F from
+/// `Gauss::stationary`, monotone decay, exponential tail.
+#[test]
+fn kinked_nonlinearity() {
+    let gs = gauss();
+    let sc = lowrank_model::bundled::load("hard-tanh-chaos", &[])
+        .unwrap()
+        .unwrap();
+    let all = solve_all(&sc.model, &SolveOptions::default()).unwrap();
+    let s = all
+        .solutions
+        .iter()
+        .find(|s| s.regime == "chaotic")
+        .unwrap();
+    let (g, s_var, mu, d0, d_inf) = params(&sc.model, s, 0);
+    let a = autocorrelation(&sc.model, s, &AutocorrelationOptions::new(30.0)).unwrap();
+    assert!(a.converged && a.error_estimate <= 1e-8, "{a:?}");
+    let d = &a.delta[0];
+    assert!(d.windows(2).all(|w| w[1] < w[0]), "not decreasing");
+    let phi = sc.model.nonlinearity;
+    let prim = |x: f64| gs.stationary(phi, mu, d0, x).unwrap().f;
+    let (e, n) = energy_error(prim, (g, s_var, d0, d_inf), &a.lags, d);
+    println!("hard tanh energy check: {e:.2e} over {n} lags");
+    assert!(e < TOL && n > 50, "energy {e:.2e} ({n})");
+    check_tail(&sc.model, s, 0);
 }
 
 /// Two populations with their own disorder (G_pp = α_p g_pp², diagonal): each population is
