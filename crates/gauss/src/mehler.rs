@@ -63,7 +63,8 @@
 
 use crate::erf::normal_pdf;
 use crate::generic::for_each_node_within;
-use crate::integrals::{check_bivariate, check_finite, check_variance, Gauss, GaussError};
+use crate::hermite::GaussHermite;
+use crate::integrals::{check_bivariate, check_finite, check_variance, GaussError};
 use crate::nonlinearity::Phi;
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -132,7 +133,8 @@ pub fn allowance(order: usize) -> f64 {
 /// coefficient set.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct MehlerTail {
-    /// ⟨φ²⟩ over x ~ N(μ, Δ).
+    /// ⟨φ²⟩ over x ~ N(μ, Δ) (for an unresolved set only an estimate, by the plain 200-point
+    /// Gauss–Hermite rule).
     pub phi2: f64,
     /// R = max(⟨φ²⟩ − Σ_{k≤K} b_k², 0) + [`allowance`]`(K)`·⟨φ²⟩ at K = [`MehlerTail::order`]
     /// (0 when Δ = 0, where the expansion is exact); +∞ for an unresolved set.
@@ -320,7 +322,7 @@ impl Mehler {
     ) -> Result<Option<MehlerValue>, GaussError> {
         let v = self.c_phi(other, d12)?;
         let scale = (self.tail.phi2 * other.tail.phi2).sqrt();
-        Ok((v.bound <= tol * scale).then_some(v))
+        Ok((v.bound.is_finite() && v.bound <= tol * scale).then_some(v))
     }
 
     /// The sum and bound at a correlation ρ ∈ [−1, 1].
@@ -526,7 +528,10 @@ pub(crate) fn coefficients_checked(
         }
         None => {
             out.fill(0.0);
-            let p2 = Gauss::default().moments_checked(phi, mu, delta, false).phi2;
+            // only a scale here: the plain 200-point Gauss–Hermite rule (bounded cost, where an
+            // accuracy-controlled rule would need as many nodes as the coefficients)
+            let p2 = GaussHermite::cached(200).sum(|x| phi.phi(x).powi(2), mu, sd);
+            let p2 = if p2.is_finite() { p2 } else { f64::MAX };
             MehlerTail {
                 phi2: p2,
                 remainder: f64::INFINITY,
@@ -607,11 +612,12 @@ fn coefficient_pass(
                 let mut breaks = cell.borrow_mut();
                 breaks.clear();
                 breaks.extend(phi.kinks().map(|k| ((k - mu) / sd, width)));
-                let panels = (2.0 * Z_HALF_WIDTH / width).ceil() as usize + breaks.len() + 1;
-                let n = (12 * panels).div_ceil(NODE_BLOCK) * NODE_BLOCK;
-                if n > MAX_NODES {
+                // (in floating point first: a zero or tiny strip of a custom φ must not overflow)
+                let panels = (2.0 * Z_HALF_WIDTH / width).ceil() + breaks.len() as f64 + 1.0;
+                if panels.is_nan() || 12.0 * panels > MAX_NODES as f64 {
                     return None;
                 }
+                let n = (12 * panels as usize).div_ceil(NODE_BLOCK) * NODE_BLOCK;
                 if buf.len() < 4 * n {
                     buf.resize(4 * n, 0.0);
                 }
