@@ -13,7 +13,7 @@
 //! - `dmft_g2_t60_erf`: the zero-mean erf closed form (vectorised arctan column);
 //! - `dmft_g2_t60_tanh`, `dmft_g2_t60_sigmoid`: the Mehler source of `SourceMethod::Auto`;
 //! - `dmft_g2_t60_tanh_quadrature40`: the tensor Gauss–Hermite source of order 40 (what tanh
-//!   used before the Mehler source; ~30 s per run, so 10 samples take minutes);
+//!   used before the Mehler source; ~15 s per run, so 10 samples take minutes);
 //! - `dmft_r2_t60_{erf,tanh,sigmoid}`: the same on the R = 2 model of `dmft_r2_nt2500`.
 //!
 //! Run: `cargo bench --bench dmft` (criterion, no plots); the source comparison alone:

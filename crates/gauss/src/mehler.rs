@@ -42,7 +42,7 @@
 //! half-width min(¼, 3.4/√(K + 36.5), 0.45·d/√Δ). ⟨φ²⟩ is computed on the same nodes. The
 //! recurrence stops early once R has converged ([`MehlerTail::order`]). The cost is O(K·N) for N
 //! nodes (N ≈ 130 on z ≥ 0 for tanh at Δ = 2, where K = 192 suffices), bounded by
-//! [`MAX_NODES`]; beyond it (variance ≳ 10⁴ in units of the analytic strip) the set is
+//! [`MAX_NODES`]; beyond it (Δ ≳ 1.5·10³·d², d the analytic strip: tanh Δ ≳ 4·10³) the set is
 //! *unresolved*: its coefficients are not computed and every pair involving it has an infinite
 //! bound.
 //!
@@ -63,14 +63,36 @@
 
 use crate::erf::normal_pdf;
 use crate::generic::for_each_node_within;
-use crate::integrals::{check_bivariate, check_finite, check_variance, Gauss, GaussError};
+use crate::hermite::GaussHermite;
+use crate::integrals::{check_bivariate, check_finite, check_variance, GaussError};
 use crate::nonlinearity::Phi;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-/// Default (largest) expansion order K; the two-time DMFT computes every set up to it, or up to
-/// the order at which its remainder has converged ([`MehlerTail::order`]).
-pub const DEFAULT_ORDER: usize = 256;
+/// Default (largest) expansion order K for a smooth φ, whose coefficients decay like
+/// e^{−(d/√Δ)√k}: the two-time DMFT computes every set up to it, or up to the order at which its
+/// remainder has converged ([`MehlerTail::order`]); for tanh this covers ρ → 1 up to Δ ≈ 10.
+pub const DEFAULT_ORDER: usize = 1024;
+
+/// Default expansion order for a φ with kinks: its coefficients decay only like k^{−5/4}, so a
+/// higher order would buy little (the |ρ| accepted at 10⁻¹⁰ grows from ≈ 0.95 at K = 256 to
+/// ≈ 0.985 at K = 1024) at 8 times the cost.
+pub const KINKED_ORDER: usize = 256;
+
+/// [`DEFAULT_ORDER`] for a smooth φ, [`KINKED_ORDER`] for a φ with kinks.
+///
+/// ```
+/// use lowrank_gauss::mehler::default_order;
+/// use lowrank_gauss::Phi;
+/// assert_eq!((default_order(Phi::Tanh), default_order(Phi::Relu)), (1024, 256));
+/// ```
+pub fn default_order(phi: Phi) -> usize {
+    if phi.is_smooth() {
+        DEFAULT_ORDER
+    } else {
+        KINKED_ORDER
+    }
+}
 
 /// Largest expansion order accepted.
 pub const MAX_ORDER: usize = 1024;
@@ -79,7 +101,7 @@ pub const MAX_ORDER: usize = 1024;
 pub const DEFAULT_TOLERANCE: f64 = 1e-10;
 
 /// Most quadrature nodes of one coefficient set; a set that would need more is unresolved.
-pub const MAX_NODES: usize = 1 << 15;
+pub const MAX_NODES: usize = 1 << 13;
 
 /// The coefficient recurrence checks at every multiple of this order whether the remainder has
 /// reached its floor, and stops there ([`MehlerTail::order`]).
@@ -111,7 +133,8 @@ pub fn allowance(order: usize) -> f64 {
 /// coefficient set.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct MehlerTail {
-    /// ⟨φ²⟩ over x ~ N(μ, Δ).
+    /// ⟨φ²⟩ over x ~ N(μ, Δ) (for an unresolved set only an estimate, by the plain 200-point
+    /// Gauss–Hermite rule).
     pub phi2: f64,
     /// R = max(⟨φ²⟩ − Σ_{k≤K} b_k², 0) + [`allowance`]`(K)`·⟨φ²⟩ at K = [`MehlerTail::order`]
     /// (0 when Δ = 0, where the expansion is exact); +∞ for an unresolved set.
@@ -299,7 +322,7 @@ impl Mehler {
     ) -> Result<Option<MehlerValue>, GaussError> {
         let v = self.c_phi(other, d12)?;
         let scale = (self.tail.phi2 * other.tail.phi2).sqrt();
-        Ok((v.bound <= tol * scale).then_some(v))
+        Ok((v.bound.is_finite() && v.bound <= tol * scale).then_some(v))
     }
 
     /// The sum and bound at a correlation ρ ∈ [−1, 1].
@@ -406,8 +429,8 @@ pub fn coefficients_to_remainder(
     Ok(coefficients_checked(phi, mu, delta, out, target))
 }
 
-/// Number of cached trapezoid steps h_j = 0.5·2^{−j/8} ([`trapezoid_nodes`]); the finest has
-/// fewer than [`MAX_NODES`] nodes on [−12.5, 12.5].
+/// Number of cached trapezoid steps h_j = 0.5·2^{−j/8} ([`trapezoid_nodes`]; those with more than
+/// [`MAX_NODES`] nodes on [−12.5, 12.5] are never built).
 const MESH_LEVELS: usize = 74;
 
 /// Trapezoid nodes z_i = i·h, i = 0..=m (m = ⌊12.5/h⌋), zero-padded to whole [`NODE_BLOCK`]s:
@@ -430,6 +453,10 @@ fn trapezoid_nodes(h: f64) -> Option<&'static NodeSet> {
         return None;
     }
     let j = j as usize;
+    let h = 0.5 * (-(j as f64) / 8.0).exp2();
+    if 2 * (Z_HALF_WIDTH / h).floor() as usize + 1 > MAX_NODES {
+        return None;
+    }
     Some(LEVELS[j].get_or_init(|| {
         let h = 0.5 * (-(j as f64) / 8.0).exp2();
         let m = (Z_HALF_WIDTH / h).floor() as usize;
@@ -467,10 +494,10 @@ pub(crate) fn coefficients_checked(
     target: f64,
 ) -> MehlerTail {
     let order = out.len() - 1;
-    out.fill(0.0);
     let sd = delta.sqrt();
     if sd == 0.0 {
         let v = phi.phi(mu);
+        out.fill(0.0);
         out[0] = v;
         return MehlerTail {
             phi2: v * v,
@@ -480,7 +507,69 @@ pub(crate) fn coefficients_checked(
         };
     }
     let strip = phi.analytic_strip() / sd;
-    let done = WORK.with(|cell| {
+    // the nodes resolve the Hermite polynomials up to the order they are chosen for: a first
+    // pass for the order the set probably needs (coarser nodes), a second one for the full
+    // order only if the first did not converge
+    let first = first_pass_order(strip, order);
+    let mut done = coefficient_pass(phi, mu, sd, strip, first, &mut out[..=first], target);
+    if first < order && matches!(done, Some((_, _, _, false))) {
+        done = coefficient_pass(phi, mu, sd, strip, order, out, target);
+    }
+    match done {
+        Some((p2, used, odd, _)) => {
+            out[used + 1..].fill(0.0);
+            let sum: f64 = out[..=used].iter().map(|b| b * b).sum();
+            MehlerTail {
+                phi2: p2,
+                remainder: (p2 - sum).max(0.0) + allowance(used) * p2,
+                order: used,
+                odd,
+            }
+        }
+        None => {
+            out.fill(0.0);
+            // only a scale here: the plain 200-point Gauss–Hermite rule (bounded cost, where an
+            // accuracy-controlled rule would need as many nodes as the coefficients)
+            let p2 = GaussHermite::cached(200).sum(|x| phi.phi(x).powi(2), mu, sd);
+            let p2 = if p2.is_finite() { p2 } else { f64::MAX };
+            MehlerTail {
+                phi2: p2,
+                remainder: f64::INFINITY,
+                order,
+                odd: false,
+            }
+        }
+    }
+}
+
+/// The order for which the first pass of [`coefficients_checked`] chooses its nodes (at most
+/// `order`): 1.5 times an empirical estimate of the order at which the remainder of a tanh-like
+/// φ with analytic strip `strip` (in z) falls to ~10⁻¹¹·⟨φ²⟩, K ≈ 63 + 119/strip² (measured
+/// for tanh at Δ = 1…10), at least 128 and a multiple of [`STOP_STRIDE`]. Only the cost
+/// depends on it: a set that has not converged by then is recomputed on nodes for `order`.
+fn first_pass_order(strip: f64, order: usize) -> usize {
+    let estimate = 1.5 * (63.0 + 119.0 / (strip * strip));
+    let k = if estimate < order as f64 {
+        (estimate as usize).max(128).next_multiple_of(STOP_STRIDE)
+    } else {
+        order
+    };
+    k.min(order)
+}
+
+/// One quadrature pass for the coefficients b₀..b_K, K = `out.len()` − 1 (on nodes chosen for
+/// that order; σ = √Δ > 0, `strip` = analytic strip / σ): (⟨φ²⟩, the order reached, odd,
+/// whether the recurrence converged), or `None` when the nodes would exceed [`MAX_NODES`].
+fn coefficient_pass(
+    phi: Phi,
+    mu: f64,
+    sd: f64,
+    strip: f64,
+    order: usize,
+    out: &mut [f64],
+    target: f64,
+) -> Option<(f64, usize, bool, bool)> {
+    WORK.with(|cell| {
         let mut buf = cell.borrow_mut();
         if phi.is_smooth() {
             let nodes = trapezoid_nodes(trapezoid_step(strip, order))?;
@@ -515,19 +604,20 @@ pub(crate) fn coefficients_checked(
             fe[m + 1..].fill(0.0);
             fo[m + 1..].fill(0.0);
             let x = if odd { &nodes.z2 } else { &nodes.z };
-            let used = project(x, fe, fo, hp, hc, out, p2, odd, target);
-            Some((p2, used, odd))
+            let (used, conv) = project(x, fe, fo, hp, hc, out, p2, odd, target);
+            Some((p2, used, odd, conv))
         } else {
             let width = panel_width(strip, order);
             BREAKS.with(|cell| {
                 let mut breaks = cell.borrow_mut();
                 breaks.clear();
                 breaks.extend(phi.kinks().map(|k| ((k - mu) / sd, width)));
-                let panels = (2.0 * Z_HALF_WIDTH / width).ceil() as usize + breaks.len() + 1;
-                let n = (12 * panels).div_ceil(NODE_BLOCK) * NODE_BLOCK;
-                if n > MAX_NODES {
+                // (in floating point first: a zero or tiny strip of a custom φ must not overflow)
+                let panels = (2.0 * Z_HALF_WIDTH / width).ceil() + breaks.len() as f64 + 1.0;
+                if panels.is_nan() || 12.0 * panels > MAX_NODES as f64 {
                     return None;
                 }
+                let n = (12 * panels as usize).div_ceil(NODE_BLOCK) * NODE_BLOCK;
                 if buf.len() < 4 * n {
                     buf.resize(4 * n, 0.0);
                 }
@@ -551,60 +641,11 @@ pub(crate) fn coefficients_checked(
                 f[used..padded].fill(0.0);
                 let (z, f) = (&z[..padded], &f[..padded]);
                 let (hp, hc) = (&mut hp[..padded], &mut hc[..padded]);
-                let k = project(z, f, f, hp, hc, out, p2, false, target);
-                Some((p2, k, false))
+                let (k, conv) = project(z, f, f, hp, hc, out, p2, false, target);
+                Some((p2, k, false, conv))
             })
         }
-    });
-    match done {
-        Some((p2, used, odd)) => {
-            let sum: f64 = out[..=used].iter().map(|b| b * b).sum();
-            MehlerTail {
-                phi2: p2,
-                remainder: (p2 - sum).max(0.0) + allowance(used) * p2,
-                order: used,
-                odd,
-            }
-        }
-        None => {
-            out.fill(0.0);
-            let p2 = Gauss::default().moments_checked(phi, mu, delta, false).phi2;
-            MehlerTail {
-                phi2: p2,
-                remainder: f64::INFINITY,
-                order,
-                odd: false,
-            }
-        }
-    }
-}
-
-/// Calls `$body(args)` compiled for AVX-512F or AVX2 when the CPU has them (run-time detection),
-/// else the baseline build. The bodies use plain `*`/`+` (never fused), so all builds give
-/// bit-identical results; only the vector width differs.
-macro_rules! dispatch_simd {
-    ($body:ident, ($($arg:ident : $ty:ty),*)) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx512f")]
-            fn with_avx512($($arg: $ty),*) -> usize {
-                $body($($arg),*)
-            }
-            #[target_feature(enable = "avx2")]
-            fn with_avx2($($arg: $ty),*) -> usize {
-                $body($($arg),*)
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (detected at run time just above).
-                return unsafe { with_avx512($($arg),*) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (detected at run time just above).
-                return unsafe { with_avx2($($arg),*) };
-            }
-        }
-        $body($($arg),*)
-    }};
+    })
 }
 
 /// Lanes of the vectorised node loops.
@@ -630,8 +671,8 @@ const NODE_BLOCK: usize = 4 * LANES;
 const STEP_CHUNK: usize = STOP_STRIDE;
 
 /// The Hermite projections b_k = Σ_i f_i h_k(z_i), k = 0..=K (K = `out.len()` − 1), by the
-/// three-term recurrence, stopping at the first converged order ([`converged`] with `target`; the
-/// coefficients beyond it are set to 0), which is returned. `x`, `fe`, `fo` have a length that is
+/// three-term recurrence, stopping at the first converged order ([`converged`] with `target`;
+/// `out` beyond it is left as it was): returns that order (or K) and whether it converged. `x`, `fe`, `fo` have a length that is
 /// a multiple of [`NODE_BLOCK`] (zero-padded), `hp`, `hc` are work space of that length.
 ///
 /// Plain (`odd` false): x = z, f = `fe` for even k and `fo` for odd k,
@@ -642,7 +683,9 @@ const STEP_CHUNK: usize = STOP_STRIDE;
 ///
 /// Blocks of [`NODE_BLOCK`] nodes run [`STEP_CHUNK`] recurrence steps with their state in
 /// registers, accumulating per-lane partial sums of every coefficient; the convergence test runs
-/// after each chunk.
+/// after each chunk. Compiled for AVX-512F or AVX2 with fused multiply-adds when the CPU has
+/// them (run-time detection; the coefficients then differ from the baseline build's in the last
+/// bits).
 #[allow(clippy::too_many_arguments)]
 fn project(
     x: &[f64],
@@ -654,10 +697,45 @@ fn project(
     p2: f64,
     odd: bool,
     target: f64,
-) -> usize {
+) -> (usize, bool) {
+    /// a·b + c, fused (one rounding) when `F`.
+    #[inline(always)]
+    fn madd<const F: bool>(a: f64, b: f64, c: f64) -> f64 {
+        if F {
+            a.mul_add(b, c)
+        } else {
+            a * b + c
+        }
+    }
+    /// One recurrence step of a block: acc += Σ f·c (per lane), (p, c) ← (c, c(αx − β) − γp).
+    #[inline(always)]
+    fn advance<const F: bool>(
+        f: &[f64; NODE_BLOCK],
+        xv: &[f64; NODE_BLOCK],
+        pv: &mut [f64; NODE_BLOCK],
+        cv: &mut [f64; NODE_BLOCK],
+        acc: &mut [f64; LANES],
+        (al, be, ga): (f64, f64, f64),
+    ) {
+        for l in 0..LANES {
+            let a = madd::<F>(f[l + LANES], cv[l + LANES], f[l] * cv[l]);
+            let c = madd::<F>(
+                f[l + 3 * LANES],
+                cv[l + 3 * LANES],
+                f[l + 2 * LANES] * cv[l + 2 * LANES],
+            );
+            acc[l] += a + c;
+        }
+        for l in 0..NODE_BLOCK {
+            let c = cv[l];
+            let next = madd::<F>(c, madd::<F>(al, xv[l], -be), -(ga * pv[l]));
+            pv[l] = c;
+            cv[l] = next;
+        }
+    }
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn body(
+    fn body<const F: bool>(
         x: &[f64],
         fe: &[f64],
         fo: &[f64],
@@ -667,11 +745,10 @@ fn project(
         p2: f64,
         odd: bool,
         target: f64,
-    ) -> usize {
+    ) -> (usize, bool) {
         const B: usize = NODE_BLOCK;
         let n = x.len();
         let last = out.len() - 1;
-        out.fill(0.0);
         let mut sum_sq = 0.0;
         // step t computes b_{k(t)}: k = t (plain) or 2t + 1 (odd)
         let steps = if odd {
@@ -719,22 +796,17 @@ fn project(
                 ov.copy_from_slice(&fo[b0..b0 + B]);
                 pv.copy_from_slice(&hp[b0..b0 + B]);
                 cv.copy_from_slice(&hc[b0..b0 + B]);
-                for (dt, &(al, be, ga)) in cst.iter().enumerate().take(nt) {
-                    let f = if !odd && (t0 + dt) % 2 == 0 { &ev } else { &ov };
-                    let acc = &mut part[dt];
-                    for l in 0..LANES {
-                        let (a, b) = (f[l] * cv[l], f[l + LANES] * cv[l + LANES]);
-                        let (c, d) = (
-                            f[l + 2 * LANES] * cv[l + 2 * LANES],
-                            f[l + 3 * LANES] * cv[l + 3 * LANES],
-                        );
-                        acc[l] += (a + b) + (c + d);
+                if odd {
+                    for (&cs, acc) in cst.iter().zip(part.iter_mut()).take(nt) {
+                        advance::<F>(&ov, &xv, &mut pv, &mut cv, acc, cs);
                     }
-                    for l in 0..B {
-                        let c = cv[l];
-                        let next = c * (al * xv[l] - be) - ga * pv[l];
-                        pv[l] = c;
-                        cv[l] = next;
+                } else {
+                    // chunks start at even t: even steps use the even part, odd steps the odd one
+                    let mut dt = 0;
+                    while dt < nt {
+                        let f = if dt % 2 == 0 { &ev } else { &ov };
+                        advance::<F>(f, &xv, &mut pv, &mut cv, &mut part[dt], cst[dt]);
+                        dt += 1;
                     }
                 }
                 hp[b0..b0 + B].copy_from_slice(&pv);
@@ -749,15 +821,61 @@ fn project(
                     (t, t)
                 };
                 out[k] = b;
+                if odd && k < last {
+                    out[k + 1] = 0.0;
+                }
                 sum_sq += b * b;
-                if order == last || converged(order, p2, sum_sq, target) {
-                    out[order + 1..].fill(0.0);
-                    return order;
+                let done = converged(order, p2, sum_sq, target);
+                if order == last || done {
+                    return (order, done);
                 }
             }
             t0 += nt;
         }
-        last
+        (last, false)
     }
-    dispatch_simd!(body, (x: &[f64], fe: &[f64], fo: &[f64], hp: &mut [f64], hc: &mut [f64], out: &mut [f64], p2: f64, odd: bool, target: f64))
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,fma")]
+        #[allow(clippy::too_many_arguments)]
+        fn with_avx512(
+            x: &[f64],
+            fe: &[f64],
+            fo: &[f64],
+            hp: &mut [f64],
+            hc: &mut [f64],
+            out: &mut [f64],
+            p2: f64,
+            odd: bool,
+            target: f64,
+        ) -> (usize, bool) {
+            body::<true>(x, fe, fo, hp, hc, out, p2, odd, target)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        fn with_avx2(
+            x: &[f64],
+            fe: &[f64],
+            fo: &[f64],
+            hp: &mut [f64],
+            hc: &mut [f64],
+            out: &mut [f64],
+            p2: f64,
+            odd: bool,
+            target: f64,
+        ) -> (usize, bool) {
+            body::<true>(x, fe, fo, hp, hc, out, p2, odd, target)
+        }
+        if std::arch::is_x86_feature_detected!("fma") {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F and FMA (detected at run time just above).
+                return unsafe { with_avx512(x, fe, fo, hp, hc, out, p2, odd, target) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 and FMA (detected at run time just above).
+                return unsafe { with_avx2(x, fe, fo, hp, hc, out, p2, odd, target) };
+            }
+        }
+    }
+    body::<false>(x, fe, fo, hp, hc, out, p2, odd, target)
 }

@@ -463,3 +463,41 @@ fn acceptance_test_matches_the_bound() {
     let (x, y) = ([1.0, 2.0, 3.0], [0.5, -1.0, 2.0]);
     assert!((horner(&x, &y, 0.5) - (0.5 - 2.0 * 0.5 + 6.0 * 0.25)).abs() < 1e-15);
 }
+
+/// A custom φ with a kink and a zero analytic strip: unresolved, never a panic or NaN.
+#[test]
+fn degenerate_custom_strip_is_unresolved() {
+    #[derive(Debug)]
+    struct Kinked;
+    impl lowrank_gauss::Nonlinearity for Kinked {
+        fn name(&self) -> &'static str {
+            "kinked"
+        }
+        fn phi(&self, x: f64) -> f64 {
+            x.abs()
+        }
+        fn dphi(&self, x: f64) -> f64 {
+            x.signum()
+        }
+        fn d2phi(&self, _x: f64) -> f64 {
+            0.0
+        }
+        fn d3phi(&self, _x: f64) -> f64 {
+            0.0
+        }
+        fn primitive(&self, x: f64) -> f64 {
+            0.5 * x * x.abs()
+        }
+        fn kinks(&self) -> &'static [f64] {
+            &[0.0]
+        }
+        fn analytic_strip(&self) -> f64 {
+            0.0
+        }
+    }
+    static KINKED: Kinked = Kinked;
+    let m = Mehler::new(Phi::custom(&KINKED), 0.1, 1.0, 64).unwrap();
+    assert!(!m.tail().is_resolved() && m.tail().phi2.is_finite());
+    let v = m.c_phi(&m, 0.5).unwrap();
+    assert!(v.bound.is_infinite() && v.value.is_finite());
+}

@@ -3,8 +3,9 @@
 //!
 //! C_φ(t_i, t_j) = Σ_k a_k(i) b_k(j) ρ_ij^k with the Hermite coefficients a_k(i) of φ at
 //! (μ(t_i), Δ(t_i, t_i)) and ρ_ij = Δ(t_i, t_j)/√(Δ(t_i, t_i)Δ(t_j, t_j)). Each time point's
-//! coefficients are computed once (up to [`lowrank_gauss::mehler::DEFAULT_ORDER`], or the order at
-//! which their remainder has converged) and kept in a ring of the last `width` times, stored by k
+//! coefficients are computed once (up to `lowrank_gauss::mehler::default_order(φ)`: 1024 for a
+//! smooth φ, 256 with kinks; or up to the order at which their remainder is below
+//! TOLERANCE/8) and kept in a ring of the last `width` times, stored by k
 //! (structure of arrays) so that a column of pairs is a vectorised Horner recurrence
 //! acc_i ← acc_i·ρ_i + a_k(i)·b_k(j).
 //!
@@ -17,23 +18,25 @@
 //! (|ρ| close to 1 with slowly decaying coefficients: large variance in units of φ's analytic
 //! strip, or a kinked φ) use the accuracy-controlled [`Gauss::c_phi`] instead, and are counted.
 //! The equal-time pair (i = j, the provisional set on both sides, ρ = 1) is ⟨φ²⟩.
+//!
+//! A variance so large that a set cannot be resolved (`lowrank_gauss::mehler::MAX_NODES`:
+//! Δ ≳ 1.5·10³·d², d φ's analytic strip, tanh Δ ≳ 4·10³, where the accuracy-controlled fallback
+//! would cost ≳ 10⁶ evaluations per pair) is an error rather than a run of unbounded cost
+//! (a variance growing without bound means the run has diverged); `SourceMethod::Quadrature`
+//! remains available as a fixed-cost (inaccurate at such variances) tensor rule.
 
 use crate::TheoryError;
-use lowrank_gauss::mehler::{allowance, coefficients_to_remainder, rho_scale, STOP_STRIDE};
+use lowrank_gauss::mehler::{
+    allowance, coefficients_to_remainder, default_order, rho_scale, MAX_NODES, STOP_STRIDE,
+};
 use lowrank_gauss::{Gauss, Phi};
 
 /// Accepted pairs have bound ≤ TOLERANCE·√(⟨φ²⟩_i⟨φ²⟩_j) (the Cauchy–Schwarz bound of |C_φ|).
 pub const TOLERANCE: f64 = lowrank_gauss::mehler::DEFAULT_TOLERANCE;
 
-/// Largest expansion order.
-pub const ORDER: usize = lowrank_gauss::mehler::DEFAULT_ORDER;
-
 /// The recurrence of a set stops at the first multiple of 16 where R/⟨φ²⟩ ≤ this (two such sets
 /// pass at ρ = 1 with an 8-fold margin).
 const STOP_REMAINDER: f64 = TOLERANCE / 8.0;
-
-/// Number of truncation levels L = 16, 32, …, [`ORDER`].
-const LEVELS: usize = ORDER / STOP_STRIDE;
 
 /// Pairs per Horner block.
 pub(super) const BLOCK: usize = 16;
@@ -41,9 +44,12 @@ pub(super) const BLOCK: usize = 16;
 /// "No level passes": the pair falls back to quadrature.
 const NONE: u8 = u8::MAX;
 
-/// Storage (in f64-sized values) per time point and population: coefficients, acceptance
-/// factors, ⟨φ²⟩, 1/√Δ and the parity flag.
-pub const VALUES_PER_TIME: usize = ORDER + 1 + LEVELS + 3;
+/// Storage (in f64-sized values) per time point and population for φ: coefficients up to the
+/// order K = `default_order(φ)`, K/16 acceptance factors, ⟨φ²⟩, 1/√Δ and the parity flag.
+pub fn values_per_time(phi: Phi) -> usize {
+    let k = default_order(phi);
+    k + 1 + k / STOP_STRIDE + 3
+}
 
 /// One coefficient set as the column kernel reads it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -51,6 +57,8 @@ struct SetInfo {
     phi2: f64,
     inv_sd: f64,
     odd: bool,
+    /// The order computed (the coefficients beyond are 0).
+    order: usize,
 }
 
 /// Per-population state: the ring of final sets and the provisional set of the current column.
@@ -62,7 +70,7 @@ struct Population {
     info: Vec<SetInfo>,
     /// The provisional set at t_j: coefficients, factors, info.
     bj: Vec<f64>,
-    accj: [f64; LEVELS],
+    accj: Vec<f64>,
     infoj: SetInfo,
 }
 
@@ -71,8 +79,11 @@ pub(super) struct MehlerSource {
     phi: Phi,
     fallback: Gauss,
     width: usize,
-    /// T_ℓ of the acceptance test.
-    scale: [f64; LEVELS],
+    /// T_ℓ of the acceptance test, and T_ℓ·e_j of the current column.
+    scale: Vec<f64>,
+    tj: Vec<f64>,
+    /// Acceptance factors of one set (work space).
+    acc: Vec<f64>,
     pops: Vec<Option<Population>>,
     /// Column work space: ρ_i and the level of each pair.
     rho: Vec<f64>,
@@ -94,21 +105,22 @@ impl MehlerSource {
         width: usize,
         lagw: usize,
     ) -> MehlerSource {
-        let mut scale = [0.0; LEVELS];
+        let order = default_order(phi);
+        let levels = order / STOP_STRIDE;
         // the test at level ℓ must also cover the larger rounding allowance of a longer sum
-        let tol = TOLERANCE - allowance(ORDER);
-        for (l, s) in scale.iter_mut().enumerate() {
-            *s = rho_scale(STOP_STRIDE * (l + 1), tol);
-        }
+        let tol = TOLERANCE - allowance(order);
+        let scale = (0..levels)
+            .map(|l| rho_scale(STOP_STRIDE * (l + 1), tol))
+            .collect();
         let pops = needed
             .iter()
             .map(|&need| {
                 need.then(|| Population {
-                    coef: vec![0.0; (ORDER + 1) * width],
-                    accept: vec![0.0; LEVELS * width],
+                    coef: vec![0.0; (order + 1) * width],
+                    accept: vec![0.0; levels * width],
                     info: vec![SetInfo::default(); width],
-                    bj: vec![0.0; ORDER + 1],
-                    accj: [0.0; LEVELS],
+                    bj: vec![0.0; order + 1],
+                    accj: vec![0.0; levels],
                     infoj: SetInfo::default(),
                 })
             })
@@ -118,30 +130,46 @@ impl MehlerSource {
             fallback,
             width,
             scale,
+            tj: vec![0.0; levels],
+            acc: vec![0.0; levels],
             pops,
             rho: vec![0.0; lagw],
             need: vec![NONE; lagw],
-            tmp: vec![0.0; ORDER + 1],
+            tmp: vec![0.0; order + 1],
             pairs: 0,
             fallbacks: 0,
         }
     }
 
-    /// Computes the set of (μ, Δ) into `coef` (length ORDER + 1) and the acceptance factors;
-    /// returns its info.
+    /// Computes the set of (μ, Δ) at grid index `j` into `coef` (length K + 1) and the
+    /// acceptance factors (one per level); returns its info, or an error for an unresolved set.
     fn compute(
         phi: Phi,
+        j: usize,
         mu: f64,
         delta: f64,
         coef: &mut [f64],
-        accept: &mut [f64; LEVELS],
+        accept: &mut [f64],
     ) -> Result<SetInfo, TheoryError> {
         // a set whose remainder is below TOLERANCE/8 passes even at ρ = 1 against a like one
         let tail = coefficients_to_remainder(phi, mu, delta, coef, STOP_REMAINDER)?;
+        if !tail.is_resolved() {
+            return Err(TheoryError::NotConverged {
+                what: "two-time DMFT".into(),
+                residual: delta,
+                iterations: j,
+                reason: format!(
+                    "the variance Δ = {delta:e} is beyond the range of the accurate source for \
+                     {phi} (its Hermite coefficients would need more than {MAX_NODES} nodes; has \
+                     the run diverged?); SourceMethod::Quadrature (`--quadrature N`) is a \
+                     fixed-cost tensor rule"
+                ),
+            });
+        }
         // R(L) = R(K) + Σ_{L<k≤K} b_k², from the top level down
         let mut r = tail.remainder;
         let mut k = tail.order;
-        for l in (0..LEVELS).rev() {
+        for l in (0..accept.len()).rev() {
             let level = STOP_STRIDE * (l + 1);
             if level > tail.order {
                 accept[l] = 0.0;
@@ -162,6 +190,7 @@ impl MehlerSource {
             phi2: tail.phi2,
             inv_sd: if sd > 0.0 { 1.0 / sd } else { 0.0 },
             odd: tail.odd,
+            order: tail.order,
         })
     }
 
@@ -178,22 +207,25 @@ impl MehlerSource {
             return Ok(());
         };
         let s = i % width;
-        let mut acc = [0.0; LEVELS];
-        let info = Self::compute(phi, mu, delta, &mut self.tmp, &mut acc)?;
-        for (k, &b) in self.tmp.iter().enumerate() {
+        let info = Self::compute(phi, i, mu, delta, &mut self.tmp, &mut self.acc)?;
+        // the coefficients up to the set's order, and zeros over what the slot's previous set
+        // left beyond it (one cache line per k: the ring is stored by k)
+        let top = info.order.max(pop.info[s].order);
+        for (k, &b) in self.tmp[..=top].iter().enumerate() {
             pop.coef[k * width + s] = b;
         }
-        for (l, &a) in acc.iter().enumerate() {
+        for (l, &a) in self.acc.iter().enumerate() {
             pop.accept[l * width + s] = a;
         }
         pop.info[s] = info;
         Ok(())
     }
 
-    /// The provisional set of population q for the current column (μ(t_j), provisional Δ_jj).
+    /// The provisional set of population q for column `j` (μ(t_j), provisional Δ_jj).
     pub(super) fn store_provisional(
         &mut self,
         q: usize,
+        j: usize,
         mu: f64,
         delta: f64,
     ) -> Result<(), TheoryError> {
@@ -201,7 +233,7 @@ impl MehlerSource {
         let Some(pop) = self.pops[q].as_mut() else {
             return Ok(());
         };
-        pop.infoj = Self::compute(phi, mu, delta, &mut pop.bj, &mut pop.accj)?;
+        pop.infoj = Self::compute(phi, j, mu, delta, &mut pop.bj, &mut pop.accj)?;
         Ok(())
     }
 
@@ -235,7 +267,7 @@ impl MehlerSource {
         let (rho, need) = (&mut self.rho[..m], &mut self.need[..m]);
         let jinfo = pop.infoj;
         // T_ℓ·e_j per level
-        let mut tj = [0.0; LEVELS];
+        let tj = &mut self.tj;
         for (t, (&sc, &e)) in tj.iter_mut().zip(self.scale.iter().zip(&pop.accj)) {
             *t = sc * e;
         }
