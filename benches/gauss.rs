@@ -186,5 +186,24 @@ fn large_variance(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, single, pairs, large_variance);
+/// φ without their own rules at large variance (the rules graded from kinks and bends): what the
+/// complete chaotic search of an unbounded φ calls, at Δ0 = 1e2, 1e4, 1e6.
+fn graded(c: &mut Criterion) {
+    let g = Gauss::new(64);
+    for phi in [Phi::Softplus, Phi::Elu, Phi::RectTanh] {
+        for d0 in [1e2, 1e4, 1e6] {
+            c.bench_function(
+                &format!("stationary {phi} (mu=0.3, delta0={d0}, delta=0.5 delta0)"),
+                |b| {
+                    b.iter(|| {
+                        g.stationary(phi, black_box(0.3), black_box(d0), black_box(0.5 * d0))
+                            .unwrap()
+                    })
+                },
+            );
+        }
+    }
+}
+
+criterion_group!(benches, single, pairs, large_variance, graded);
 criterion_main!(benches);

@@ -159,6 +159,69 @@ fn declared_properties_hold_pointwise() {
 /// φ through Stein's identities ⟨φ″⟩ = ⟨φ′ z⟩/σ, ⟨φ‴⟩ = ⟨φ′(z² − 1)⟩/σ²,
 /// ⟨φφ″⟩ = ⟨φφ′ z⟩/σ − ⟨φ′²⟩, which hold for any continuous piecewise-smooth φ.
 #[test]
+fn jets_match_the_separate_methods() {
+    for phi in cases() {
+        for i in 0..81 {
+            let x = -40.0 + i as f64 + 0.37;
+            let j = phi.jet(x, true);
+            let what = |d: &str| format!("{phi} jet {d} at x = {x}");
+            close(j[0], phi.phi(x), 1e-14, &what("φ"));
+            close(j[1], phi.dphi(x), 1e-14, &what("φ′"));
+            close(j[2], phi.d2phi(x), 1e-14, &what("φ″"));
+            close(j[3], phi.d3phi(x), 1e-14, &what("φ‴"));
+            close(j[4], phi.primitive(x), 1e-14, &what("Φ"));
+            assert_eq!(phi.jet(x, false)[4], 0.0, "{}", what("Φ unrequested"));
+        }
+    }
+}
+
+/// At variances far beyond the strip (σ up to ~300 strip widths) the rules graded from the
+/// kinks and bends (`Nonlinearity::bends`) keep the accuracy of the strip-width rules.
+#[test]
+fn large_variance_moments_match_adaptive_quadrature() {
+    let gauss = Gauss::new(64);
+    // the φ without their own rules (so on the graded generic path), one in affine form; the
+    // full grid in optimised builds (the reference's nested integrals are costly)
+    let affine = Phi::Softplus.affine(1.7, 0.4, -0.8, 1.0).unwrap();
+    let full = !cfg!(debug_assertions);
+    let moments_at: &[(f64, f64)] = if full {
+        &[(0.3, 1e3), (-20.0, 4e4), (50.0, 1e5)]
+    } else {
+        &[(-20.0, 4e4)]
+    };
+    let nested_at: &[(f64, f64, f64)] = if full {
+        &[(0.3, 1e4, 5e3), (-2.0, 2e3, 1.99e3)]
+    } else {
+        &[(0.3, 1e4, 5e3)]
+    };
+    for phi in [Phi::Softplus, Phi::RectTanh, Phi::Elu, affine] {
+        for &(mu, delta) in moments_at {
+            let m = gauss.moments(phi, mu, delta).unwrap();
+            let a = |h: &dyn Fn(f64) -> f64| avg(phi, mu, delta, h);
+            let what = |d: &str| format!("{phi} {d} at μ = {mu}, Δ = {delta}");
+            close(m.phi, a(&|x| phi.phi(x)), 1e-10, &what("⟨φ⟩"));
+            close(m.dphi, a(&|x| phi.dphi(x)), 1e-10, &what("⟨φ′⟩"));
+            close(m.phi2, a(&|x| phi.phi(x).powi(2)), 1e-10, &what("⟨φ²⟩"));
+            close(m.prim, a(&|x| phi.primitive(x)), 1e-10, &what("⟨Φ⟩"));
+        }
+        for &(mu, d0, d) in nested_at {
+            let s = gauss.stationary(phi, mu, d0, d).unwrap();
+            let inner = |m: f64, h: &dyn Fn(f64) -> f64| avg(phi, m, d0 - d, h);
+            let outer = |h: &dyn Fn(f64) -> f64| {
+                if d == 0.0 {
+                    inner(mu, h).powi(2)
+                } else {
+                    avg(phi, mu, d, |m| inner(m, h).powi(2))
+                }
+            };
+            let what = |q: &str| format!("{phi} {q} at (μ, Δ0, Δ) = ({mu}, {d0}, {d})");
+            close(s.c, outer(&|x| phi.phi(x)), 1e-9, &what("C"));
+            close(s.dc, outer(&|x| phi.dphi(x)), 1e-9, &what("∂C/∂Δ"));
+        }
+    }
+}
+
+#[test]
 fn moments_match_adaptive_quadrature() {
     let gauss = Gauss::new(64);
     for phi in cases() {

@@ -57,6 +57,10 @@ impl Nonlinearity for Elu {
     fn name(&self) -> &'static str {
         "elu"
     }
+    // linear, or eˣ − 1 approaching −1 exponentially: bends only near the kink
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[0.0])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         if x > 0.0 {

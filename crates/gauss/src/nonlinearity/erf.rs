@@ -16,6 +16,10 @@ impl Nonlinearity for Erf {
     fn name(&self) -> &'static str {
         "erf"
     }
+    // entire; approaches ±1 like a Gaussian tail away from 0
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[0.0])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         libm::erf(ERF_SCALE * x)

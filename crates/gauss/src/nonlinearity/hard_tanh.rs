@@ -52,6 +52,10 @@ impl Nonlinearity for HardTanh {
     fn name(&self) -> &'static str {
         "hard-tanh"
     }
+    // piecewise linear: straight between the kinks
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         x.clamp(-1.0, 1.0)

@@ -11,6 +11,10 @@ impl Nonlinearity for Linear {
     fn name(&self) -> &'static str {
         "linear"
     }
+    // straight everywhere
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         x

@@ -115,6 +115,19 @@ pub trait Nonlinearity: Send + Sync + std::fmt::Debug + 'static {
     fn d3phi(&self, x: f64) -> f64;
     /// The primitive Φ with Φ′ = φ and Φ(0) = 0.
     fn primitive(&self, x: f64) -> f64;
+    /// [φ, φ′, φ″, φ‴, Φ] at x (Φ only when `primitive`, else 0): one call for quadrature nodes,
+    /// where the five values can share work (softplus: one exponential for all of them).
+    /// Default: the separate methods.
+    #[inline(always)]
+    fn jet(&self, x: f64, primitive: bool) -> [f64; 5] {
+        [
+            self.phi(x),
+            self.dphi(x),
+            self.d2phi(x),
+            self.d3phi(x),
+            if primitive { self.primitive(x) } else { 0.0 },
+        ]
+    }
     /// φ on the arithmetic progression x_i = x₀ + i·dx, i < `out.len()`, each value to an
     /// absolute error of at most 8ε·max(1, |φ(x_i)|) (for quadrature on equispaced nodes, where a
     /// recurrence can replace a transcendental function per node, see [`exp_progression`]).
@@ -150,6 +163,18 @@ pub trait Nonlinearity: Send + Sync + std::fmt::Debug + 'static {
     /// analytic; sets the quadrature step (tanh: π/2, its poles at ±iπ/2). Smaller is safer.
     fn analytic_strip(&self) -> f64 {
         std::f64::consts::FRAC_PI_2
+    }
+    /// The points around which φ bends, if known: `Some(points)` promises that away from them
+    /// and from the kinks φ is smooth on the scale of the distance to the nearest one — every
+    /// complex singularity of (each piece of) φ has its real part at one of these points, and
+    /// between them φ is close to its asymptotes (linear, constant or exponentially approached),
+    /// with variations on a scale ≥ [`Nonlinearity::analytic_strip`] only near them (tanh and
+    /// softplus: `Some(&[0.0])`, their poles and branch points all lie on Re x = 0). Quadrature
+    /// at a large variance σ² then grades its panels geometrically from these points (and the
+    /// kinks), ~12(18 + 2 log₂ σ) nodes, instead of the strip-width step everywhere (~70σ
+    /// nodes). `None` (default): nothing is known; the strip-width step is used everywhere.
+    fn bends(&self) -> Option<&'static [f64]> {
+        None
     }
     /// Closed form (or specialised rule) of all [`Moments`] over x ~ N(μ, Δ); when `primitive`
     /// is false, ⟨Φ⟩ and ⟨Φ²⟩ may be returned as 0.
@@ -545,6 +570,38 @@ impl Phi {
         }
     }
 
+    /// [φ, φ′, φ″, φ‴, Φ] at x (Φ only when `primitive`, else 0) in one call
+    /// ([`Nonlinearity::jet`] of the base, then the affine form).
+    ///
+    /// ```
+    /// use lowrank_gauss::Phi;
+    /// let phi = Phi::Softplus.affine(2.0, 0.5, 1.5, -1.0).unwrap();
+    /// let j = phi.jet(0.3, true);
+    /// assert!((j[0] - phi.phi(0.3)).abs() < 1e-15 && (j[4] - phi.primitive(0.3)).abs() < 1e-14);
+    /// ```
+    #[inline(always)]
+    pub fn jet(self, x: f64, primitive: bool) -> [f64; 5] {
+        if self.identity {
+            return with_base!(self.base, |f| f.jet(x, primitive));
+        }
+        let y = self.inner_arg(x);
+        let [p, d1, d2, d3, q] = with_base!(self.base, |f| f.jet(y, primitive));
+        let (a, s) = (self.gain, self.scale);
+        let prim = if primitive {
+            let f0 = with_base!(self.base, |f| f.primitive(self.inner_arg(0.0)));
+            self.offset * x + s / a * (q - f0)
+        } else {
+            0.0
+        };
+        [
+            self.offset + s * p,
+            s * a * d1,
+            s * a * a * d2,
+            s * a * a * a * d3,
+            prim,
+        ]
+    }
+
     /// φ on the progression x_i = x₀ + i·dx, i < `out.len()`: [`Nonlinearity::phi_progression`]
     /// of the base at y_i = a(x₀ − θ) + i·a·dx (positions exact to a few ε·(|a(x₀ − θ)| +
     /// i|a·dx|)), then the affine form; values to an absolute error of about 8ε·max(1, |φ|)·(1 +
@@ -605,6 +662,20 @@ impl Phi {
         with_base!(self.base, |f| f.kinks())
             .iter()
             .map(move |k| if identity { *k } else { t + k / a })
+    }
+
+    /// The points around which φ bends ([`Nonlinearity::bends`]), θ + b/a for the base's, or
+    /// `None` when the base does not say.
+    ///
+    /// ```
+    /// use lowrank_gauss::Phi;
+    /// assert_eq!(Phi::Softplus.bends().unwrap().collect::<Vec<_>>(), vec![0.0]);
+    /// ```
+    pub fn bends(self) -> Option<impl Iterator<Item = f64>> {
+        let (a, t) = (self.gain, self.threshold);
+        let identity = self.identity;
+        with_base!(self.base, |f| f.bends())
+            .map(move |b| b.iter().map(move |x| if identity { *x } else { t + x / a }))
     }
 
     /// Whether φ has kinks.

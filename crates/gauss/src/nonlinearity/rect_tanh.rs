@@ -14,6 +14,10 @@ impl Nonlinearity for RectTanh {
     fn name(&self) -> &'static str {
         "rect-tanh"
     }
+    // the kink and the poles of tanh, all on Re x = 0
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[0.0])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         if x > 0.0 {

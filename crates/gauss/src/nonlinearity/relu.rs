@@ -36,6 +36,10 @@ impl Nonlinearity for Relu {
     fn name(&self) -> &'static str {
         "relu"
     }
+    // piecewise linear: straight between the kinks
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         x.max(0.0)

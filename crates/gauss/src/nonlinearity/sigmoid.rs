@@ -23,6 +23,10 @@ impl Nonlinearity for Sigmoid {
     fn name(&self) -> &'static str {
         "sigmoid"
     }
+    // poles at ±iπ + 2ikπ, all on Re x = 0
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[0.0])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         logistic(x)

@@ -16,6 +16,10 @@ impl Nonlinearity for Tanh {
     fn name(&self) -> &'static str {
         "tanh"
     }
+    // poles at ±iπ/2 + ikπ, all on Re x = 0
+    fn bends(&self) -> Option<&'static [f64]> {
+        Some(&[0.0])
+    }
     #[inline(always)]
     fn phi(&self, x: f64) -> f64 {
         x.tanh()
