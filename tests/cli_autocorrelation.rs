@@ -164,3 +164,126 @@ fn bad_values_name_the_option_and_leave_nothing() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `lowrank simulate --max-lag --autocorrelation-csv`: the measured Δ_p(τ) under the names of
+/// `solve --autocorrelation-csv` (`tau,delta_<population>`), so the two overlay column by
+/// column; the lags follow `--lag-step`.
+#[test]
+fn simulate_writes_the_measured_autocorrelation_under_the_same_names() {
+    let dir = scratch("sim");
+    let (sim_csv, theory_csv) = (dir.join("sim.csv"), dir.join("theory.csv"));
+    let out = lowrank(&[
+        "simulate",
+        "cb2025-pure-chaos",
+        "--n",
+        "300",
+        "--t",
+        "20",
+        "--burn-in",
+        "10",
+        "--max-lag",
+        "3",
+        "--lag-step",
+        "0.5",
+        "--autocorrelation-csv",
+        sim_csv.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = lowrank(&[
+        "solve",
+        "cb2025-pure-chaos",
+        "--autocorrelation",
+        "3",
+        "--tau-step",
+        "0.5",
+        "--autocorrelation-csv",
+        theory_csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let sim = std::fs::read_to_string(&sim_csv).unwrap();
+    let theory = std::fs::read_to_string(&theory_csv).unwrap();
+    let (sim, theory): (Vec<&str>, Vec<&str>) = (sim.lines().collect(), theory.lines().collect());
+    assert_eq!(sim[0], "tau,delta_1");
+    assert_eq!(theory[0], format!("solution,{}", sim[0]));
+    assert_eq!(sim.len(), theory.len(), "same lags 0, 0.5, …, 3");
+    for (s, t) in sim[1..].iter().zip(&theory[1..]) {
+        let s: Vec<f64> = s.split(',').map(|v| v.parse().unwrap()).collect();
+        let t: Vec<f64> = t.split(',').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(s[0], t[1], "lag");
+        // a positive, finite autocorrelation below its value at τ = 0
+        assert!(s[1].is_finite() && s[1] > 0.0, "{s:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The simulator's autocorrelation options are checked before anything runs or is written.
+#[test]
+fn simulate_autocorrelation_options_are_checked() {
+    let dir = scratch("simbad");
+    let csv = dir.join("acf.csv");
+    let csv = csv.to_str().unwrap();
+    for (args, option) in [
+        (vec!["--lag-step", "0.5"], "--lag-step"),
+        (vec!["--autocorrelation-csv", csv], "--autocorrelation-csv"),
+        (vec!["--max-lag", "2", "--lag-step", "3"], "--lag-step"),
+        (vec!["--max-lag", "2", "--lag-step", "0"], "--lag-step"),
+        (vec!["--max-lag", "2", "--lag-step", "nan"], "--lag-step"),
+        // the scenario's dt is 0.05: 0.07 is not on the integration grid
+        (vec!["--max-lag", "2", "--lag-step", "0.07"], "--lag-step"),
+    ] {
+        let mut all = vec!["simulate", "cb2025-pure-chaos", "--n", "50", "--t", "5"];
+        all.extend(&args);
+        let out = lowrank(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(option), "{args:?}: {err}");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `lowrank dmft --slice T0 --slice-csv`: Δ_p(t0, t0 + τ) and Δ̂ (= 1 at τ = 0) in the JSON field
+/// `slice` and in a CSV with the `delta_<population>` names; a bad T0 names the option.
+#[test]
+fn dmft_exports_the_autocorrelation_slice() {
+    let dir = scratch("dmft");
+    let csv = dir.join("slice.csv");
+    let v = json(&lowrank(&[
+        "dmft",
+        "cb2025-pure-chaos",
+        "--t",
+        "12",
+        "--dt",
+        "0.05",
+        "--slice",
+        "6",
+        "--slice-csv",
+        csv.to_str().unwrap(),
+        "--json",
+    ]));
+    let s = &v["slice"];
+    assert!((s["t0"].as_f64().unwrap() - 6.0).abs() < 1e-12, "{s}");
+    let lags = s["lags"].as_array().unwrap();
+    let delta = s["delta"][0].as_array().unwrap();
+    let hat = s["delta_hat"][0].as_array().unwrap();
+    assert_eq!(lags.len(), delta.len());
+    assert!((lags[1].as_f64().unwrap() - 0.05).abs() < 1e-15);
+    assert!((hat[0].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    let body = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "tau,delta_1,delta_hat_1");
+    assert_eq!(lines.len(), 1 + lags.len());
+    let first: Vec<f64> = lines[1].split(',').map(|x| x.parse().unwrap()).collect();
+    assert_eq!(first[1], delta[0].as_f64().unwrap());
+    for bad in ["-1", "12", "nan"] {
+        let out = lowrank(&["dmft", "cb2025-pure-chaos", "--t", "12", "--slice", bad]);
+        assert!(!out.status.success(), "--slice {bad} succeeded");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--slice"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

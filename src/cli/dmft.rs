@@ -1,10 +1,13 @@
-//! `lowrank dmft SCENARIO [--t T] [--dt DT] [--set KEY=VALUE]... [--json] [--csv FILE]`: the
+//! `lowrank dmft SCENARIO [--t T] [--dt DT] [--set KEY=VALUE]... [--json] [--csv FILE]
+//! [--slice T0] [--slice-csv FILE]`: the
 //! time-dependent two-time DMFT (docs/theory §1.8, §3.11) of the scenario's model, with the dynamics
 //! classification of §3.8 per population and the dominant frequency of the currents.
 //!
 //! Printed: final currents S (= filtered drives) and drives κ, gains ψ, total variances Δ0 = Δ(t,t)
 //! at the end, Δ(t0, t_end) (≈ Δ∞ in a stationary state), the class of each population
 //! (FP, FP+chaos, LC, LC+chaos, chaos) and the dominant frequency (cycles per unit time).
+//! The autocorrelation slice Δ_p(t0, t0 + τ) and its normalised form Δ̂ at `--slice T0` (default
+//! T/3) go to the JSON field `slice` and to `--slice-csv`.
 
 use super::ScenarioArgs;
 use anyhow::Context;
@@ -44,6 +47,50 @@ pub struct DmftArgs {
     /// Write the time series (t, S_k, kappa_k, gain_p, delta0_p) to this CSV file.
     #[arg(long)]
     pub csv: Option<std::path::PathBuf>,
+    /// Time t0 of the autocorrelation slice Δ_p(t0, t0 + τ) (and of the classification row);
+    /// default T/3. Reported in the JSON field `slice` (`t0`, `lags`, `delta`, `delta_hat`).
+    #[arg(long, value_name = "T0", allow_hyphen_values = true)]
+    pub slice: Option<f64>,
+    /// Write the slice as CSV: columns `tau,delta_<population>...,delta_hat_<population>...`
+    /// (`delta_<population>` as in `lowrank solve/simulate --autocorrelation-csv`).
+    #[arg(long = "slice-csv", value_name = "FILE")]
+    pub slice_csv: Option<std::path::PathBuf>,
+}
+
+/// The autocorrelation slice Δ_p(t0, t0 + τ) and its normalised form
+/// Δ̂ = Δ(t0, t0+τ)/√(Δ(t0,t0)Δ(t0+τ,t0+τ)) (docs/theory §3.8) on the lags τ = l·dt.
+fn slice(res: &DmftResult) -> (Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let lags = (0..res.row_len).map(|l| l as f64 * res.dt).collect();
+    let delta = (0..res.p).map(|p| res.row(p).to_vec()).collect();
+    let hat = (0..res.p).map(|p| res.normalized_row(p)).collect();
+    (lags, delta, hat)
+}
+
+fn write_slice_csv(
+    mut f: super::output::Named,
+    populations: &[String],
+    res: &DmftResult,
+) -> anyhow::Result<()> {
+    let (lags, delta, hat) = slice(res);
+    let mut header = vec!["tau".to_string()];
+    header.extend(
+        populations
+            .iter()
+            .map(|p| super::solve::csv_field(&format!("delta_{p}"))),
+    );
+    header.extend(
+        populations
+            .iter()
+            .map(|p| super::solve::csv_field(&format!("delta_hat_{p}"))),
+    );
+    f.line(&header.join(","))?;
+    for (l, tau) in lags.iter().enumerate() {
+        let mut row = vec![format!("{tau}")];
+        row.extend(delta.iter().map(|d| format!("{:e}", d[l])));
+        row.extend(hat.iter().map(|d| format!("{:e}", d[l])));
+        f.line(&row.join(","))?;
+    }
+    f.finish()
 }
 
 fn fmt(v: &[f64]) -> String {
@@ -96,9 +143,21 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
     if args.band == Some(0) {
         anyhow::bail!("--band must be ≥ 1");
     }
+    if let Some(t0) = args.slice {
+        if !(t0.is_finite() && t0 >= 0.0 && t0 < args.t) {
+            anyhow::bail!(
+                "--slice ({t0}) must be finite, ≥ 0 and < --t ({}): the slice starts on the grid",
+                args.t
+            );
+        }
+    }
     let mut outputs = super::output::Outputs::new();
     let csv_out = match &args.csv {
         Some(path) => Some(outputs.reserve("--csv", path, &[])?),
+        None => None,
+    };
+    let slice_out = match &args.slice_csv {
+        Some(path) => Some(outputs.reserve("--slice-csv", path, &[])?),
         None => None,
     };
     let scenario = args.scenario.load()?;
@@ -141,6 +200,9 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         band: args.band,
         reference_ordering: args.reference_ordering,
         source,
+        t0: args
+            .slice
+            .map(|t0| ((t0 / dt).round() as usize).min(nt_f as usize - 1)),
         ..Default::default()
     };
     let res = run_dmft(model, Gauss::new(64), &opts).context("two-time DMFT")?;
@@ -154,7 +216,12 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
     if let Some(i) = csv_out {
         write_csv(outputs.writer(i)?, &res)?;
     }
+    let populations: Vec<String> = model.populations.iter().map(|p| p.name.clone()).collect();
+    if let Some(i) = slice_out {
+        write_slice_csv(outputs.writer(i)?, &populations, &res)?;
+    }
     if args.json {
+        let (lags, delta, hat) = slice(&res);
         let doc = json!({
             "scenario": scenario.name,
             "dt": res.dt,
@@ -170,6 +237,12 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
             "clipped_variances": res.clipped_variances,
             "source_pairs": res.source_pairs,
             "source_fallbacks": res.source_fallbacks,
+            "slice": {
+                "t0": res.t0 as f64 * res.dt,
+                "lags": lags,
+                "delta": delta,
+                "delta_hat": hat,
+            },
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {

@@ -1,8 +1,12 @@
 //! `lowrank simulate SCENARIO [--n N] [--seed S] [--trials K] [--t T] [--dt DT] [--burn-in B]
-//! [--method euler|heun|rk4] [--f32] [--max-lag TAU] [--set KEY=VALUE]... [--json] [--trace FILE]`:
+//! [--method euler|heun|rk4] [--f32] [--max-lag TAU [--lag-step H] [--autocorrelation-csv FILE]]
+//! [--set KEY=VALUE]... [--json] [--trace FILE]`:
 //! draw a finite network from the scenario (docs/theory §1.1) and integrate it
 //! (`lowrank-sim`); print the time-averaged order parameters `kappa`, `currents`, `mu`,
 //! `delta0`, `delta_inf` (with `--max-lag`), `readouts`, per trial and trial-averaged.
+//! With `--max-lag` the measured autocorrelation Δ_p(τ) is in the JSON field `autocorrelation`
+//! (`lags`, `delta[p][ℓ]`, `delta_inf`) and, with `--autocorrelation-csv`, in a CSV — the names
+//! of `lowrank solve --autocorrelation`, so theory and simulation overlay directly.
 //! Flags override the scenario's `[simulation]` defaults; the same seed draws the network,
 //! the initial conditions and the input noise (independent sub-streams).
 
@@ -46,6 +50,13 @@ pub struct SimulateArgs {
     /// Record the autocorrelation Δ_p(τ) up to this lag (gives `delta_inf`).
     #[arg(long = "max-lag", allow_hyphen_values = true)]
     pub max_lag: Option<f64>,
+    /// Lag step of `--max-lag` (a multiple of --dt; default max-lag/100, at least dt).
+    #[arg(long = "lag-step", allow_hyphen_values = true)]
+    pub lag_step: Option<f64>,
+    /// Write the trial-averaged autocorrelation as CSV: columns `tau,delta_<population>...`,
+    /// the names of `lowrank solve --autocorrelation-csv` (needs --max-lag).
+    #[arg(long = "autocorrelation-csv", value_name = "FILE")]
+    pub autocorrelation_csv: Option<PathBuf>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -86,7 +97,17 @@ pub fn config(s: &Scenario, args: &SimulateArgs) -> anyhow::Result<(usize, u64, 
         cfg.trace_every = cfg.record_every.unwrap_or(cfg.dt);
     }
     if let Some(lag) = args.max_lag {
-        let every = (lag / 100.0).max(cfg.dt);
+        if let Some(h) = args.lag_step {
+            let k = (h / cfg.dt).round();
+            if k < 1.0 || (h - k * cfg.dt).abs() > 1e-9 * h {
+                anyhow::bail!(
+                    "--lag-step ({h}) must be a multiple of the time step --dt ({}): the \
+                     autocorrelation is sampled on the integration grid",
+                    cfg.dt
+                );
+            }
+        }
+        let every = args.lag_step.unwrap_or((lag / 100.0).max(cfg.dt));
         cfg.autocorr = Some(AutocorrConfig {
             max_lag: lag,
             every,
@@ -108,6 +129,20 @@ fn check_options(args: &SimulateArgs) -> anyhow::Result<()> {
     positive("t", args.t)?;
     positive("dt", args.dt)?;
     positive("max-lag", args.max_lag)?;
+    positive("lag-step", args.lag_step)?;
+    if args.max_lag.is_none() {
+        if args.lag_step.is_some() {
+            anyhow::bail!("--lag-step needs --max-lag TAU");
+        }
+        if args.autocorrelation_csv.is_some() {
+            anyhow::bail!("--autocorrelation-csv needs --max-lag TAU");
+        }
+    }
+    if let (Some(lag), Some(h)) = (args.max_lag, args.lag_step) {
+        if h > lag {
+            anyhow::bail!("--lag-step ({h}) must be ≤ --max-lag ({lag})");
+        }
+    }
     if let Some(b) = args.burn_in {
         if !(b.is_finite() && b >= 0.0) {
             anyhow::bail!("--burn-in ({b}) must be finite and ≥ 0");
@@ -205,6 +240,10 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         Some(path) => Some(outputs.reserve("--trace", path, &[])?),
         None => None,
     };
+    let acf_out = match &args.autocorrelation_csv {
+        Some(path) => Some(outputs.reserve("--autocorrelation-csv", path, &[])?),
+        None => None,
+    };
     let s = args.scenario.load()?;
     let (n0, seed, cfg) = config(&s, args)?;
     if let Some(lag) = args.max_lag {
@@ -236,6 +275,9 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     .context("simulation")?;
     if let Some(i) = trace_out {
         write_trace(outputs.writer(i)?, &s, &res)?;
+    }
+    if let Some(i) = acf_out {
+        write_acf_csv(outputs.writer(i)?, &s, &res)?;
     }
     let overlap = net.empirical_overlap();
     let overlap: Vec<Vec<f64>> = (0..overlap.nrows())
@@ -321,6 +363,33 @@ fn text(s: &Scenario, seed: u64, r: &SimulationResult) -> String {
         }
     }
     out
+}
+
+/// The trial-averaged autocorrelation as CSV: `tau,delta_<population>...` (the columns of
+/// `lowrank solve --autocorrelation-csv` without its `solution` column).
+fn write_acf_csv(
+    mut f: super::output::Named,
+    s: &Scenario,
+    r: &SimulationResult,
+) -> anyhow::Result<()> {
+    let acf = r
+        .autocorrelation
+        .as_ref()
+        .context("the simulation recorded no autocorrelation")?;
+    let mut header = vec!["tau".to_string()];
+    header.extend(
+        s.model
+            .populations
+            .iter()
+            .map(|p| super::solve::csv_field(&format!("delta_{}", p.name))),
+    );
+    f.line(&header.join(","))?;
+    for (l, tau) in acf.lags.iter().enumerate() {
+        let mut row = vec![format!("{tau}")];
+        row.extend(acf.delta.iter().map(|d| format!("{:e}", d[l])));
+        f.line(&row.join(","))?;
+    }
+    f.finish()
 }
 
 fn write_trace(

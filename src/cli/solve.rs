@@ -126,7 +126,7 @@ fn check_acf_budget(
 }
 
 /// One CSV field, quoted when it needs to be (RFC 4180).
-fn csv_field(s: &str) -> String {
+pub(super) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

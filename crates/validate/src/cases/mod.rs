@@ -8,8 +8,11 @@
 //!   limit cycle with disorder against the two-time DMFT.
 //! - [`nonlinear`]: beyond the papers' φ: a ReLU network with a constant input, non-odd positive
 //!   rates 1 + tanh(x − 0.5) in chaos, the kinked hard tanh in chaos.
+//! - [`autocorrelation`]: the theory's Δ(τ) against the measured autocorrelation, \[MO\] Fig. 1
+//!   at g = 2.5 and \[CB\] Fig. 4b (b = 3, g = 2.4), each with an overlay figure.
 //! - [`common`]: scenario loading, attractor selection, batched simulation helpers.
 
+pub mod autocorrelation;
 pub mod cb;
 pub mod common;
 pub mod mo;
@@ -42,7 +45,15 @@ pub fn suite() -> Suite {
             cb::limit_cycle(),
             nonlinear::rates_chaos(),
             nonlinear::hard_tanh_chaos(),
+            autocorrelation::mo_fig1(),
+            autocorrelation::cb_fig4b(),
         ],
-        figures: vec![mo::fig1_figure(), mo::phase_figure(), cb::fig4a_figure()],
+        figures: vec![
+            mo::fig1_figure(),
+            mo::phase_figure(),
+            cb::fig4a_figure(),
+            autocorrelation::mo_fig1_figure(),
+            autocorrelation::cb_fig4b_figure(),
+        ],
     }
 }
