@@ -121,8 +121,7 @@ fn benches(c: &mut Criterion) {
         ("r2", &r2, Phi::Sigmoid, SourceMethod::Auto, ""),
     ];
     for (name, model, phi, source, suffix) in cases {
-        let mut model = model.clone();
-        model.nonlinearity = phi;
+        let model = model.clone().with_nonlinearity(phi);
         let o = opts(source);
         if source == SourceMethod::Auto {
             // the fallback statistics of the Mehler source (printed once, outside the timing)

@@ -30,7 +30,12 @@ const SIZES: [usize; 3] = [1000, 2000, 4000];
 const BATCHES: [usize; 4] = [1, 8, 32, 64];
 
 fn network(n: usize) -> Network {
-    Network::sample(&rank_one_model(0.8, 1.0, 1.5, 1.0, 1.0, Phi::Tanh), n, 1).unwrap()
+    Network::sample(
+        &rank_one_model(0.8, 1.0, 1.5, 1.0, 1.0, Phi::Tanh).unwrap(),
+        n,
+        1,
+    )
+    .unwrap()
 }
 
 fn bench_steps<T: Real>(c: &mut Criterion, net: &Network) {

@@ -57,12 +57,13 @@ fn main() -> anyhow::Result<()> {
         "[mo2018]\nkind = \"rank-one\"\ng = 3.0\nmean_m = 1.1\nmean_n = 2.0\n",
         &[],
     )?;
-    let mut model = scenario.model;
     // the optional affine form works on custom bases too: φ(x) = softsign(2x)
-    model.nonlinearity = Phi::custom(&SOFTSIGN).affine(2.0, 0.0, 1.0, 0.0)?;
+    let model = scenario
+        .model
+        .with_nonlinearity(Phi::custom(&SOFTSIGN).affine(2.0, 0.0, 1.0, 0.0)?);
 
     let all = solve_all(&model, &SolveOptions::default())?;
-    println!("mean-field states of {}:", model.nonlinearity);
+    println!("mean-field states of {}:", model.nonlinearity());
     for s in &all.solutions {
         println!(
             "  {:<13} {:<10} κ = {:+.6}  Δ0 = {:.6}  Δ∞ = {:.6}  stable = {}",

@@ -44,26 +44,26 @@ fn matrix(m: &DMatrix<f64>) -> Value {
 pub fn report(s: &Scenario) -> anyhow::Result<Value> {
     let m = &s.model;
     let populations: Vec<Value> = m
-        .populations
+        .populations()
         .iter()
         .enumerate()
         .map(|(p, pop)| {
             let gains: serde_json::Map<String, Value> = m
-                .populations
+                .populations()
                 .iter()
                 .enumerate()
-                .map(|(q, src)| (src.name.clone(), json!(m.gain[(p, q)])))
+                .map(|(q, src)| (src.name.clone(), json!(m.gain()[(p, q)])))
                 .collect();
             json!({ "name": pop.name, "weight": pop.weight, "gain": gains })
         })
         .collect();
     let stats: Vec<Value> = m
-        .populations
+        .populations()
         .iter()
-        .zip(&m.stats)
+        .zip(m.stats())
         .map(|(pop, st)| {
             let mean: serde_json::Map<String, Value> = m
-                .vectors
+                .vectors()
                 .iter()
                 .zip(st.mean.iter())
                 .map(|(v, &x)| (v.clone(), json!(x)))
@@ -77,25 +77,25 @@ pub fn report(s: &Scenario) -> anyhow::Result<Value> {
         .map(|z| json!({ "re": z.re, "im": z.im }))
         .collect();
     let terms: Vec<Value> = m
-        .terms
+        .terms()
         .iter()
-        .map(|t| json!({ "name": t.name, "left": m.vectors[t.left], "right": m.vectors[t.right] }))
+        .map(|t| json!({ "name": t.name, "left": m.vectors()[t.left], "right": m.vectors()[t.right] }))
         .collect();
     let inputs: Vec<Value> = m
-        .inputs
+        .inputs()
         .iter()
         .map(|i| {
             json!({
-                "name": i.name, "vector": m.vectors[i.vector], "baseline": i.schedule.baseline,
+                "name": i.name, "vector": m.vectors()[i.vector], "baseline": i.schedule.baseline,
                 "pulses": i.schedule.pulses, "noise": i.schedule.noise,
                 "noise_during_pulses_only": i.schedule.noise_during_pulses_only,
             })
         })
         .collect();
     let readouts: Vec<Value> = m
-        .readouts
+        .readouts()
         .iter()
-        .map(|r| json!({ "name": r.name, "vector": m.vectors[r.vector] }))
+        .map(|r| json!({ "name": r.name, "vector": m.vectors()[r.vector] }))
         .collect();
     let (source, params, inflation) = match &s.source {
         Source::General => ("general".to_string(), Value::Null, Value::Null),
@@ -107,9 +107,9 @@ pub fn report(s: &Scenario) -> anyhow::Result<Value> {
         "description": s.description,
         "source": source,
         "parameters": params,
-        "nonlinearity": nonlinearity_json(m.nonlinearity),
+        "nonlinearity": nonlinearity_json(m.nonlinearity()),
         "populations": populations,
-        "vectors": m.vectors,
+        "vectors": m.vectors(),
         "loading_statistics": stats,
         "terms": terms,
         "overlap_matrix": matrix(&m.overlap_matrix()),
@@ -128,13 +128,13 @@ fn text(s: &Scenario) -> anyhow::Result<String> {
     let m = &s.model;
     let mut out = String::new();
     let _ = writeln!(out, "scenario {} — {}", s.name, s.description);
-    let _ = writeln!(out, "nonlinearity: {}", m.nonlinearity);
-    for (p, pop) in m.populations.iter().enumerate() {
+    let _ = writeln!(out, "nonlinearity: {}", m.nonlinearity());
+    for (p, pop) in m.populations().iter().enumerate() {
         let gains: Vec<String> = m
-            .populations
+            .populations()
             .iter()
             .enumerate()
-            .map(|(q, src)| format!("g<-{}={}", src.name, m.gain[(p, q)]))
+            .map(|(q, src)| format!("g<-{}={}", src.name, m.gain()[(p, q)]))
             .collect();
         let _ = writeln!(
             out,
@@ -147,13 +147,20 @@ fn text(s: &Scenario) -> anyhow::Result<String> {
     let _ = writeln!(
         out,
         "vectors ({}): {}",
-        m.vectors.len(),
-        m.vectors.join(", ")
+        m.vectors().len(),
+        m.vectors().join(", ")
     );
     let terms: Vec<String> = m
-        .terms
+        .terms()
         .iter()
-        .map(|t| format!("{} = {}·{}ᵀ", t.name, m.vectors[t.left], m.vectors[t.right]))
+        .map(|t| {
+            format!(
+                "{} = {}·{}ᵀ",
+                t.name,
+                m.vectors()[t.left],
+                m.vectors()[t.right]
+            )
+        })
         .collect();
     let _ = writeln!(out, "terms (K = {}): {}", m.rank(), terms.join(", "));
     let _ = writeln!(out, "overlap matrix Ω:{}", m.overlap_matrix());
@@ -164,19 +171,19 @@ fn text(s: &Scenario) -> anyhow::Result<String> {
         .collect();
     let _ = writeln!(out, "eigenvalues of Ω: {}", eig.join(", "));
     let _ = writeln!(out, "disorder coupling G:{}", m.disorder_coupling());
-    for i in &m.inputs {
+    for i in m.inputs() {
         let _ = writeln!(
             out,
             "input {} along {}: baseline {}, {} pulse(s), noise {}",
             i.name,
-            m.vectors[i.vector],
+            m.vectors()[i.vector],
             i.schedule.baseline,
             i.schedule.pulses.len(),
             i.schedule.noise
         );
     }
-    for r in &m.readouts {
-        let _ = writeln!(out, "readout {} along {}", r.name, m.vectors[r.vector]);
+    for r in m.readouts() {
+        let _ = writeln!(out, "readout {} along {}", r.name, m.vectors()[r.vector]);
     }
     if let Source::Cb2025 { inflation, .. } = &s.source {
         let _ = writeln!(

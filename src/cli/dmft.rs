@@ -176,7 +176,7 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         });
     // the Mehler source keeps the coefficient sets of the last min(N_t, band + 1) times
     let source_bytes = lowrank::theory::dmft::source_memory(
-        model.nonlinearity,
+        model.nonlinearity(),
         source,
         model.n_populations(),
         (lagw + 1.0).min(nt_f) as usize,
@@ -246,7 +246,11 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        let names: Vec<&str> = model.populations.iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = model
+            .populations()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         outln!(
             "two-time DMFT of `{}`: dt = {}, N_t = {}, classification from t0 = {:.3}",
             scenario.name,

@@ -163,19 +163,19 @@ fn check_options(args: &SimulateArgs) -> anyhow::Result<()> {
 /// Network size N = Σ_p round(α_p N₀) and stored entries of J^rand (as f64: no overflow).
 pub fn network_size(model: &lowrank::model::Model, n0: usize) -> (f64, f64) {
     let sizes: Vec<f64> = model
-        .populations
+        .populations()
         .iter()
         .map(|p| (p.weight * n0 as f64).round())
         .collect();
     let n: f64 = sizes.iter().sum();
-    let all_nonzero = model.gain.iter().all(|&g| g > 0.0);
+    let all_nonzero = model.gain().iter().all(|&g| g > 0.0);
     let dense = if all_nonzero {
         n * n
     } else {
         let mut e = 0.0;
         for (p, np) in sizes.iter().enumerate() {
             for (q, nq) in sizes.iter().enumerate() {
-                if model.gain[(p, q)] > 0.0 {
+                if model.gain()[(p, q)] > 0.0 {
                     e += np * nq;
                 }
             }
@@ -191,7 +191,7 @@ fn check_budget(s: &Scenario, n0: usize, cfg: &SimConfig, f32: bool) -> anyhow::
     let (n, dense) = network_size(m, n0);
     let b = cfg.trials as f64;
     let word = if f32 { 4.0 } else { 8.0 };
-    let vecs = (m.vectors.len() + 2 * m.rank() + m.inputs.len() + m.readouts.len()) as f64;
+    let vecs = (m.vectors().len() + 2 * m.rank() + m.inputs().len() + m.readouts().len()) as f64;
     let stages = match cfg.method {
         Method::Euler => 1.0,
         Method::Heun => 2.0,
@@ -208,7 +208,7 @@ fn check_budget(s: &Scenario, n0: usize, cfg: &SimConfig, f32: bool) -> anyhow::
             * rows
             * b
             * (2.0 * m.rank() as f64
-                + (m.readouts.len() + 2 * m.n_populations()) as f64
+                + (m.readouts().len() + 2 * m.n_populations()) as f64
                 + cfg.trace_units.len() as f64
                 + 1.0);
     }
@@ -294,7 +294,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             "terms".into(),
             json!(s
                 .model
-                .terms
+                .terms()
                 .iter()
                 .map(|t| t.name.clone())
                 .collect::<Vec<_>>()),
@@ -303,7 +303,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             "populations".into(),
             json!(s
                 .model
-                .populations
+                .populations()
                 .iter()
                 .map(|p| p.name.clone())
                 .collect::<Vec<_>>()),
@@ -312,7 +312,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             "readout_names".into(),
             json!(s
                 .model
-                .readouts
+                .readouts()
                 .iter()
                 .map(|r| r.name.clone())
                 .collect::<Vec<_>>()),
@@ -332,13 +332,13 @@ fn text(s: &Scenario, seed: u64, r: &SimulationResult) -> String {
         "scenario {}: N = {} (sizes {:?}), seed {seed}, {} trial(s), {:?} dt = {} ({}), t ∈ [{}, {}], averages over t ≥ 0 ({} samples)\n",
         s.name, r.n, r.sizes, r.trials, r.method, r.dt, r.precision, r.t_start, r.t_final, r.samples
     );
-    for (k, t) in m.terms.iter().enumerate() {
+    for (k, t) in m.terms().iter().enumerate() {
         out += &format!(
             "  kappa[{}] = {:.6}   currents[{}] = {:.6}\n",
             t.name, r.kappa[k], t.name, r.currents[k]
         );
     }
-    for (p, pop) in m.populations.iter().enumerate() {
+    for (p, pop) in m.populations().iter().enumerate() {
         out += &format!(
             "  population {}: mu = {:.6}  delta0 = {:.6}",
             pop.name, r.mu[p], r.delta0[p]
@@ -348,7 +348,7 @@ fn text(s: &Scenario, seed: u64, r: &SimulationResult) -> String {
         }
         out += "\n";
     }
-    for (i, ro) in m.readouts.iter().enumerate() {
+    for (i, ro) in m.readouts().iter().enumerate() {
         out += &format!("  readout {} = {:.6}\n", ro.name, r.readouts[i]);
     }
     if r.trials > 1 {
@@ -400,11 +400,11 @@ fn write_trace(
     let series = r.series.as_ref().context("no series recorded")?;
     let m = &s.model;
     let mut header = vec!["trial".to_string(), "t".to_string()];
-    header.extend(m.terms.iter().map(|t| format!("kappa_{}", t.name)));
-    header.extend(m.terms.iter().map(|t| format!("current_{}", t.name)));
-    header.extend(m.readouts.iter().map(|o| format!("z_{}", o.name)));
-    header.extend(m.populations.iter().map(|p| format!("mu_{}", p.name)));
-    header.extend(m.populations.iter().map(|p| format!("delta0_{}", p.name)));
+    header.extend(m.terms().iter().map(|t| format!("kappa_{}", t.name)));
+    header.extend(m.terms().iter().map(|t| format!("current_{}", t.name)));
+    header.extend(m.readouts().iter().map(|o| format!("z_{}", o.name)));
+    header.extend(m.populations().iter().map(|p| format!("mu_{}", p.name)));
+    header.extend(m.populations().iter().map(|p| format!("delta0_{}", p.name)));
     let traces = r.traces.as_ref();
     if let Some(tr) = traces {
         header.extend(tr.units.iter().map(|u| format!("x_{u}")));

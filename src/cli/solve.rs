@@ -326,7 +326,7 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(i) = csv_out {
-        let names: Vec<String> = model.populations.iter().map(|p| p.name.clone()).collect();
+        let names: Vec<String> = model.populations().iter().map(|p| p.name.clone()).collect();
         write_acf_csv(outputs.writer(i)?, &names, &acfs)?;
     }
     let acf_of = |i: usize| acfs.iter().find(|(j, _)| *j == i).map(|(_, a)| a);

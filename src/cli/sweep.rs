@@ -306,7 +306,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let (k, p, r) = (
         base.model.rank(),
         base.model.n_populations(),
-        base.model.readouts.len(),
+        base.model.readouts().len(),
     );
     let head = header(&params, k, p, r);
     let mut lines: Vec<Vec<String>> = Vec::new();
@@ -324,7 +324,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             .load()
             .with_context(|| format!("grid point {idx} ({})", sargs.set.join(" ")))?;
         let model = &scenario.model;
-        if (model.rank(), model.n_populations(), model.readouts.len()) != (k, p, r) {
+        if (model.rank(), model.n_populations(), model.readouts().len()) != (k, p, r) {
             bail!("grid point {idx}: the swept parameter changes the model's shape (rank, populations, readouts)");
         }
         let opts = SolveOptions {

@@ -36,6 +36,8 @@ pub use error::ModelError;
 pub use lowrank_gauss::Phi;
 /// Re-export of the linear-algebra crate used in public types (`DMatrix`, `DVector`).
 pub use nalgebra;
-pub use network::{Input, LoadingStats, Model, Population, Pulse, Readout, Schedule, Term};
+pub use network::{
+    Input, LoadingStats, Model, ModelParts, Population, Pulse, Readout, Schedule, Term,
+};
 pub use overrides::Override;
 pub use scenario::{Init, Integrator, Scenario, SimulationSpec, Source};

@@ -388,7 +388,7 @@ pub enum Stimulus {
 /// let m = go_nogo(&GoNogo::default()).unwrap();
 /// assert!(m.overlap_matrix()[(0, 0)].abs() < 1e-14);
 /// let (n, i) = (m.vector_index("n").unwrap(), m.vector_index("I_A").unwrap());
-/// assert!((m.stats[0].cov[(n, i)] - 4.0).abs() < 1e-12); // σ_{n I_A} = Σ_I²
+/// assert!((m.stats()[0].cov[(n, i)] - 4.0).abs() < 1e-12); // σ_{n I_A} = Σ_I²
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

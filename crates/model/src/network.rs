@@ -5,6 +5,7 @@
 //! `stats[p].mean` and covariance `stats[p].cov`; rank-one terms m^k n^kᵀ/N₀; inputs
 //! I^a u_a(t); readouts w^r; one nonlinearity φ.
 
+use crate::ModelError;
 use lowrank_gauss::Phi;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
@@ -114,9 +115,33 @@ pub struct Readout {
     pub vector: usize,
 }
 
-/// The general model: everything theory and simulation need, already validated.
+/// The parts of a [`Model`], all public: build or edit them freely, then [`Model::new`] checks
+/// them (the only way to a `Model` from outside this crate, so that every model that reaches
+/// the solvers and the simulator has been validated).
+///
+/// ```
+/// use lowrank_model::{LoadingStats, Model, ModelParts, Population};
+/// use nalgebra::{DMatrix, DVector};
+/// let parts = ModelParts {
+///     name: "pure disorder".into(),
+///     populations: vec![Population { name: "A".into(), weight: 1.0 }],
+///     gain: DMatrix::from_element(1, 1, 1.5),
+///     vectors: vec![],
+///     stats: vec![LoadingStats { mean: DVector::zeros(0), cov: DMatrix::zeros(0, 0) }],
+///     terms: vec![],
+///     inputs: vec![],
+///     readouts: vec![],
+///     nonlinearity: lowrank_gauss::Phi::Tanh,
+/// };
+/// let model = Model::new(parts.clone()).unwrap();
+/// assert_eq!(model.gain()[(0, 0)], 1.5);
+/// // a negative disorder gain is refused, naming the entry
+/// let mut bad = parts;
+/// bad.gain[(0, 0)] = -1.0;
+/// assert!(Model::new(bad).unwrap_err().to_string().contains("gain"));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Model {
+pub struct ModelParts {
     /// Scenario name.
     pub name: String,
     /// Populations (P ≥ 1).
@@ -135,6 +160,111 @@ pub struct Model {
     pub readouts: Vec<Readout>,
     /// Nonlinearity φ.
     pub nonlinearity: Phi,
+}
+
+/// The general model: everything theory and simulation need, validated. Built by
+/// [`ModelBuilder`](crate::ModelBuilder), a scenario file, or [`Model::new`] from
+/// [`ModelParts`]; read through its accessors; edited by taking it apart
+/// ([`Model::into_parts`]) and building it again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub(crate) name: String,
+    pub(crate) populations: Vec<Population>,
+    pub(crate) gain: DMatrix<f64>,
+    pub(crate) vectors: Vec<String>,
+    pub(crate) stats: Vec<LoadingStats>,
+    pub(crate) terms: Vec<Term>,
+    pub(crate) inputs: Vec<Input>,
+    pub(crate) readouts: Vec<Readout>,
+    pub(crate) nonlinearity: Phi,
+}
+
+impl Model {
+    /// The model of `parts`, after [`Model::validate`].
+    ///
+    /// # Errors
+    /// The first violated rule of [`Model::validate`], naming the field.
+    pub fn new(parts: ModelParts) -> Result<Model, ModelError> {
+        let model = Model {
+            name: parts.name,
+            populations: parts.populations,
+            gain: parts.gain,
+            vectors: parts.vectors,
+            stats: parts.stats,
+            terms: parts.terms,
+            inputs: parts.inputs,
+            readouts: parts.readouts,
+            nonlinearity: parts.nonlinearity,
+        };
+        model.validate()?;
+        Ok(model)
+    }
+
+    /// The parts of the model, to edit and rebuild with [`Model::new`].
+    pub fn into_parts(self) -> ModelParts {
+        ModelParts {
+            name: self.name,
+            populations: self.populations,
+            gain: self.gain,
+            vectors: self.vectors,
+            stats: self.stats,
+            terms: self.terms,
+            inputs: self.inputs,
+            readouts: self.readouts,
+            nonlinearity: self.nonlinearity,
+        }
+    }
+
+    /// The same model with another nonlinearity (every φ is valid with every model).
+    pub fn with_nonlinearity(mut self, phi: Phi) -> Model {
+        self.nonlinearity = phi;
+        self
+    }
+
+    /// Scenario name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Populations (P ≥ 1).
+    pub fn populations(&self) -> &[Population] {
+        &self.populations
+    }
+
+    /// Disorder gains g_pq (P×P, entries ≥ 0): J^rand_ij ~ N(0, g_pq²/N₀) for i ∈ p, j ∈ q.
+    pub fn gain(&self) -> &DMatrix<f64> {
+        &self.gain
+    }
+
+    /// Names of the loading vectors (V of them).
+    pub fn vectors(&self) -> &[String] {
+        &self.vectors
+    }
+
+    /// Loading statistics per population (P entries).
+    pub fn stats(&self) -> &[LoadingStats] {
+        &self.stats
+    }
+
+    /// Rank-one structure terms (K of them).
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// Inputs.
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    /// Readouts.
+    pub fn readouts(&self) -> &[Readout] {
+        &self.readouts
+    }
+
+    /// Nonlinearity φ.
+    pub fn nonlinearity(&self) -> Phi {
+        self.nonlinearity
+    }
 }
 
 impl Model {
@@ -163,9 +293,9 @@ impl Model {
     /// ```
     /// # use lowrank_model::*;
     /// # use nalgebra::{DMatrix, DVector};
-    /// # let m = Model { name: "x".into(), populations: vec![Population { name: "A".into(), weight: 1.0 }],
+    /// # let m = Model::new(ModelParts { name: "x".into(), populations: vec![Population { name: "A".into(), weight: 1.0 }],
     /// #   gain: DMatrix::from_element(1, 1, 1.5), vectors: vec![], stats: vec![LoadingStats { mean: DVector::zeros(0), cov: DMatrix::zeros(0, 0) }],
-    /// #   terms: vec![], inputs: vec![], readouts: vec![], nonlinearity: lowrank_gauss::Phi::Tanh };
+    /// #   terms: vec![], inputs: vec![], readouts: vec![], nonlinearity: lowrank_gauss::Phi::Tanh }).unwrap();
     /// assert!((m.disorder_coupling()[(0, 0)] - 2.25).abs() < 1e-15);
     /// ```
     pub fn disorder_coupling(&self) -> DMatrix<f64> {

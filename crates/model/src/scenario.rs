@@ -198,11 +198,11 @@ pub enum Source {
 /// "#;
 /// let s = Scenario::from_toml_str(text, &[Override::parse("mo2018.mean_n=1.0").unwrap()]).unwrap();
 /// assert!((s.model.overlap_matrix()[(0, 0)] - 1.1).abs() < 1e-14); // Ω = M_m M_n
-/// assert_eq!(s.model.gain[(0, 0)], 1.5);
+/// assert_eq!(s.model.gain()[(0, 0)], 1.5);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
-    /// Scenario name (also `model.name`).
+    /// Scenario name (also `model.name()`).
     pub name: String,
     /// Free-text description.
     pub description: String,

@@ -207,9 +207,9 @@ impl Model {
     /// finite gains g_pq ≥ 0, finite symmetric PSD covariances σ^{(p)} (docs/theory §1.1–1.2),
     /// term/input/readout indices in range, valid schedules.
     ///
-    /// Every [`Model`] produced by this crate has passed this check; call it on models built
-    /// by hand.
-    pub fn validate(&self) -> Result<(), ModelError> {
+    /// Every [`Model`] has passed this check ([`Model::new`] and every constructor of this
+    /// crate call it); the solvers may rely on it.
+    pub(crate) fn validate(&self) -> Result<(), ModelError> {
         let p = self.populations.len();
         let v = self.vectors.len();
         if p == 0 {

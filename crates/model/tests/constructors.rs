@@ -8,22 +8,22 @@ use lowrank_model::{Model, ModelError, Schedule};
 const TOL: f64 = 1e-12;
 
 fn cov(m: &Model, a: &str, b: &str) -> f64 {
-    m.stats[0].cov[(m.vector_index(a).unwrap(), m.vector_index(b).unwrap())]
+    m.stats()[0].cov[(m.vector_index(a).unwrap(), m.vector_index(b).unwrap())]
 }
 
 fn assert_all_psd(m: &Model) {
-    for s in &m.stats {
+    for s in m.stats() {
         let (l, _) = min_eigenpair(&s.cov).unwrap();
         assert!(
             l >= -psd_tolerance(&s.cov),
             "{}: min eigenvalue {l}",
-            m.name
+            m.name()
         );
         let f = s.factor();
         assert!(
             (&f * f.transpose() - &s.cov).abs().max() < 1e-10,
             "factor of {}",
-            m.name
+            m.name()
         );
     }
 }
@@ -51,14 +51,14 @@ fn rank_one_overlap_is_mm_mn_plus_sigma_mn_and_input_statistics() {
     assert!((cov(&m, "n", "I") - 0.5).abs() < TOL);
     let sigma_ii = 0.09 / 2.25 + 0.25 / 0.81 + 1.21;
     assert!((cov(&m, "I", "I") - sigma_ii).abs() < TOL);
-    assert_eq!(m.inputs.len(), 1);
-    assert_eq!(m.inputs[0].schedule.baseline, 1.0);
-    assert_eq!(m.gain[(0, 0)], 0.8);
+    assert_eq!(m.inputs().len(), 1);
+    assert_eq!(m.inputs()[0].schedule.baseline, 1.0);
+    assert_eq!(m.gain()[(0, 0)], 0.8);
     assert_all_psd(&m);
     // no input statistics and no schedule: no I
     let plain = RankOne::default().model().unwrap();
-    assert_eq!(plain.vectors, vec!["m", "n"]);
-    assert!(plain.inputs.is_empty());
+    assert_eq!(plain.vectors(), vec!["m", "n"]);
+    assert!(plain.inputs().is_empty());
     // |σ_mn| > Σ_m Σ_n is not a covariance
     let bad = RankOne {
         sigma_mn: 1.5,
@@ -131,7 +131,7 @@ fn rank_two_general() {
     assert!((omega[(0, 1)] - (0.4 + 2.0 * 0.5)).abs() < TOL);
     assert!((omega[(1, 0)] - (-1.0)).abs() < TOL);
     assert!((omega[(1, 1)] - (-0.5)).abs() < TOL);
-    assert_eq!(m.inputs.len(), 1);
+    assert_eq!(m.inputs().len(), 1);
     p.cov[0][1] = 0.3; // asymmetric
     assert!(
         matches!(p.model(), Err(ModelError::Invalid { ref field, .. }) if field == "mo2018.cov.0.1")
@@ -146,7 +146,7 @@ fn go_nogo_statistics() {
     assert!((cov(&m, "n", "I_A") - p.sigma_i.powi(2)).abs() < TOL);
     assert!(cov(&m, "n", "I_B").abs() < TOL);
     assert!((cov(&m, "m", "w") - p.sigma_w.powi(2)).abs() < TOL);
-    let go = &m.inputs[m.inputs.iter().position(|i| i.name == "go").unwrap()];
+    let go = &m.inputs()[m.inputs().iter().position(|i| i.name == "go").unwrap()];
     assert_eq!(go.schedule.value(p.onset + 1.0), p.amplitude);
     assert_eq!(go.schedule.value(p.onset + p.duration + 1.0), 0.0);
     let nogo = mo2018::go_nogo(&GoNogo {
@@ -154,9 +154,9 @@ fn go_nogo_statistics() {
         ..p.clone()
     })
     .unwrap();
-    let i = nogo.inputs.iter().position(|i| i.name == "nogo").unwrap();
-    assert_eq!(nogo.inputs[i].schedule.value(p.onset + 1.0), p.amplitude);
-    assert_eq!(nogo.readouts[0].name, "z");
+    let i = nogo.inputs().iter().position(|i| i.name == "nogo").unwrap();
+    assert_eq!(nogo.inputs()[i].schedule.value(p.onset + 1.0), p.amplitude);
+    assert_eq!(nogo.readouts()[0].name, "z");
     assert_all_psd(&m);
 }
 
@@ -171,7 +171,7 @@ fn detection_statistics() {
     assert!(
         cov(&m, "n", "h").abs() < TOL && (cov(&m, "h", "h") - p.sigma_perp.powi(2)).abs() < TOL
     );
-    let stim = &m.inputs[0].schedule;
+    let stim = &m.inputs()[0].schedule;
     assert_eq!(stim.value(p.onset + 0.5), p.c);
     assert_eq!(stim.noise_at(p.onset + 0.5), p.noise);
     assert_eq!(stim.noise_at(p.onset - 0.5), 0.0);
@@ -213,10 +213,10 @@ fn multiregion_overlap_is_t_hat_and_covariances_match() {
     let that = effective_interaction(r, &t).unwrap();
     assert!((m.overlap_matrix() - &that).abs().max() < TOL);
     assert_eq!(m.rank(), r * r);
-    assert_eq!(m.terms[1].name, "1<-2");
+    assert_eq!(m.terms()[1].name, "1<-2");
     // σ^{(ν)}_{n^{μν} m^{νρ}} = T^{μνρ}; m^{μν} lives in μ, n^{μν} in ν
     for nu in 0..r {
-        let st = &m.stats[nu];
+        let st = &m.stats()[nu];
         for mu in 0..r {
             let n = m.vector_index(&cb2025::n_name(mu, nu)).unwrap();
             assert!((st.cov[(n, n)] - built.inflation.sigma_n2).abs() < TOL);
@@ -230,7 +230,7 @@ fn multiregion_overlap_is_t_hat_and_covariances_match() {
                 }
             }
         }
-        assert_eq!(m.gain[(nu, nu)], [0.5, 1.0, 1.5][nu]);
+        assert_eq!(m.gain()[(nu, nu)], [0.5, 1.0, 1.5][nu]);
     }
     assert_all_psd(m);
     // §4 rule with U = 1, no input: start at max(1, max_ν s_max(T^{·ν·})²), already PSD
@@ -277,10 +277,10 @@ fn multiregion_inflation_report() {
         m.vector_index("n_1_1").unwrap(),
         m.vector_index("I_1").unwrap(),
     );
-    assert_eq!(m.stats[0].cov[(n, i)], 1.0);
-    assert_eq!(m.stats[0].cov[(i, i)], 1.0);
-    assert_eq!(m.stats[0].cov[(m.vector_index("m_1_1").unwrap(), i)], 0.0);
-    assert_eq!(m.inputs[0].schedule.baseline, 2.0);
+    assert_eq!(m.stats()[0].cov[(n, i)], 1.0);
+    assert_eq!(m.stats()[0].cov[(i, i)], 1.0);
+    assert_eq!(m.stats()[0].cov[(m.vector_index("m_1_1").unwrap(), i)], 0.0);
+    assert_eq!(m.inputs()[0].schedule.baseline, 2.0);
     assert_all_psd(m);
 }
 
@@ -332,7 +332,7 @@ fn multiregion_rejects_bad_input() {
     let mut cross = Multiregion::new(2, vec![1.0, 1.0], vec![0.0; 8]);
     cross.cross_gain = Some(vec![0.0, 0.3, 0.2, 0.0]);
     let m = cross.build().unwrap().model;
-    assert_eq!((m.gain[(0, 1)], m.gain[(1, 0)]), (0.3, 0.2));
+    assert_eq!((m.gain()[(0, 1)], m.gain()[(1, 0)]), (0.3, 0.2));
     cross.cross_gain = Some(vec![0.1, 0.3, 0.2, 0.0]);
     assert!(cross.build().is_err());
 }

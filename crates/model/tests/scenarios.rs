@@ -1,7 +1,7 @@
 //! Scenario files: every bundled scenario loads; schema validation errors name their field;
 //! `--set` overrides reach every scalar.
 
-use lowrank_model::{bundled, Init, Integrator, ModelError, Override, Scenario, Source};
+use lowrank_model::{bundled, Init, Integrator, Model, ModelError, Override, Scenario, Source};
 
 fn load(text: &str, sets: &[&str]) -> Result<Scenario, ModelError> {
     let o: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
@@ -45,10 +45,11 @@ fn every_bundled_scenario_loads_and_validates() {
     for (name, text) in bundled::ALL {
         let s = Scenario::from_toml_str(text, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(&s.name, name, "scenario name should match the file stem");
-        s.model.validate().unwrap();
+        // the model was validated on construction; it survives a round trip through its parts
+        assert_eq!(Model::new(s.model.clone().into_parts()).unwrap(), s.model);
         s.simulation.validate(&s.model).unwrap();
         assert!(!s.description.is_empty(), "{name} needs a description");
-        for st in &s.model.stats {
+        for st in s.model.stats() {
             let f = st.factor();
             assert!((&f * f.transpose() - &st.cov).abs().max() < 1e-10, "{name}");
         }
@@ -86,7 +87,7 @@ fn bundled_scenarios_have_the_documented_statistics() {
         .unwrap()
         .model;
     let i = fig2.vector_index("I").unwrap();
-    assert!((fig2.stats[0].cov[(i, i)] - 1.25).abs() < 1e-12); // Σ_nI²/Σ_n² + Σ⊥²
+    assert!((fig2.stats()[0].cov[(i, i)] - 1.25).abs() < 1e-12); // Σ_nI²/Σ_n² + Σ⊥²
     assert!((omega("mo2018-ring")[(1, 1)] - 2.56).abs() < 1e-12);
     assert!((omega("mo2018-detection")[(0, 0)] - 4.0).abs() < 1e-12);
     assert!((omega("two-populations")[(0, 0)] - 2.0).abs() < 1e-12);
@@ -130,12 +131,12 @@ fn bundled_scenarios_have_the_documented_statistics() {
 fn general_form_resolves() {
     let s = load(GENERAL, &[]).unwrap();
     let m = &s.model;
-    assert_eq!(m.populations[0].weight, 0.5);
-    assert_eq!((m.gain[(1, 0)], m.gain[(0, 1)]), (0.3, 0.0));
+    assert_eq!(m.populations()[0].weight, 0.5);
+    assert_eq!((m.gain()[(1, 0)], m.gain()[(0, 1)]), (0.3, 0.0));
     assert!((m.overlap_matrix()[(0, 0)] - 2.5).abs() < 1e-12); // σ_nm + M_n M_m in both halves
-    assert_eq!(m.terms[0].name, "1");
-    assert_eq!(m.inputs[0].name, "m");
-    assert_eq!(m.readouts[0].name, "n");
+    assert_eq!(m.terms()[0].name, "1");
+    assert_eq!(m.inputs()[0].name, "m");
+    assert_eq!(m.readouts()[0].name, "n");
     assert!(matches!(s.simulation.init, Init::Gaussian { std } if std == 1.0));
     assert_eq!(s.source, Source::General);
 }
@@ -162,14 +163,15 @@ name = "v"
 combination = { u = 2.0, x = 1.0 }
 "#;
     let m = load(text, &[]).unwrap().model;
-    let c =
-        |a: &str, b: &str| m.stats[0].cov[(m.vector_index(a).unwrap(), m.vector_index(b).unwrap())];
+    let c = |a: &str, b: &str| {
+        m.stats()[0].cov[(m.vector_index(a).unwrap(), m.vector_index(b).unwrap())]
+    };
     // u = x − 2y: σ_uu = 4 + 4·3 = 16; v = 2u + x = 3x − 4y: σ_vv = 9·4 + 16·3 = 84, σ_uv = 3·4 + 8·3 = 36
     assert!((c("u", "u") - 16.0).abs() < 1e-12);
     assert!((c("v", "v") - 84.0).abs() < 1e-12);
     assert!((c("u", "v") - 36.0).abs() < 1e-12);
     assert!((c("u", "x") - 4.0).abs() < 1e-12);
-    let mean_v = m.stats[0].mean[m.vector_index("v").unwrap()];
+    let mean_v = m.stats()[0].mean[m.vector_index("v").unwrap()];
     assert!((mean_v - 1.0).abs() < 1e-12); // 2·0.5 offset carried through u
 }
 
@@ -304,29 +306,29 @@ fn overrides_reach_every_scalar() {
         ],
     )
     .unwrap();
-    assert_eq!(s.model.gain[(0, 0)], 1.8);
+    assert_eq!(s.model.gain()[(0, 0)], 1.8);
     assert!((s.model.overlap_matrix()[(0, 0)] - 2.25).abs() < 1e-12);
     assert_eq!(s.simulation.seed, 9);
-    assert_eq!(s.model.inputs[0].schedule.baseline, 0.7);
+    assert_eq!(s.model.inputs()[0].schedule.baseline, 0.7);
     let fig1 = bundled::get("mo2018-fig1").unwrap();
     let s = load(fig1, &["mo2018.g=1.8"]).unwrap();
-    assert_eq!(s.model.gain[(0, 0)], 1.8);
+    assert_eq!(s.model.gain()[(0, 0)], 1.8);
     let f3 = bundled::get("cb2025-fig3-set1").unwrap();
     let s = load(f3, &["cb2025.g.0=2.0", "cb2025.symmetric.signs.1=-1"]).unwrap();
-    assert_eq!(s.model.gain[(0, 0)], 2.0);
-    assert_eq!(s.model.gain[(1, 1)], 0.0);
+    assert_eq!(s.model.gain()[(0, 0)], 2.0);
+    assert_eq!(s.model.gain()[(1, 1)], 0.0);
     match &s.source {
         Source::Cb2025 { spec, .. } => assert!(spec.t_entry(0, 1, 0) < 0.0),
         other => panic!("{other:?}"),
     }
     let s = load(bundled::get("cb2025-fig4a-b2").unwrap(), &["cb2025.g=1.5"]).unwrap();
-    assert_eq!(s.model.gain[(0, 0)], 1.5);
+    assert_eq!(s.model.gain()[(0, 0)], 1.5);
     let s = load(
         bundled::get("mo2018-gonogo").unwrap(),
         &["mo2018.stimulus=nogo"],
     )
     .unwrap();
-    assert_eq!(s.model.inputs[1].schedule.pulses.len(), 1);
+    assert_eq!(s.model.inputs()[1].schedule.pulses.len(), 1);
 }
 
 #[test]
@@ -380,19 +382,19 @@ fn affine_nonlinearities_parse_everywhere() {
     )
     .unwrap();
     let want = Phi::Tanh.affine(1.0, 0.5, 1.0, 1.0).unwrap();
-    assert_eq!(s.model.nonlinearity, want);
-    assert!((s.model.nonlinearity.phi(0.5) - 1.0).abs() < 1e-15);
+    assert_eq!(s.model.nonlinearity(), want);
+    assert!((s.model.nonlinearity().phi(0.5) - 1.0).abs() < 1e-15);
     let s = load(GENERAL, &["nonlinearity=\"hard-tanh\""]).unwrap();
-    assert_eq!(s.model.nonlinearity, Phi::HardTanh);
+    assert_eq!(s.model.nonlinearity(), Phi::HardTanh);
     let mo = "[mo2018]\nkind = \"rank-one\"\nnonlinearity = { kind = \"relu\", gain = 2 }\n";
     let s = Scenario::from_toml_str(mo, &[]).unwrap();
     assert_eq!(
-        s.model.nonlinearity,
+        s.model.nonlinearity(),
         Phi::Relu.affine(2.0, 0.0, 1.0, 0.0).unwrap()
     );
     let cb = "[cb2025]\nregions = 1\ng = [0.5]\nt = [2.0]\nnonlinearity = \"sigmoid\"\n";
     let s = Scenario::from_toml_str(cb, &[]).unwrap();
-    assert_eq!(s.model.nonlinearity, Phi::Sigmoid);
+    assert_eq!(s.model.nonlinearity(), Phi::Sigmoid);
     // a section's nonlinearity can be overridden, and a bad one names the section's field
     let e = Scenario::from_toml_str(
         mo,

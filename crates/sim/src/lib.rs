@@ -16,7 +16,7 @@
 //!
 //! ```
 //! use lowrank_sim::{testing::rank_one_model, Network, SimConfig, Simulator};
-//! let model = rank_one_model(0.0, 1.0, 0.5, 1.0, 1.0, lowrank_gauss::Phi::Tanh);
+//! let model = rank_one_model(0.0, 1.0, 0.5, 1.0, 1.0, lowrank_gauss::Phi::Tanh).unwrap();
 //! let net = Network::sample(&model, 200, 42).unwrap();
 //! let res = Simulator::<f64>::new(&net).run(&SimConfig::new(30.0, 0.1)).unwrap();
 //! assert!(res.kappa[0].abs() < 1e-3); // Ω = 0.5 < 1: activity decays to the trivial state

@@ -82,7 +82,7 @@ impl Network {
     /// ```
     /// use lowrank_sim::testing::rank_one_model;
     /// use lowrank_sim::Network;
-    /// let model = rank_one_model(0.5, 1.0, 2.0, 1.0, 1.0, lowrank_gauss::Phi::Tanh);
+    /// let model = rank_one_model(0.5, 1.0, 2.0, 1.0, 1.0, lowrank_gauss::Phi::Tanh).unwrap();
     /// let a = Network::sample(&model, 200, 3).unwrap();
     /// let b = Network::sample(&model, 200, 3).unwrap();
     /// assert_eq!(a, b); // same seed, same bits
@@ -90,10 +90,10 @@ impl Network {
     /// ```
     pub fn sample(model: &Model, n0: usize, seed: u64) -> Result<Network, SimError> {
         let p_count = model.n_populations();
-        let v_count = model.vectors.len();
+        let v_count = model.vectors().len();
         check_model(model)?;
         let mut sizes = Vec::with_capacity(p_count);
-        for pop in &model.populations {
+        for pop in model.populations() {
             let n_p = (pop.weight * n0 as f64).round();
             if n_p < 1.0 || n0 < p_count {
                 return Err(SimError::TooFewNeurons {
@@ -127,13 +127,13 @@ impl Network {
         let scale = 1.0 / (n0 as f64).sqrt();
 
         // Random part.
-        let all_nonzero = model.gain.iter().all(|&g| g > 0.0);
+        let all_nonzero = model.gain().iter().all(|&g| g > 0.0);
         let mut random = Vec::new();
         if all_nonzero {
             let mut data = vec![0.0; n * n];
             for p in 0..p_count {
                 for q in 0..p_count {
-                    let g = model.gain[(p, q)] * scale;
+                    let g = model.gain()[(p, q)] * scale;
                     let mut rng = stream(seed, Component::RandomBlock { p, q });
                     for j in offsets[q]..offsets[q + 1] {
                         let col = &mut data[j * n + offsets[p]..j * n + offsets[p + 1]];
@@ -153,7 +153,7 @@ impl Network {
         } else {
             for p in 0..p_count {
                 for q in 0..p_count {
-                    let g0 = model.gain[(p, q)];
+                    let g0 = model.gain()[(p, q)];
                     if g0 == 0.0 {
                         continue;
                     }
@@ -176,7 +176,7 @@ impl Network {
         // Loadings.
         let mut vectors = vec![vec![0.0; n]; v_count];
         for p in 0..p_count {
-            let stats = &model.stats[p];
+            let stats = &model.stats()[p];
             let active: Vec<usize> = (0..v_count).filter(|&a| stats.cov[(a, a)] != 0.0).collect();
             // A zero-variance component must have zero covariance with everything (PSD).
             for a in (0..v_count).filter(|a| !active.contains(a)) {
@@ -185,12 +185,12 @@ impl Network {
                     .fold(0.0, f64::max);
                 if worst != 0.0 {
                     return Err(SimError::NotPsd {
-                        population: model.populations[p].name.clone(),
+                        population: model.populations()[p].name.clone(),
                         min_eigenvalue: -worst,
                     });
                 }
             }
-            let factor = psd_factor(&stats.cov, &active, &model.populations[p].name)?;
+            let factor = psd_factor(&stats.cov, &active, &model.populations()[p].name)?;
             let d = active.len();
             let mut rng = stream(seed, Component::Loadings { p });
             let mut z = vec![0.0; d];
@@ -236,8 +236,8 @@ impl Network {
     pub fn empirical_overlap(&self) -> DMatrix<f64> {
         let k = self.model.rank();
         DMatrix::from_fn(k, k, |a, b| {
-            let n = &self.vectors[self.model.terms[a].right];
-            let m = &self.vectors[self.model.terms[b].left];
+            let n = &self.vectors[self.model.terms()[a].right];
+            let m = &self.vectors[self.model.terms()[b].left];
             n.iter().zip(m).map(|(x, y)| x * y).sum::<f64>() / self.n0 as f64
         })
     }
@@ -276,17 +276,21 @@ impl Network {
     /// The model with its loading statistics replaced by the empirical ones and its
     /// weights by the realised α̂_p = N_p/N₀ (feed this to the theory to compare with one
     /// finite network near a bifurcation).
-    pub fn empirical_model(&self) -> Model {
+    ///
+    /// # Errors
+    /// The rebuilt model fails validation (a sample covariance that is not PSD beyond rounding,
+    /// possible only with non-finite loadings).
+    pub fn empirical_model(&self) -> Result<Model, lowrank_model::ModelError> {
         let e = self.empirical_stats();
-        let mut model = self.model.clone();
-        for (p, stats) in model.stats.iter_mut().enumerate() {
+        let mut parts = self.model.clone().into_parts();
+        for (p, stats) in parts.stats.iter_mut().enumerate() {
             stats.mean = nalgebra::DVector::from_vec(e.mean[p].clone());
             stats.cov = e.cov[p].clone();
         }
-        for (p, pop) in model.populations.iter_mut().enumerate() {
+        for (p, pop) in parts.populations.iter_mut().enumerate() {
             pop.weight = self.sizes[p] as f64 / self.n0 as f64;
         }
-        model
+        Model::new(parts)
     }
 
     /// Dense random matrix J^rand (N×N, column-major), zeros where no block is stored.
@@ -306,7 +310,7 @@ impl Network {
 
 fn check_model(model: &Model) -> Result<(), SimError> {
     let p = model.n_populations();
-    let v = model.vectors.len();
+    let v = model.vectors().len();
     let bad = |field: String, reason: &str| {
         Err(SimError::InvalidModel {
             field,
@@ -316,23 +320,23 @@ fn check_model(model: &Model) -> Result<(), SimError> {
     if p == 0 {
         return bad("populations".into(), "no population");
     }
-    if model.gain.nrows() != p || model.gain.ncols() != p {
+    if model.gain().nrows() != p || model.gain().ncols() != p {
         return bad("gain".into(), "must be P×P");
     }
-    if model.gain.iter().any(|g| !g.is_finite() || *g < 0.0) {
+    if model.gain().iter().any(|g| !g.is_finite() || *g < 0.0) {
         return bad("gain".into(), "entries must be finite and ≥ 0");
     }
-    if model.stats.len() != p {
+    if model.stats().len() != p {
         return bad("stats".into(), "one entry per population required");
     }
-    for (i, pop) in model.populations.iter().enumerate() {
+    for (i, pop) in model.populations().iter().enumerate() {
         if !pop.weight.is_finite() || pop.weight <= 0.0 {
             return bad(
                 format!("population.{}.weight", pop.name),
                 "must be finite and > 0",
             );
         }
-        let s = &model.stats[i];
+        let s = &model.stats()[i];
         if s.mean.len() != v || s.cov.nrows() != v || s.cov.ncols() != v {
             return bad(
                 format!("population.{}.stats", pop.name),
@@ -343,12 +347,12 @@ fn check_model(model: &Model) -> Result<(), SimError> {
             return bad(format!("population.{}.stats", pop.name), "non-finite entry");
         }
     }
-    for (k, t) in model.terms.iter().enumerate() {
+    for (k, t) in model.terms().iter().enumerate() {
         if t.left >= v || t.right >= v {
             return bad(format!("terms[{k}]"), "vector index out of range");
         }
     }
-    for inp in &model.inputs {
+    for inp in model.inputs() {
         if inp.vector >= v {
             return bad(
                 format!("input.{}.vector", inp.name),
@@ -356,7 +360,7 @@ fn check_model(model: &Model) -> Result<(), SimError> {
             );
         }
     }
-    for r in &model.readouts {
+    for r in model.readouts() {
         if r.vector >= v {
             return bad(
                 format!("readout.{}.vector", r.name),

@@ -170,7 +170,7 @@ struct Block<T> {
 ///
 /// ```
 /// use lowrank_sim::{testing::rank_one_model, Network, SimConfig, Simulator};
-/// let model = rank_one_model(0.5, 1.2, 1.2, 1.0, 0.0, lowrank_gauss::Phi::Tanh);
+/// let model = rank_one_model(0.5, 1.2, 1.2, 1.0, 0.0, lowrank_gauss::Phi::Tanh).unwrap();
 /// let net = Network::sample(&model, 300, 1).unwrap();
 /// let sim = Simulator::<f64>::new(&net);
 /// let mut cfg = SimConfig::new(5.0, 0.1);
@@ -322,7 +322,7 @@ impl<T: Real> Simulator<T> {
             n: net.n(),
             n0: net.n0,
             offsets: net.offsets.clone(),
-            phi: model.nonlinearity,
+            phi: model.nonlinearity(),
             blocks: net
                 .random
                 .iter()
@@ -335,23 +335,23 @@ impl<T: Real> Simulator<T> {
                 })
                 .collect(),
             m: model
-                .terms
+                .terms()
                 .iter()
                 .map(|t| conv(&net.vectors[t.left], 1.0))
                 .collect(),
             n_scaled: model
-                .terms
+                .terms()
                 .iter()
                 .map(|t| conv(&net.vectors[t.right], 1.0 / n0))
                 .collect(),
             inputs: model
-                .inputs
+                .inputs()
                 .iter()
                 .map(|i| conv(&net.vectors[i.vector], 1.0))
                 .collect(),
-            schedules: model.inputs.iter().map(|i| i.schedule.clone()).collect(),
+            schedules: model.inputs().iter().map(|i| i.schedule.clone()).collect(),
             w_scaled: model
-                .readouts
+                .readouts()
                 .iter()
                 .map(|r| conv(&net.vectors[r.vector], 1.0 / n0))
                 .collect(),

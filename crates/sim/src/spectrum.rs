@@ -102,7 +102,7 @@ pub fn dense_connectivity(net: &Network) -> Vec<f64> {
     let n = net.n();
     let mut j = net.dense_random();
     let inv = 1.0 / net.n0 as f64;
-    for t in &net.model.terms {
+    for t in net.model.terms() {
         let (m, nv) = (&net.vectors[t.left], &net.vectors[t.right]);
         for c in 0..n {
             let s = nv[c] * inv;
@@ -121,7 +121,7 @@ pub fn dense_connectivity(net: &Network) -> Vec<f64> {
 ///
 /// ```
 /// use lowrank_sim::{spectrum::connectivity_spectrum, testing::rank_one_model, Network};
-/// let net = Network::sample(&rank_one_model(0.5, 1.0, 2.0, 0.5, 0.5, lowrank_gauss::Phi::Tanh), 300, 2).unwrap();
+/// let net = Network::sample(&rank_one_model(0.5, 1.0, 2.0, 0.5, 0.5, lowrank_gauss::Phi::Tanh).unwrap(), 300, 2).unwrap();
 /// let s = connectivity_spectrum(&net).unwrap();
 /// assert_eq!(s.outliers.len(), 1);
 /// assert!((s.outliers[0][0] - 2.0).abs() < 0.3);
@@ -142,7 +142,7 @@ pub fn jacobian_spectrum(net: &Network, x0: &[f64]) -> Result<Spectrum, SimError
         });
     }
     let mut j = dense_connectivity(net);
-    let phi = net.model.nonlinearity;
+    let phi = net.model.nonlinearity();
     for (c, &x) in x0.iter().enumerate() {
         let d = phi.dphi(x);
         j[c * n..(c + 1) * n].iter_mut().for_each(|v| *v *= d);

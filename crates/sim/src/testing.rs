@@ -3,7 +3,9 @@
 //! Paper conveniences live in the theory crate; these only build plain [`Model`]s.
 
 use lowrank_gauss::Phi;
-use lowrank_model::{Input, LoadingStats, Model, Population, Readout, Schedule, Term};
+use lowrank_model::{
+    Input, LoadingStats, Model, ModelError, ModelParts, Population, Readout, Schedule, Term,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// \[MO\] rank one, one population: vectors `m`, `n` with means (M_m, M_n), independent
@@ -11,12 +13,22 @@ use nalgebra::{DMatrix, DVector};
 /// Ω = M_m M_n (docs/theory §1.3). A readout `z` along `m` is included.
 ///
 /// ```
-/// let model = lowrank_sim::testing::rank_one_model(0.5, 1.0, 2.0, 1.0, 1.0, lowrank_gauss::Phi::Tanh);
+/// let model = lowrank_sim::testing::rank_one_model(0.5, 1.0, 2.0, 1.0, 1.0, lowrank_gauss::Phi::Tanh).unwrap();
 /// assert_eq!(model.rank(), 1);
 /// assert!((model.overlap_matrix()[(0, 0)] - 2.0).abs() < 1e-15);
 /// ```
-pub fn rank_one_model(g: f64, m_m: f64, m_n: f64, sigma_m: f64, sigma_n: f64, phi: Phi) -> Model {
-    Model {
+///
+/// # Errors
+/// A parameter the model rejects (e.g. g < 0 or non-finite), naming it.
+pub fn rank_one_model(
+    g: f64,
+    m_m: f64,
+    m_n: f64,
+    sigma_m: f64,
+    sigma_n: f64,
+    phi: Phi,
+) -> Result<Model, ModelError> {
+    Model::new(ModelParts {
         name: "rank-one".into(),
         populations: vec![Population {
             name: "A".into(),
@@ -42,7 +54,7 @@ pub fn rank_one_model(g: f64, m_m: f64, m_n: f64, sigma_m: f64, sigma_n: f64, ph
             vector: 0,
         }],
         nonlinearity: phi,
-    }
+    })
 }
 
 /// [`rank_one_model`] plus an input vector `I` (mean 0, standard deviation Σ_I, independent
@@ -54,8 +66,8 @@ pub fn rank_one_with_input(
     sigma_i: f64,
     schedule: Schedule,
     phi: Phi,
-) -> Model {
-    let mut model = rank_one_model(g, m_m, m_n, 1.0, 1.0, phi);
+) -> Result<Model, ModelError> {
+    let mut model = rank_one_model(g, m_m, m_n, 1.0, 1.0, phi)?.into_parts();
     model.vectors.push("I".into());
     model.stats[0].mean = DVector::from_vec(vec![m_m, m_n, 0.0]);
     model.stats[0].cov =
@@ -65,5 +77,5 @@ pub fn rank_one_with_input(
         vector: 2,
         schedule,
     });
-    model
+    Model::new(model)
 }

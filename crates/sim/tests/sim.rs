@@ -1,7 +1,7 @@
 //! Tests of the finite-N simulator against closed forms, mean-field theory and itself.
 
 use lowrank_gauss::{Gauss, Phi};
-use lowrank_model::{LoadingStats, Model, Population, Schedule, Term};
+use lowrank_model::{LoadingStats, Model, ModelParts, Population, Schedule, Term};
 use lowrank_sim::testing::{rank_one_model, rank_one_with_input};
 use lowrank_sim::{
     connectivity_spectrum, jacobian_spectrum, AutocorrConfig, Init, Method, Network, SimConfig,
@@ -17,7 +17,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// x = m s + n e^{−t}: ṡ = (Ω̂ − 1) s + β e^{−t}, s(0) = 1, so
 /// s(t) = e^{λt} + β (e^{λt} − e^{−t})/(λ + 1), λ = Ω̂ − 1, and κ = n·x/N = Ω̂ s + β e^{−t}.
 fn linear_case(method: Method, dt: f64, t: f64) -> (f64, f64) {
-    let model = rank_one_model(0.0, 1.0, 0.8, 1.0, 1.0, Phi::Linear);
+    let model = rank_one_model(0.0, 1.0, 0.8, 1.0, 1.0, Phi::Linear).unwrap();
     let net = Network::sample(&model, 200, 11).unwrap();
     let (m, n) = (&net.vectors[0], &net.vectors[1]);
     let big_n = net.n0 as f64;
@@ -105,7 +105,7 @@ fn stable_fixed_point_matches_mean_field() {
     let (kappa_mf, delta_mf) =
         rank_one_mean_field(g, (m_m, m_n, sigma_m * sigma_m, 0.0), (1.0, 1.0));
     let n0 = 1000;
-    let model = rank_one_model(g, m_m, m_n, sigma_m, 1.0, Phi::Tanh);
+    let model = rank_one_model(g, m_m, m_n, sigma_m, 1.0, Phi::Tanh).unwrap();
     let net = Network::sample(&model, n0, 5).unwrap();
     let sim = Simulator::<f64>::new(&net);
     let mut cfg = SimConfig::new(10.0, 0.1);
@@ -184,7 +184,12 @@ fn spectrum_outlier_and_bulk() {
     let (g, m_m, m_n, s_m, s_n) = (0.5, 1.0, 2.0, 0.5, 0.5);
     let n0 = 1200;
     let big_n = n0 as f64;
-    let net = Network::sample(&rank_one_model(g, m_m, m_n, s_m, s_n, Phi::Tanh), n0, 9).unwrap();
+    let net = Network::sample(
+        &rank_one_model(g, m_m, m_n, s_m, s_n, Phi::Tanh).unwrap(),
+        n0,
+        9,
+    )
+    .unwrap();
     let spec = connectivity_spectrum(&net).unwrap();
     assert_eq!(spec.outliers.len(), 1, "outliers: {:?}", spec.outliers);
     let out = spec.outliers[0];
@@ -220,7 +225,7 @@ fn spectrum_outlier_and_bulk() {
 
 #[test]
 fn reproducible_and_batched() {
-    let model = rank_one_model(1.2, 1.0, 1.5, 1.0, 1.0, Phi::Tanh);
+    let model = rank_one_model(1.2, 1.0, 1.5, 1.0, 1.0, Phi::Tanh).unwrap();
     let a = Network::sample(&model, 150, 77).unwrap();
     let b = Network::sample(&model, 150, 77).unwrap();
     let c = Network::sample(&model, 150, 78).unwrap();
@@ -263,7 +268,7 @@ fn reproducible_and_batched() {
 
 #[test]
 fn f32_path_tracks_f64() {
-    let model = rank_one_model(0.5, 1.3, 1.3, 1.0, 1.0, Phi::Tanh);
+    let model = rank_one_model(0.5, 1.3, 1.3, 1.0, 1.0, Phi::Tanh).unwrap();
     let net = Network::sample(&model, 300, 2).unwrap();
     let mut cfg = SimConfig::new(10.0, 0.05);
     cfg.burn_in = 10.0;
@@ -284,7 +289,7 @@ fn two_region_model() -> Model {
     // m lives in region A, n in region B; block-diagonal disorder ([CB] style).
     let cov_a = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.0]));
     let cov_b = DMatrix::from_diagonal(&DVector::from_vec(vec![0.0, 2.0]));
-    Model {
+    Model::new(ModelParts {
         name: "two".into(),
         populations: vec![
             Population {
@@ -316,7 +321,8 @@ fn two_region_model() -> Model {
         inputs: vec![],
         readouts: vec![],
         nonlinearity: Phi::Erf,
-    }
+    })
+    .unwrap()
 }
 
 #[test]
@@ -344,8 +350,9 @@ fn regions_and_block_structure() {
     let expect = 1.5f64.powi(2) / 400.0;
     assert!((var - expect).abs() < 5.0 * expect * (2.0 / blk.data.len() as f64).sqrt());
     // Changing the size of nothing else: same seed, same region-A loadings if B's weight changes.
-    let mut model2 = model.clone();
-    model2.populations[1].weight = 0.5;
+    let mut parts = model.clone().into_parts();
+    parts.populations[1].weight = 0.5;
+    let model2 = Model::new(parts).unwrap();
     let net2 = Network::sample(&model2, 400, 3).unwrap();
     assert_eq!(net.vectors[0][..400], net2.vectors[0][..400]);
     assert_eq!(net.random[0], net2.random[0]);
@@ -358,14 +365,19 @@ fn regions_and_block_structure() {
 
 #[test]
 fn low_rank_only_network_has_no_dense_part() {
-    let net = Network::sample(&rank_one_model(0.0, 1.0, 1.0, 1.0, 1.0, Phi::Tanh), 100, 1).unwrap();
+    let net = Network::sample(
+        &rank_one_model(0.0, 1.0, 1.0, 1.0, 1.0, Phi::Tanh).unwrap(),
+        100,
+        1,
+    )
+    .unwrap();
     assert!(net.random.is_empty());
 }
 
 #[test]
 fn autocorrelation_of_chaos() {
     // Pure chaos g = 2 (no structure mean): Δ(0) = Δ₀, Δ decays; Δ∞ = 0 in the large-N theory.
-    let model = rank_one_model(2.0, 0.0, 0.0, 0.5, 0.5, Phi::Tanh);
+    let model = rank_one_model(2.0, 0.0, 0.0, 0.5, 0.5, Phi::Tanh).unwrap();
     let n0 = 400;
     let net = Network::sample(&model, n0, 8).unwrap();
     let mut cfg = SimConfig::new(100.0, 0.1);
@@ -406,8 +418,11 @@ fn input_noise_is_an_ou_process() {
         noise: 0.6,
         noise_during_pulses_only: false,
     };
-    let mut model = rank_one_with_input(0.0, 0.0, 0.0, 1.0, sched, Phi::Linear);
-    model.terms.clear();
+    let mut parts = rank_one_with_input(0.0, 0.0, 0.0, 1.0, sched, Phi::Linear)
+        .unwrap()
+        .into_parts();
+    parts.terms.clear();
+    let model = Model::new(parts).unwrap();
     let net = Network::sample(&model, 50, 1).unwrap();
     let i_vec = net.vectors[2].clone();
     let mut cfg = SimConfig::new(20.0, 0.01);
@@ -443,7 +458,12 @@ fn bad_input_is_a_typed_error() {
         matches!(err, SimError::TooFewNeurons { n0: 1, .. }),
         "{err}"
     );
-    let net = Network::sample(&rank_one_model(0.5, 1.0, 1.0, 1.0, 1.0, Phi::Tanh), 50, 0).unwrap();
+    let net = Network::sample(
+        &rank_one_model(0.5, 1.0, 1.0, 1.0, 1.0, Phi::Tanh).unwrap(),
+        50,
+        0,
+    )
+    .unwrap();
     let sim = Simulator::<f64>::new(&net);
     for dt in [0.0, -0.1, f64::NAN, f64::INFINITY] {
         let err = sim.run(&SimConfig::new(1.0, dt)).unwrap_err();
@@ -483,8 +503,12 @@ fn bad_input_is_a_typed_error() {
     ));
     // Blow-up: linear network with Ω ≈ 5 grows like e^{4t}: it overflows f64 near t ≈ 180 but is
     // reported as a runaway (mean |x| > 1e30) near t ≈ 20.
-    let lin =
-        Network::sample(&rank_one_model(0.0, 2.5, 2.0, 0.1, 0.1, Phi::Linear), 50, 0).unwrap();
+    let lin = Network::sample(
+        &rank_one_model(0.0, 2.5, 2.0, 0.1, 0.1, Phi::Linear).unwrap(),
+        50,
+        0,
+    )
+    .unwrap();
     let err = Simulator::<f64>::new(&lin)
         .run(&SimConfig::new(400.0, 0.1))
         .unwrap_err();
@@ -502,7 +526,12 @@ fn bad_input_is_a_typed_error() {
 
 #[test]
 fn result_serializes_with_theory_names() {
-    let net = Network::sample(&rank_one_model(0.5, 1.0, 1.0, 1.0, 1.0, Phi::Tanh), 50, 0).unwrap();
+    let net = Network::sample(
+        &rank_one_model(0.5, 1.0, 1.0, 1.0, 1.0, Phi::Tanh).unwrap(),
+        50,
+        0,
+    )
+    .unwrap();
     let res = Simulator::<f64>::new(&net)
         .run(&SimConfig::new(1.0, 0.1))
         .unwrap();
@@ -526,7 +555,7 @@ fn result_serializes_with_theory_names() {
 fn parallel_elementwise_passes_match_single_trials() {
     // N·B above the parallel threshold (low-rank only, so no N² memory): the split
     // elementwise passes must give exactly the same bits as the trials run one by one.
-    let model = rank_one_model(0.0, 1.0, 1.6, 1.0, 1.0, Phi::Tanh);
+    let model = rank_one_model(0.0, 1.0, 1.6, 1.0, 1.0, Phi::Tanh).unwrap();
     let net = Network::sample(&model, 20_000, 3).unwrap();
     let sim = Simulator::<f64>::new(&net);
     let mut cfg = SimConfig::new(2.0, 0.1);

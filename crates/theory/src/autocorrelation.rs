@@ -335,7 +335,7 @@ pub fn autocorrelation(
                     reason: format!(
                         "below delta0 = {d0} in population `{}`, which has no disorder: not a \
                          solution of this model",
-                        model.populations[q].name
+                        model.populations()[q].name
                     ),
                 });
             }
@@ -344,7 +344,7 @@ pub fn autocorrelation(
                     "autocorrelation of a chaotic population (`{}`) with cross-population \
                      disorder: the equation has no energy law (docs/theory §1.7); use the \
                      two-time DMFT",
-                    model.populations[q].name
+                    model.populations()[q].name
                 )));
             }
         }
@@ -398,7 +398,7 @@ pub fn autocorrelation(
         }
         let particle = Particle::new(
             &gauss,
-            model.nonlinearity,
+            model.nonlinearity(),
             coupling[(q, q)],
             solution.structured_variance[q],
             solution.mu[q],

@@ -83,11 +83,11 @@ impl CurrentScratch {
 ///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
-/// use lowrank_model::{LoadingStats, Model, Population, Term};
+/// use lowrank_model::{LoadingStats, Model, ModelParts, Population, Term};
 /// use lowrank_theory::currents::{CurrentOde, InputGain};
 /// use nalgebra::{DMatrix, DVector};
 /// // one region with a self loop a = 2 (\[CB\] R = 1, U = 1, T¹¹¹ = 2, σ_n² = 4)
-/// let model = Model {
+/// let model = Model::new(ModelParts {
 ///     name: "self-loop".into(),
 ///     populations: vec![Population { name: "1".into(), weight: 1.0 }],
 ///     gain: DMatrix::zeros(1, 1),
@@ -96,7 +96,7 @@ impl CurrentScratch {
 ///         cov: DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 4.0]) }],
 ///     terms: vec![Term { name: "1->1".into(), left: 0, right: 1 }],
 ///     inputs: vec![], readouts: vec![], nonlinearity: Phi::Erf,
-/// };
+/// }).unwrap();
 /// let ode = CurrentOde::new(&model, Gauss::new(32), vec![], InputGain::Stein).unwrap();
 /// let mut ds = [0.0];
 /// ode.rhs(&[1.0], &mut ds).unwrap();
@@ -126,7 +126,7 @@ impl CurrentOde {
         v: Vec<f64>,
         input_gain: InputGain,
     ) -> Result<CurrentOde, TheoryError> {
-        if model.gain.iter().any(|&g| g != 0.0) {
+        if model.gain().iter().any(|&g| g != 0.0) {
             return Err(TheoryError::Unsupported(
                 "the current ODE holds without disorder (all g_pq = 0); use CurrentOde::ignoring_disorder \
                  or the two-time DMFT"
@@ -143,11 +143,11 @@ impl CurrentOde {
         v: Vec<f64>,
         input_gain: InputGain,
     ) -> Result<CurrentOde, TheoryError> {
-        if v.len() != model.inputs.len() {
+        if v.len() != model.inputs().len() {
             return Err(TheoryError::InvalidParameter {
                 name: "inputs (v)".into(),
                 value: v.len() as f64,
-                reason: format!("model has {} inputs", model.inputs.len()),
+                reason: format!("model has {} inputs", model.inputs().len()),
             });
         }
         if let Some((a, &x)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {

@@ -721,15 +721,15 @@ fn gamma_sweep(s: &mut [f64], out: &mut [f64], start: f64, a: f64, dt: f64) {
 ///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
-/// use lowrank_model::{LoadingStats, Model, Population};
+/// use lowrank_model::{LoadingStats, Model, ModelParts, Population};
 /// use lowrank_theory::dmft::{run, DmftOptions};
 /// use nalgebra::{DMatrix, DVector};
 /// // one population, no structure, g = 1.5: classical chaos
-/// let model = Model { name: "chaos".into(),
+/// let model = Model::new(ModelParts { name: "chaos".into(),
 ///     populations: vec![Population { name: "1".into(), weight: 1.0 }],
 ///     gain: DMatrix::from_element(1, 1, 1.5), vectors: vec![],
 ///     stats: vec![LoadingStats { mean: DVector::zeros(0), cov: DMatrix::zeros(0, 0) }],
-///     terms: vec![], inputs: vec![], readouts: vec![], nonlinearity: Phi::Erf };
+///     terms: vec![], inputs: vec![], readouts: vec![], nonlinearity: Phi::Erf }).unwrap();
 /// let res = run(&model, Gauss::new(32), &DmftOptions { nt: 1200, dt: 0.1, ..Default::default() }).unwrap();
 /// let d0 = res.delta_at(res.nt - 1)[0];
 /// assert!((d0 - 0.8388).abs() < 0.05); // pure-chaos Δ0 (potential method) up to O(dt)
@@ -828,7 +828,7 @@ fn run_impl(
         }
     };
     let u_at = |t: f64, out: &mut [f64]| {
-        for (o, inp) in out.iter_mut().zip(&model.inputs) {
+        for (o, inp) in out.iter_mut().zip(model.inputs()) {
             *o = inp.schedule.value(t);
         }
     };
@@ -1377,8 +1377,7 @@ mod tests {
     /// coefficient sets wraps).
     #[test]
     fn dmft_mehler_source_matches_direct_quadrature_smooth() {
-        let mut cb = cb_model(2, 2);
-        cb.nonlinearity = Phi::Tanh;
+        let cb = cb_model(2, 2).with_nonlinearity(Phi::Tanh);
         let all = DmftOptions {
             dt: 0.1,
             nt: 120,
@@ -1443,8 +1442,7 @@ mod tests {
     /// unbounded cost); the tensor cross-check still runs.
     #[test]
     fn dmft_mehler_source_refuses_unresolvable_variance() {
-        let mut model = cb_model(1, 4);
-        model.nonlinearity = Phi::Tanh;
+        let model = cb_model(1, 4).with_nonlinearity(Phi::Tanh);
         let opts = DmftOptions {
             dt: 0.1,
             nt: 20,

@@ -209,13 +209,13 @@ fn variance_row(
 ///
 /// ```
 /// # use lowrank_gauss::{Gauss, Phi};
-/// # use lowrank_model::{LoadingStats, Model, Population, Term};
+/// # use lowrank_model::{LoadingStats, Model, ModelParts, Population, Term};
 /// # use lowrank_theory::{meanfield::MeanField, equations::{StaticEquations, Residual}};
 /// # use nalgebra::{DMatrix, DVector};
-/// # let model = Model { name: "x".into(), populations: vec![Population { name: "all".into(), weight: 1.0 }],
+/// # let model = Model::new(ModelParts { name: "x".into(), populations: vec![Population { name: "all".into(), weight: 1.0 }],
 /// #     gain: DMatrix::from_element(1, 1, 0.5), vectors: vec!["m".into(), "n".into()],
 /// #     stats: vec![LoadingStats { mean: DVector::from_vec(vec![1.1, 2.0]), cov: DMatrix::identity(2, 2) }],
-/// #     terms: vec![Term { name: "1".into(), left: 0, right: 1 }], inputs: vec![], readouts: vec![], nonlinearity: Phi::Tanh };
+/// #     terms: vec![Term { name: "1".into(), left: 0, right: 1 }], inputs: vec![], readouts: vec![], nonlinearity: Phi::Tanh }).unwrap();
 /// let mut eq = StaticEquations::new(MeanField::new(&model, Gauss::new(64)), vec![]);
 /// let mut r = [0.0; 2];
 /// eq.eval(&[0.0, 0.0], &mut r).unwrap(); // the trivial state κ = Δ = 0 solves the equations
@@ -808,12 +808,12 @@ pub fn pure_chaos_delta0(gauss: &Gauss, phi: Phi, g: f64) -> Result<ScalarSoluti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lowrank_model::{Input, LoadingStats, Model, Population, Schedule, Term};
+    use lowrank_model::{Input, LoadingStats, Model, ModelParts, Population, Schedule, Term};
     use nalgebra::{DMatrix, DVector};
 
     /// Rank one with an input: vectors (m, n, I), one population.
     fn rank_one(phi: Phi, g: f64, mean: [f64; 3], cov: [[f64; 3]; 3], u: f64) -> Model {
-        Model {
+        Model::new(ModelParts {
             name: "test".into(),
             populations: vec![Population {
                 name: "all".into(),
@@ -840,7 +840,8 @@ mod tests {
             }],
             readouts: vec![],
             nonlinearity: phi,
-        }
+        })
+        .unwrap()
     }
 
     #[test]
@@ -956,7 +957,7 @@ mod tests {
     /// gain matrix `gain` (row-major 2×2).
     fn two_populations(phi: Phi, gain: [f64; 4], u: f64) -> Model {
         let cov = [[1.0, 0.3, 0.2], [0.3, 1.2, 0.4], [0.2, 0.4, 0.9]];
-        let mut model = rank_one(phi, 1.0, [1.1, 2.0, 0.3], cov, u);
+        let mut model = rank_one(phi, 1.0, [1.1, 2.0, 0.3], cov, u).into_parts();
         model.populations = vec![
             Population {
                 name: "A".into(),
@@ -971,7 +972,7 @@ mod tests {
         other.mean[0] = 0.7; // different M_m in B
         model.stats = vec![model.stats[0].clone(), other];
         model.gain = DMatrix::from_row_slice(2, 2, &gain);
-        model
+        Model::new(model).unwrap()
     }
 
     /// max_ij |J_ij − (r_i(x + h e_j) − r_i(x − h e_j))/2h| / max(1, |J_ij|) for the analytic
@@ -1131,7 +1132,8 @@ mod tests {
             [1.0, 1.0, 0.0],
             [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
             0.0,
-        );
+        )
+        .into_parts();
         model.populations = vec![
             Population {
                 name: "A".into(),
@@ -1144,6 +1146,7 @@ mod tests {
         ];
         model.stats = vec![model.stats[0].clone(), model.stats[0].clone()];
         model.gain = DMatrix::from_row_slice(2, 2, &[1.5, 0.3, 0.0, 1.5]);
+        let model = Model::new(model).unwrap();
         let mf = MeanField::new(&model, Gauss::new(32));
         assert!(matches!(
             ChaoticEquations::new(mf, vec![0.0]),

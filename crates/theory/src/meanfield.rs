@@ -21,11 +21,11 @@ use nalgebra::DMatrix;
 ///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
-/// use lowrank_model::{LoadingStats, Model, Population, Term};
+/// use lowrank_model::{LoadingStats, Model, ModelParts, Population, Term};
 /// use lowrank_theory::meanfield::MeanField;
 /// use nalgebra::{DMatrix, DVector};
 /// // [MO] rank one: M_m = 1.1, M_n = 2, Σ_m = Σ_n = 1, g = 1.5
-/// let model = Model {
+/// let model = Model::new(ModelParts {
 ///     name: "fig1".into(),
 ///     populations: vec![Population { name: "all".into(), weight: 1.0 }],
 ///     gain: DMatrix::from_element(1, 1, 1.5),
@@ -33,7 +33,7 @@ use nalgebra::DMatrix;
 ///     stats: vec![LoadingStats { mean: DVector::from_vec(vec![1.1, 2.0]), cov: DMatrix::identity(2, 2) }],
 ///     terms: vec![Term { name: "1".into(), left: 0, right: 1 }],
 ///     inputs: vec![], readouts: vec![], nonlinearity: Phi::Tanh,
-/// };
+/// }).unwrap();
 /// let mf = MeanField::new(&model, Gauss::new(64));
 /// assert!((mf.mean(0, &[0.5], &[]) - 0.55).abs() < 1e-15);          // μ = M_m κ
 /// assert!((mf.structured_variance(0, &[0.5], &[]) - 0.25).abs() < 1e-15); // 𝒮 = Σ_m² κ²
@@ -76,16 +76,16 @@ impl MeanField {
         let (p, k, a, r) = (
             model.n_populations(),
             model.rank(),
-            model.inputs.len(),
-            model.readouts.len(),
+            model.inputs().len(),
+            model.readouts().len(),
         );
-        let ms: Vec<usize> = model.terms.iter().map(|t| t.left).collect();
-        let ns: Vec<usize> = model.terms.iter().map(|t| t.right).collect();
-        let is: Vec<usize> = model.inputs.iter().map(|i| i.vector).collect();
-        let ws: Vec<usize> = model.readouts.iter().map(|w| w.vector).collect();
+        let ms: Vec<usize> = model.terms().iter().map(|t| t.left).collect();
+        let ns: Vec<usize> = model.terms().iter().map(|t| t.right).collect();
+        let is: Vec<usize> = model.inputs().iter().map(|i| i.vector).collect();
+        let ws: Vec<usize> = model.readouts().iter().map(|w| w.vector).collect();
         let mean = |idx: &[usize]| -> Vec<f64> {
             (0..p)
-                .flat_map(|q| idx.iter().map(move |&v| model.stats[q].mean[v]))
+                .flat_map(|q| idx.iter().map(move |&v| model.stats()[q].mean[v]))
                 .collect()
         };
         let cov = |rows: &[usize], cols: &[usize]| -> Vec<f64> {
@@ -93,7 +93,7 @@ impl MeanField {
             for q in 0..p {
                 for &i in rows {
                     for &j in cols {
-                        out.push(model.stats[q].cov[(i, j)]);
+                        out.push(model.stats()[q].cov[(i, j)]);
                     }
                 }
             }
@@ -104,9 +104,9 @@ impl MeanField {
             k,
             a,
             r,
-            alpha: model.populations.iter().map(|x| x.weight).collect(),
+            alpha: model.populations().iter().map(|x| x.weight).collect(),
             coupling: model.disorder_coupling(),
-            phi: model.nonlinearity,
+            phi: model.nonlinearity(),
             gauss,
             m_mean: mean(&ms),
             n_mean: mean(&ns),
@@ -114,7 +114,7 @@ impl MeanField {
             w_mean: mean(&ws),
             s_nm: cov(&ns, &ms),
             s_nn: (0..p)
-                .flat_map(|q| ns.iter().map(move |&v| model.stats[q].cov[(v, v)]))
+                .flat_map(|q| ns.iter().map(move |&v| model.stats()[q].cov[(v, v)]))
                 .collect(),
             s_ni: cov(&ns, &is),
             s_mm: cov(&ms, &ms),

@@ -269,12 +269,12 @@ pub fn classify(chaotic: bool, bulk_radius: f64, eigen: &[Eigenvalue]) -> Classi
 mod tests {
     use super::*;
     use lowrank_gauss::{Gauss, Phi};
-    use lowrank_model::{LoadingStats, Model, Population, Term};
+    use lowrank_model::{LoadingStats, Model, ModelParts, Population, Term};
     use nalgebra::DVector;
 
     fn rank_one(mm: f64, mn: f64, sm: f64, sn: f64, smn: f64, g: f64) -> Model {
         let cov = DMatrix::from_row_slice(2, 2, &[sm * sm, smn, smn, sn * sn]);
-        Model {
+        Model::new(ModelParts {
             name: "r1".into(),
             populations: vec![Population {
                 name: "all".into(),
@@ -294,7 +294,8 @@ mod tests {
             inputs: vec![],
             readouts: vec![],
             nonlinearity: Phi::Tanh,
-        }
+        })
+        .unwrap()
     }
 
     /// §2.2 closed form λ_out = ½[T + √(T² − 4D)] at an arbitrary (κ, μ, Δ) — an algebraic identity,

@@ -139,7 +139,7 @@ fn check_tail(model: &Model, s: &MeanFieldSolution, p: usize) {
     assert!(last - d_inf < 1e-12, "Δ(250) − Δ∞ = {}", last - d_inf);
     let lam = (1.0
         - g * gauss()
-            .stationary(model.nonlinearity, mu, d0, d_inf)
+            .stationary(model.nonlinearity(), mu, d0, d_inf)
             .unwrap()
             .dc)
         .sqrt();
@@ -258,7 +258,7 @@ fn kinked_nonlinearity() {
     assert!(a.converged && a.error_estimate <= 1e-8, "{a:?}");
     let d = &a.delta[0];
     assert!(d.windows(2).all(|w| w[1] < w[0]), "not decreasing");
-    let phi = sc.model.nonlinearity;
+    let phi = sc.model.nonlinearity();
     let prim = |x: f64| gs.stationary(phi, mu, d0, x).unwrap().f;
     let (e, n) = energy_error(prim, (g, s_var, d0, d_inf), &a.lags, d);
     println!("hard tanh energy check: {e:.2e} over {n} lags");

@@ -177,13 +177,12 @@ fn tanh_mehler_source_agrees_with_tensor_quadrature() {
     // Gauss–Hermite tensor cross-check at orders 40 and 80: it is at least as close to order 80
     // as order 40 is (the tensor rules converge towards it)
     let model = {
-        let mut m = cb_model(
+        cb_model(
             2,
             vec![1.4, 1.1],
             vec![0.3, 1.6, -1.2, 0.4, 0.9, -1.5, 1.1, 0.2],
-        );
-        m.nonlinearity = Phi::Tanh;
-        m
+        )
+        .with_nonlinearity(Phi::Tanh)
     };
     let base = |src| DmftOptions {
         dt: 0.1,

@@ -308,7 +308,7 @@ proptest! {
         };
         let mut model = fig1(p);
         if erf {
-            model.nonlinearity = Phi::Erf;
+            model = model.with_nonlinearity(Phi::Erf);
         }
         let all = solve_all(&model, &SolveOptions::default()).unwrap();
         for start in [[3.0, 4.0], [-3.0, 4.0], [0.05, 0.5]] {

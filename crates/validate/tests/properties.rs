@@ -62,35 +62,36 @@ fn two_populations(g: [f64; 4], w0: f64, mean_m: [f64; 2], mean_n: [f64; 2], u: 
             ..Default::default()
         },
     );
-    let mut model = b.build().expect("valid model");
+    let model = b.build().expect("valid model");
     let (im, in_) = (
         model.vector_index("m").unwrap(),
         model.vector_index("n").unwrap(),
     );
+    let mut parts = model.into_parts();
     for p in 0..2 {
-        model.stats[p].mean[im] = mean_m[p];
-        model.stats[p].mean[in_] = mean_n[p];
+        parts.stats[p].mean[im] = mean_m[p];
+        parts.stats[p].mean[in_] = mean_n[p];
     }
-    model
+    Model::new(parts).expect("valid model")
 }
 
 /// The same model with its populations listed in reverse order.
 fn relabelled(model: &Model) -> Model {
-    let mut r = model.clone();
+    let mut r = model.clone().into_parts();
     let p = model.n_populations();
     r.populations.reverse();
     r.stats.reverse();
-    r.gain = nalgebra::DMatrix::from_fn(p, p, |a, b| model.gain[(p - 1 - a, p - 1 - b)]);
-    r
+    r.gain = nalgebra::DMatrix::from_fn(p, p, |a, b| model.gain()[(p - 1 - a, p - 1 - b)]);
+    Model::new(r).expect("a relabelled valid model is valid")
 }
 
 /// (m, n) → (−m, −n): the loading space is reflected in the m and n coordinates.
 fn flipped(model: &Model) -> Model {
-    let mut r = model.clone();
-    let v = model.vectors.len();
+    let mut r = model.clone().into_parts();
+    let v = model.vectors().len();
     let s: Vec<f64> = (0..v)
         .map(|a| {
-            if model.terms.iter().any(|t| t.left == a || t.right == a) {
+            if model.terms().iter().any(|t| t.left == a || t.right == a) {
                 -1.0
             } else {
                 1.0
@@ -105,7 +106,7 @@ fn flipped(model: &Model) -> Model {
             }
         }
     }
-    r
+    Model::new(r).expect("a reflected valid model is valid")
 }
 
 fn stable(sols: &[MeanFieldSolution]) -> Vec<&MeanFieldSolution> {

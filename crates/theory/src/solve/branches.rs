@@ -243,11 +243,11 @@ pub struct AllSolutions {
 }
 
 fn check_inputs(model: &Model, v: &[f64]) -> Result<(), TheoryError> {
-    if v.len() != model.inputs.len() {
+    if v.len() != model.inputs().len() {
         return Err(TheoryError::InvalidParameter {
             name: "inputs".into(),
             value: v.len() as f64,
-            reason: format!("model has {} inputs", model.inputs.len()),
+            reason: format!("model has {} inputs", model.inputs().len()),
         });
     }
     if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {

@@ -32,7 +32,7 @@ fn spec(sc: &Scenario, case: &str) -> Result<lowrank_model::cb2025::Multiregion,
 fn term_index(sc: &Scenario, mu: usize, nu: usize) -> Result<usize, ValidateError> {
     let name = lowrank_model::cb2025::term_name(mu, nu);
     sc.model
-        .terms
+        .terms()
         .iter()
         .position(|t| t.name == name)
         .ok_or_else(|| ValidateError::Case {

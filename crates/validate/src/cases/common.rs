@@ -160,13 +160,20 @@ pub fn simulate(
 ) -> Result<SimulationResult, ValidateError> {
     let net = Network::sample(model, n, seed)?;
     // shift the schedules so that the simulator's recorded window [0, T] is [burn_in, t] here
-    let mut shifted = model.clone();
-    for input in &mut shifted.inputs {
+    let mut parts = model.clone().into_parts();
+    for input in &mut parts.inputs {
         for p in &mut input.schedule.pulses {
             p.start -= plan.burn_in;
             p.stop -= plan.burn_in;
         }
     }
+    let shifted = Model::new(parts).map_err(|e| ValidateError::Case {
+        case: model.name().to_string(),
+        reason: format!(
+            "the input schedules shifted by the burn-in {}: {e}",
+            plan.burn_in
+        ),
+    })?;
     let sim = Simulator::<f32>::new(&Network {
         model: shifted,
         ..net

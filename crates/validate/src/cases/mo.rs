@@ -222,13 +222,13 @@ pub fn bistable_input() -> Case {
                     case: "mo-fig2".into(),
                     reason: "no vector m".into(),
                 })?;
-            let i = sc.model.inputs.first().map(|x| x.vector);
+            let i = sc.model.inputs().first().map(|x| x.vector);
             let mut out = Vec::new();
             for kappa in [u, l] {
                 let mut plan = Plan::new(50.0, 30.0, 0.1).with_effort(r.effort);
                 let mut coefficients = vec![(m, kappa)];
                 if let Some(i) = i {
-                    coefficients.push((i, sc.model.inputs[0].schedule.baseline));
+                    coefficients.push((i, sc.model.inputs()[0].schedule.baseline));
                 }
                 plan.init = Init::Vectors {
                     coefficients,
