@@ -216,7 +216,7 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
     if let Some(i) = csv_out {
         write_csv(outputs.writer(i)?, &res)?;
     }
-    let populations: Vec<String> = model.populations.iter().map(|p| p.name.clone()).collect();
+    let populations: Vec<String> = model.populations().iter().map(|p| p.name.clone()).collect();
     if let Some(i) = slice_out {
         write_slice_csv(outputs.writer(i)?, &populations, &res)?;
     }

@@ -379,7 +379,7 @@ fn write_acf_csv(
     let mut header = vec!["tau".to_string()];
     header.extend(
         s.model
-            .populations
+            .populations()
             .iter()
             .map(|p| super::solve::csv_field(&format!("delta_{}", p.name))),
     );

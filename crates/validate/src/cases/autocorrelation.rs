@@ -85,7 +85,12 @@ fn observables() -> Vec<Observable> {
 /// A case comparing Δ(τ) at [`LAGS`] on the chaotic attractor of `sref`, simulated with Heun
 /// dt = 0.1, T = 100, burn-in 30, 2 trials, and placed on the figure `figure`.
 fn acf_case(name: &str, source: &str, description: &str, sref: ScenarioRef, figure: &str) -> Case {
-    let (s1, s2, n1, n2) = (sref.clone(), sref.clone(), name.to_string(), name.to_string());
+    let (s1, s2, n1, n2) = (
+        sref.clone(),
+        sref.clone(),
+        name.to_string(),
+        name.to_string(),
+    );
     let theory = Box::new(move || -> Result<Vec<f64>, ValidateError> {
         let (_, delta) = theory_acf(&s1, &n1, LAGS[LAGS.len() - 1], SIM_LAG_STEP)?;
         at_lags(&delta, SIM_LAG_STEP, &n1, "theory")
