@@ -142,6 +142,37 @@ pub enum ModelError {
 }
 
 impl ModelError {
+    /// The scenario field (dotted path) or `--set` key the error is about, when it names one:
+    /// `population.*.fraction` for fractions that do not sum to 1, `population` when there is
+    /// none, the file path for an unreadable file; `None` for malformed TOML (see its line) and
+    /// for a decomposition that did not converge.
+    ///
+    /// ```
+    /// let e = lowrank_model::Scenario::from_toml_str(
+    ///     "[mo2018]\nkind = \"rank-one\"\ng = -1.0\n", &[]).unwrap_err();
+    /// assert_eq!(e.field(), Some("mo2018.g"));
+    /// ```
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ModelError::UnknownNonlinearity { field, .. }
+            | ModelError::UnknownVector { field, .. }
+            | ModelError::UnknownPopulation { field, .. }
+            | ModelError::DuplicateName { field, .. }
+            | ModelError::NegativeGain { field, .. }
+            | ModelError::NonFinite { field, .. }
+            | ModelError::NotPsd { field, .. }
+            | ModelError::Invalid { field, .. } => Some(field),
+            ModelError::Io { path, .. } => Some(path),
+            ModelError::NoPopulations => Some("population"),
+            ModelError::FractionsDoNotSumToOne { .. } => Some("population.*.fraction"),
+            ModelError::MalformedOverride { text, .. } => Some(text),
+            ModelError::UnknownOverrideKey { key, .. } | ModelError::InvalidOverride { key, .. } => {
+                Some(key)
+            }
+            ModelError::Toml { .. } | ModelError::NotConverged { .. } => None,
+        }
+    }
+
     pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         ModelError::Invalid {
             field: field.into(),

@@ -1,0 +1,591 @@
+//! `lowrank._lowrank`: the Python extension module. Thin wrappers around the Rust crates (no
+//! second copy of any equation): scenarios are loaded and validated by `lowrank-model`, solved by
+//! `lowrank-theory`, simulated by `lowrank-sim`. Results cross the boundary as the same JSON
+//! documents the command line prints (`lowrank solve/simulate --json`), or, for the large arrays
+//! of the two-time DMFT, as NumPy arrays that take over the Rust buffers without a copy. The
+//! Python layer (`lowrank/__init__.py`) turns documents into objects with NumPy fields.
+
+use lowrank::model::{bundled, Init as ScenarioInit, Integrator, ModelError, Override, Scenario};
+use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, Simulator};
+use lowrank::theory::autocorrelation::{autocorrelation, AutocorrelationOptions};
+use lowrank::theory::dmft::{run as run_dmft, DmftOptions};
+use lowrank::theory::solve::branches::{solve_all, SolveOptions};
+use lowrank::theory::TheoryError;
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+
+create_exception!(
+    _lowrank,
+    ScenarioError,
+    PyValueError,
+    "Bad input: a scenario, an override or an option. `.field` names it (dotted path)."
+);
+create_exception!(
+    _lowrank,
+    ConvergenceError,
+    PyRuntimeError,
+    "A solver did not converge (the message says what and why)."
+);
+
+/// A `ScenarioError` with its `.field` attribute set.
+fn scenario_error(py: Python<'_>, field: Option<&str>, message: String) -> PyErr {
+    let err = ScenarioError::new_err(message);
+    let _ = err.value(py).setattr("field", field);
+    err
+}
+
+fn model_error(py: Python<'_>, e: &ModelError) -> PyErr {
+    scenario_error(py, e.field(), e.to_string())
+}
+
+fn theory_error(py: Python<'_>, e: TheoryError) -> PyErr {
+    match e {
+        TheoryError::NotConverged { .. } => ConvergenceError::new_err(e.to_string()),
+        TheoryError::InvalidParameter { ref name, .. } => {
+            let name = name.clone();
+            scenario_error(py, Some(&name), e.to_string())
+        }
+        other => PyRuntimeError::new_err(other.to_string()),
+    }
+}
+
+/// Where a scenario came from: what `set` reloads with one more override.
+#[derive(Clone, Debug)]
+enum Source {
+    Bundled(String),
+    Path(PathBuf),
+    Toml(String),
+}
+
+/// A validated scenario (a network model plus its simulation defaults).
+#[pyclass(name = "Scenario", module = "lowrank", frozen)]
+struct PyScenario {
+    source: Source,
+    overrides: Vec<String>,
+    inner: Scenario,
+}
+
+fn load(py: Python<'_>, source: &Source, overrides: &[String]) -> PyResult<Scenario> {
+    let parsed: Vec<Override> = overrides
+        .iter()
+        .map(|s| Override::parse(s).map_err(|e| model_error(py, &e)))
+        .collect::<PyResult<_>>()?;
+    let result = match source {
+        Source::Bundled(name) => bundled::load(name, &parsed).ok_or_else(|| {
+            let known: Vec<&str> = bundled::ALL.iter().map(|(n, _)| *n).collect();
+            scenario_error(
+                py,
+                None,
+                format!(
+                    "scenario `{name}`: no such file, and not a bundled scenario (bundled: {})",
+                    known.join(", ")
+                ),
+            )
+        })?,
+        Source::Path(p) => Scenario::from_path(p, &parsed),
+        Source::Toml(text) => Scenario::from_toml_str(text, &parsed),
+    };
+    result.map_err(|e| model_error(py, &e))
+}
+
+#[pymethods]
+impl PyScenario {
+    /// A scenario file, or the name of a bundled scenario (e.g. "mo2018-fig1").
+    #[new]
+    fn new(py: Python<'_>, name_or_path: &str) -> PyResult<Self> {
+        let path = PathBuf::from(name_or_path);
+        let source = if path.exists() {
+            Source::Path(path)
+        } else {
+            Source::Bundled(name_or_path.to_string())
+        };
+        let inner = load(py, &source, &[])?;
+        Ok(PyScenario {
+            source,
+            overrides: Vec::new(),
+            inner,
+        })
+    }
+
+    /// A scenario from TOML text.
+    #[staticmethod]
+    fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
+        let source = Source::Toml(text.to_string());
+        let inner = load(py, &source, &[])?;
+        Ok(PyScenario {
+            source,
+            overrides: Vec::new(),
+            inner,
+        })
+    }
+
+    /// A new scenario with one more `KEY=VALUE` override (the CLI's `--set`), validated.
+    fn with_override(&self, py: Python<'_>, assignment: &str) -> PyResult<Self> {
+        let mut overrides = self.overrides.clone();
+        overrides.push(assignment.to_string());
+        let inner = load(py, &self.source, &overrides)?;
+        Ok(PyScenario {
+            source: self.source.clone(),
+            overrides,
+            inner,
+        })
+    }
+
+    /// The scenario's name.
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// Its description.
+    #[getter]
+    fn description(&self) -> String {
+        self.inner.description.clone()
+    }
+
+    /// The overrides applied so far, as `KEY=VALUE` strings.
+    #[getter]
+    fn overrides(&self) -> Vec<String> {
+        self.overrides.clone()
+    }
+
+    /// Names of the populations, loading vectors, rank-one terms, inputs and readouts, and the
+    /// nonlinearity, as a dict.
+    fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = &self.inner.model;
+        let d = PyDict::new(py);
+        let names = |v: Vec<String>| v;
+        d.set_item(
+            "populations",
+            names(m.populations().iter().map(|p| p.name.clone()).collect()),
+        )?;
+        d.set_item(
+            "weights",
+            m.populations().iter().map(|p| p.weight).collect::<Vec<_>>(),
+        )?;
+        d.set_item("vectors", m.vectors().to_vec())?;
+        d.set_item(
+            "terms",
+            names(m.terms().iter().map(|t| t.name.clone()).collect()),
+        )?;
+        d.set_item(
+            "inputs",
+            names(m.inputs().iter().map(|t| t.name.clone()).collect()),
+        )?;
+        d.set_item(
+            "readouts",
+            names(m.readouts().iter().map(|t| t.name.clone()).collect()),
+        )?;
+        d.set_item("nonlinearity", m.nonlinearity().to_string())?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Scenario({:?}, overrides={:?})",
+            self.inner.name, self.overrides
+        )
+    }
+}
+
+/// Every mean-field solution (the CLI's `solve --json` document, as a JSON string).
+#[pyfunction]
+#[pyo3(signature = (scenario, chaos = true, time = None, autocorrelation_tmax = None, tau_step = None))]
+fn solve_json(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    chaos: bool,
+    time: Option<f64>,
+    autocorrelation_tmax: Option<f64>,
+    tau_step: Option<f64>,
+) -> PyResult<String> {
+    let model = &scenario.inner.model;
+    if let Some(t) = time {
+        if !t.is_finite() {
+            return Err(scenario_error(
+                py,
+                Some("time"),
+                format!("time ({t}) must be finite"),
+            ));
+        }
+    }
+    let acf_opts = match autocorrelation_tmax {
+        None => {
+            if tau_step.is_some() {
+                return Err(scenario_error(
+                    py,
+                    Some("tau_step"),
+                    "tau_step needs autocorrelation".into(),
+                ));
+            }
+            None
+        }
+        Some(tmax) => {
+            if !chaos {
+                return Err(scenario_error(
+                    py,
+                    Some("autocorrelation"),
+                    "the autocorrelation needs the chaotic solutions (chaos=True)".into(),
+                ));
+            }
+            let mut o = AutocorrelationOptions::new(tmax);
+            if let Some(h) = tau_step {
+                o.tau_step = h;
+            }
+            // checks τ_max, the step and the number of lags before anything is allocated
+            o.points().map_err(|e| theory_error(py, e))?;
+            Some(o)
+        }
+    };
+    let opts = SolveOptions {
+        chaotic: chaos,
+        inputs: time.map(|t| model.input_values(t)),
+        ..Default::default()
+    };
+    let result = py.detach(|| -> Result<serde_json::Value, TheoryError> {
+        let all = solve_all(model, &opts)?;
+        let mut solutions = Vec::with_capacity(all.solutions.len());
+        for s in &all.solutions {
+            let mut v = serde_json::to_value(s).expect("solutions serialize");
+            if let (Some(o), true) = (&acf_opts, s.regime == "chaotic") {
+                let a = autocorrelation(model, s, o)?;
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert(
+                        "autocorrelation".into(),
+                        serde_json::to_value(&a).expect("autocorrelations serialize"),
+                    );
+                }
+            }
+            solutions.push(v);
+        }
+        Ok(serde_json::json!({
+            "scenario": scenario.inner.name,
+            "overrides": scenario.overrides,
+            "solutions": solutions,
+            "failed_starts": all.failed_starts,
+            "search": all.search,
+        }))
+    });
+    let doc = result.map_err(|e| theory_error(py, e))?;
+    Ok(doc.to_string())
+}
+
+/// Available memory of the machine (bytes): `MemAvailable` of /proc/meminfo, else 4 GiB.
+fn available_memory() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(4.0 * 1024.0 * 1024.0 * 1024.0, |kb| kb * 1024.0)
+}
+
+/// One finite-N simulation (the CLI's `simulate --json` document, as a JSON string).
+#[pyfunction]
+#[pyo3(signature = (scenario, n = None, seed = None, trials = None, t = None, dt = None,
+    burn_in = None, method = None, f32 = false, max_lag = None, lag_step = None,
+    record_every = None))]
+#[allow(clippy::too_many_arguments)]
+fn simulate_json(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    n: Option<usize>,
+    seed: Option<u64>,
+    trials: Option<usize>,
+    t: Option<f64>,
+    dt: Option<f64>,
+    burn_in: Option<f64>,
+    method: Option<&str>,
+    f32: bool,
+    max_lag: Option<f64>,
+    lag_step: Option<f64>,
+    record_every: Option<f64>,
+) -> PyResult<String> {
+    let s = &scenario.inner;
+    let spec = &s.simulation;
+    let positive = |name: &str, v: Option<f64>| -> PyResult<()> {
+        match v {
+            Some(x) if !(x.is_finite() && x > 0.0) => Err(scenario_error(
+                py,
+                Some(name),
+                format!("{name} ({x}) must be positive and finite"),
+            )),
+            _ => Ok(()),
+        }
+    };
+    positive("t", t)?;
+    positive("dt", dt)?;
+    positive("max_lag", max_lag)?;
+    positive("lag_step", lag_step)?;
+    positive("record_every", record_every)?;
+    if let Some(b) = burn_in {
+        if !(b.is_finite() && b >= 0.0) {
+            return Err(scenario_error(
+                py,
+                Some("burn_in"),
+                format!("burn_in ({b}) must be finite and ≥ 0"),
+            ));
+        }
+    }
+    if n == Some(0) || trials == Some(0) {
+        let name = if n == Some(0) { "n" } else { "trials" };
+        return Err(scenario_error(
+            py,
+            Some(name),
+            format!("{name} must be ≥ 1"),
+        ));
+    }
+    let mut cfg = SimConfig::new(t.unwrap_or(spec.t), dt.unwrap_or(spec.dt));
+    if cfg.dt > cfg.t {
+        return Err(scenario_error(
+            py,
+            Some("dt"),
+            format!("dt ({}) exceeds the duration t ({})", cfg.dt, cfg.t),
+        ));
+    }
+    cfg.trials = trials.unwrap_or(spec.trials);
+    cfg.burn_in = burn_in.unwrap_or(spec.burn_in);
+    cfg.seed = seed.unwrap_or(spec.seed);
+    cfg.method = match method {
+        None => match spec.integrator {
+            Integrator::Euler => Method::Euler,
+            Integrator::Heun => Method::Heun,
+            Integrator::Rk4 => Method::Rk4,
+        },
+        Some("euler") => Method::Euler,
+        Some("heun") => Method::Heun,
+        Some("rk4") => Method::Rk4,
+        Some(other) => {
+            return Err(scenario_error(
+                py,
+                Some("method"),
+                format!("method `{other}`: must be euler, heun or rk4"),
+            ))
+        }
+    };
+    cfg.init = match &spec.init {
+        ScenarioInit::Gaussian { std } => Init::Gaussian {
+            mean: 0.0,
+            std: *std,
+        },
+        ScenarioInit::Vectors { .. } => Init::Vectors {
+            coefficients: spec
+                .init
+                .vector_coefficients(&s.model)
+                .map_err(|e| model_error(py, &e))?,
+            std: 0.0,
+        },
+    };
+    cfg.record_every = record_every.or(spec.record_every);
+    if let Some(lag) = max_lag {
+        if lag > cfg.t {
+            return Err(scenario_error(
+                py,
+                Some("max_lag"),
+                format!("max_lag ({lag}) exceeds the duration t ({})", cfg.t),
+            ));
+        }
+        let every = lag_step.unwrap_or((lag / 100.0).max(cfg.dt));
+        let k = (every / cfg.dt).round();
+        if k < 1.0 || (every - k * cfg.dt).abs() > 1e-9 * every || every > lag {
+            return Err(scenario_error(
+                py,
+                Some("lag_step"),
+                format!(
+                    "lag_step ({every}) must be a multiple of dt ({}) and ≤ max_lag ({lag})",
+                    cfg.dt
+                ),
+            ));
+        }
+        cfg.autocorr = Some(AutocorrConfig {
+            max_lag: lag,
+            every,
+        });
+    } else if lag_step.is_some() {
+        return Err(scenario_error(
+            py,
+            Some("lag_step"),
+            "lag_step needs max_lag".into(),
+        ));
+    }
+    let n0 = n.unwrap_or(spec.n);
+    // the dense random part dominates: N² entries in f64 plus the simulator's copy
+    let n_total: f64 = s
+        .model
+        .populations()
+        .iter()
+        .map(|p| (p.weight * n0 as f64).round())
+        .sum();
+    let word = if f32 { 4.0 } else { 8.0 };
+    let memory = (8.0 + word) * n_total * n_total
+        + 8.0 * 8.0 * n_total * cfg.trials as f64
+        + cfg
+            .autocorr
+            .as_ref()
+            .map_or(0.0, |_| 808.0 * n_total * cfg.trials as f64);
+    let limit = available_memory();
+    if memory.is_nan() || memory > limit {
+        return Err(PyMemoryError::new_err(format!(
+            "simulating N = {n_total:.0} neurons needs an estimated {:.3e} bytes, over the {:.3e} \
+             bytes available; use a smaller n or fewer trials (or f32=True to halve the \
+             simulator's copy of J)",
+            memory, limit
+        )));
+    }
+    let doc = py.detach(|| -> Result<serde_json::Value, String> {
+        let net = Network::sample(&s.model, n0, cfg.seed).map_err(|e| e.to_string())?;
+        let res = if f32 {
+            Simulator::<f32>::new(&net).run(&cfg)
+        } else {
+            Simulator::<f64>::new(&net).run(&cfg)
+        }
+        .map_err(|e| e.to_string())?;
+        let mut doc = serde_json::to_value(&res).map_err(|e| e.to_string())?;
+        if let Some(obj) = doc.as_object_mut() {
+            obj.insert("scenario".into(), serde_json::json!(s.name));
+            obj.insert("seed".into(), serde_json::json!(cfg.seed));
+            obj.insert(
+                "terms".into(),
+                serde_json::json!(s
+                    .model
+                    .terms()
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect::<Vec<_>>()),
+            );
+            obj.insert(
+                "populations".into(),
+                serde_json::json!(s
+                    .model
+                    .populations()
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect::<Vec<_>>()),
+            );
+        }
+        Ok(doc)
+    });
+    doc.map(|d| d.to_string())
+        .map_err(|e| PyRuntimeError::new_err(format!("simulation: {e}")))
+}
+
+/// The two-time DMFT: a dict of NumPy arrays (time series N_t × K or N_t × P, the slice
+/// Δ_p(t0, t0 + τ) and its normalised form) plus the classification and the frequency.
+#[pyfunction]
+#[pyo3(signature = (scenario, t = 125.0, dt = None, seed = None, band = None, slice_t0 = None))]
+fn dmft<'py>(
+    py: Python<'py>,
+    scenario: &PyScenario,
+    t: f64,
+    dt: Option<f64>,
+    seed: Option<u64>,
+    band: Option<usize>,
+    slice_t0: Option<f64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let s = &scenario.inner;
+    let dt = dt.unwrap_or(s.simulation.dt);
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(scenario_error(
+            py,
+            Some("dt"),
+            format!("dt ({dt}) must be positive and finite"),
+        ));
+    }
+    if !(t.is_finite() && t > dt) {
+        return Err(scenario_error(
+            py,
+            Some("t"),
+            format!("t ({t}) must be finite and larger than dt ({dt})"),
+        ));
+    }
+    if band == Some(0) {
+        return Err(scenario_error(py, Some("band"), "band must be ≥ 1".into()));
+    }
+    let nt = (t / dt).round();
+    let lags = band.map_or(nt, |b| (b as f64).min(nt));
+    let (np, nk) = (s.model.n_populations() as f64, s.model.rank() as f64);
+    let memory = 8.0 * nt * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0) + 48.0 * np * lags;
+    if memory.is_nan() || memory > available_memory() {
+        return Err(PyMemoryError::new_err(format!(
+            "the two-time DMFT with N_t = {nt:.0} and {lags:.0} lags needs an estimated {memory:.3e} \
+             bytes; use a larger dt, a shorter t or a band"
+        )));
+    }
+    if let Some(t0) = slice_t0 {
+        if !(t0.is_finite() && t0 >= 0.0 && t0 < t) {
+            return Err(scenario_error(
+                py,
+                Some("slice_t0"),
+                format!("slice_t0 ({t0}) must be finite, ≥ 0 and < t ({t})"),
+            ));
+        }
+    }
+    let opts = DmftOptions {
+        dt,
+        nt: nt as usize,
+        seed: seed.unwrap_or(s.simulation.seed),
+        band,
+        t0: slice_t0.map(|t0| ((t0 / dt).round() as usize).min(nt as usize - 1)),
+        ..Default::default()
+    };
+    let model = &s.model;
+    let res = py
+        .detach(|| run_dmft(model, lowrank::gauss::Gauss::new(64), &opts))
+        .map_err(|e| theory_error(py, e))?;
+    let d = PyDict::new(py);
+    let (nt, k, p) = (res.nt, res.k, res.p);
+    let shaped = |v: Vec<f64>, cols: usize| -> PyResult<Bound<'py, PyAny>> {
+        Ok(v.into_pyarray(py).reshape([nt, cols])?.into_any())
+    };
+    d.set_item("dt", res.dt)?;
+    d.set_item("nt", nt)?;
+    d.set_item(
+        "t",
+        PyArray1::from_iter(py, (0..nt).map(|j| j as f64 * res.dt)),
+    )?;
+    d.set_item(
+        "regime",
+        res.classes().iter().map(|c| c.label()).collect::<Vec<_>>(),
+    )?;
+    d.set_item("frequency", res.dominant_frequency())?;
+    d.set_item("t0", res.t0 as f64 * res.dt)?;
+    let lags: Vec<f64> = (0..res.row_len).map(|l| l as f64 * res.dt).collect();
+    let row: Vec<f64> = (0..p).flat_map(|q| res.row(q).to_vec()).collect();
+    let hat: Vec<f64> = (0..p).flat_map(|q| res.normalized_row(q)).collect();
+    let row_len = res.row_len;
+    d.set_item("lags", lags.into_pyarray(py))?;
+    d.set_item("slice", row.into_pyarray(py).reshape([p, row_len])?)?;
+    d.set_item("slice_hat", hat.into_pyarray(py).reshape([p, row_len])?)?;
+    d.set_item("clipped_variances", res.clipped_variances)?;
+    d.set_item("currents", shaped(res.currents, k)?)?;
+    d.set_item("kappa", shaped(res.drives, k)?)?;
+    d.set_item("gain", shaped(res.gains, p)?)?;
+    d.set_item("mu", shaped(res.means, p)?)?;
+    d.set_item("delta0", shaped(res.delta_diag, p)?)?;
+    Ok(d)
+}
+
+/// Names of the bundled scenarios.
+#[pyfunction]
+fn bundled_scenarios() -> Vec<&'static str> {
+    bundled::ALL.iter().map(|(n, _)| *n).collect()
+}
+
+#[pymodule]
+fn _lowrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyScenario>()?;
+    m.add_function(wrap_pyfunction!(solve_json, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate_json, m)?)?;
+    m.add_function(wrap_pyfunction!(dmft, m)?)?;
+    m.add_function(wrap_pyfunction!(bundled_scenarios, m)?)?;
+    m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
+    m.add("ConvergenceError", m.py().get_type::<ConvergenceError>())?;
+    Ok(())
+}
