@@ -8,6 +8,8 @@
 //! - [`theory`] (`lowrank-theory`): mean-field, DMFT, stability, continuation.
 //! - [`sim`] (`lowrank-sim`): finite-N networks.
 //! - [`plot`]: line plots and regime maps (`plotters`, embedded DejaVu Sans font).
+//! - [`documents`]: the JSON documents of `solve --json` and `simulate --json` (shared by the
+//!   command line and the Python package); [`machine`]: available memory for the budgets.
 //!
 //! The command-line interface (`lowrank check|...`) lives in the binary (`src/main.rs`,
 //! `src/cli/`).
@@ -22,4 +24,6 @@ pub use lowrank_model as model;
 pub use lowrank_sim as sim;
 pub use lowrank_theory as theory;
 
+pub mod documents;
+pub mod machine;
 pub mod plot;

@@ -5,6 +5,8 @@
 //! of the two-time DMFT, as NumPy arrays that take over the Rust buffers without a copy. The
 //! Python layer (`lowrank/__init__.py`) turns documents into objects with NumPy fields.
 
+use lowrank::documents::{simulation_document, solve_document};
+use lowrank::machine::available_memory;
 use lowrank::model::{bundled, Init as ScenarioInit, Integrator, ModelError, Override, Scenario};
 use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, Simulator};
 use lowrank::theory::autocorrelation::{autocorrelation, AutocorrelationOptions};
@@ -248,43 +250,21 @@ fn solve_json(
     };
     let result = py.detach(|| -> Result<serde_json::Value, TheoryError> {
         let all = solve_all(model, &opts)?;
-        let mut solutions = Vec::with_capacity(all.solutions.len());
-        for s in &all.solutions {
-            let mut v = serde_json::to_value(s).expect("solutions serialize");
-            if let (Some(o), true) = (&acf_opts, s.regime == "chaotic") {
-                let a = autocorrelation(model, s, o)?;
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert(
-                        "autocorrelation".into(),
-                        serde_json::to_value(&a).expect("autocorrelations serialize"),
-                    );
+        let mut acfs = Vec::new();
+        if let Some(o) = &acf_opts {
+            for (i, s) in all.solutions.iter().enumerate() {
+                if s.regime == "chaotic" {
+                    acfs.push((i, autocorrelation(model, s, o)?));
                 }
             }
-            solutions.push(v);
         }
-        Ok(serde_json::json!({
-            "scenario": scenario.inner.name,
-            "overrides": scenario.overrides,
-            "solutions": solutions,
-            "failed_starts": all.failed_starts,
-            "search": all.search,
-        }))
+        Ok(
+            solve_document(&scenario.inner.name, &scenario.overrides, &all, &acfs)
+                .expect("solutions serialize"),
+        )
     });
     let doc = result.map_err(|e| theory_error(py, e))?;
     Ok(doc.to_string())
-}
-
-/// Available memory of the machine (bytes): `MemAvailable` of /proc/meminfo, else 4 GiB.
-fn available_memory() -> f64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemAvailable:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(4.0 * 1024.0 * 1024.0 * 1024.0, |kb| kb * 1024.0)
 }
 
 /// One finite-N simulation (the CLI's `simulate --json` document, as a JSON string).
@@ -447,29 +427,7 @@ fn simulate_json(
             Simulator::<f64>::new(&net).run(&cfg)
         }
         .map_err(|e| e.to_string())?;
-        let mut doc = serde_json::to_value(&res).map_err(|e| e.to_string())?;
-        if let Some(obj) = doc.as_object_mut() {
-            obj.insert("scenario".into(), serde_json::json!(s.name));
-            obj.insert("seed".into(), serde_json::json!(cfg.seed));
-            obj.insert(
-                "terms".into(),
-                serde_json::json!(s
-                    .model
-                    .terms()
-                    .iter()
-                    .map(|t| t.name.clone())
-                    .collect::<Vec<_>>()),
-            );
-            obj.insert(
-                "populations".into(),
-                serde_json::json!(s
-                    .model
-                    .populations()
-                    .iter()
-                    .map(|p| p.name.clone())
-                    .collect::<Vec<_>>()),
-            );
-        }
+        let doc = simulation_document(s, cfg.seed, &net, &res).map_err(|e| e.to_string())?;
         Ok(doc)
     });
     doc.map(|d| d.to_string())

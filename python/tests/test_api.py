@@ -39,8 +39,7 @@ def test_solve_equals_the_cli_bit_for_bit():
     sc = lowrank.Scenario("mo2018-fig1").set("mo2018.g", 2.0)
     sols = lowrank.solve(sc)
     doc = cli("solve", "mo2018-fig1", "--set", "mo2018.g=2.0", "--json")
-    assert sols.to_dict()["solutions"] == doc["solutions"]
-    assert sols.search == doc["search"]
+    assert sols.to_dict() == doc
     for s, d in zip(sols, doc["solutions"]):
         assert s.kappa.dtype == np.float64 and s.kappa.shape == (1,)
         assert s.delta0.shape == (1,) and s.delta0[0] == d["delta0"][0]
@@ -68,8 +67,7 @@ def test_simulate_equals_the_cli_and_is_reproducible():
     r = lowrank.simulate(sc, n=200, seed=3, t=10.0, trials=2, max_lag=2.0, lag_step=0.5)
     doc = cli("simulate", "mo2018-fig1", "--n", "200", "--seed", "3", "--t", "10",
               "--trials", "2", "--max-lag", "2", "--lag-step", "0.5", "--json")
-    for k in ("kappa", "currents", "mu", "delta0", "delta_inf"):
-        assert r.to_dict()[k] == doc[k], k
+    assert r.to_dict() == doc
     assert r.kappa.shape == (1,) and r.autocorrelation["delta"].shape == (1, 5)
     again = lowrank.simulate(sc, n=200, seed=3, t=10.0, trials=2, max_lag=2.0, lag_step=0.5)
     assert again.to_dict() == r.to_dict()

@@ -62,19 +62,7 @@ pub fn parse_work(text: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// Available memory of the machine (bytes): `MemAvailable` of /proc/meminfo, else 4 GiB.
-pub fn available_memory() -> f64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemAvailable:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb * 1024.0)
-        .unwrap_or(4.0 * 1024f64.powi(3))
-}
+pub use lowrank::machine::available_memory;
 
 /// Set the limits (from the global options); the first call wins.
 pub fn init(memory: Option<f64>, work: Option<f64>) {

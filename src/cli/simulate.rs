@@ -14,7 +14,6 @@ use super::ScenarioArgs;
 use anyhow::Context;
 use lowrank::model::{Init as ScenarioInit, Integrator, Scenario};
 use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, SimulationResult, Simulator};
-use serde_json::json;
 use std::path::PathBuf;
 
 /// Arguments of `lowrank simulate`.
@@ -279,45 +278,8 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     if let Some(i) = acf_out {
         write_acf_csv(outputs.writer(i)?, &s, &res)?;
     }
-    let overlap = net.empirical_overlap();
-    let overlap: Vec<Vec<f64>> = (0..overlap.nrows())
-        .map(|r| overlap.row(r).iter().copied().collect())
-        .collect();
     if args.json {
-        let mut doc = serde_json::to_value(&res)?;
-        let obj = doc
-            .as_object_mut()
-            .expect("a struct serializes to an object");
-        obj.insert("scenario".into(), json!(s.name));
-        obj.insert("seed".into(), json!(seed));
-        obj.insert(
-            "terms".into(),
-            json!(s
-                .model
-                .terms()
-                .iter()
-                .map(|t| t.name.clone())
-                .collect::<Vec<_>>()),
-        );
-        obj.insert(
-            "populations".into(),
-            json!(s
-                .model
-                .populations()
-                .iter()
-                .map(|p| p.name.clone())
-                .collect::<Vec<_>>()),
-        );
-        obj.insert(
-            "readout_names".into(),
-            json!(s
-                .model
-                .readouts()
-                .iter()
-                .map(|r| r.name.clone())
-                .collect::<Vec<_>>()),
-        );
-        obj.insert("empirical_overlap".into(), json!(overlap));
+        let doc = lowrank::documents::simulation_document(&s, seed, &net, &res)?;
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         out!("{}", text(&s, seed, &res));

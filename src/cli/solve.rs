@@ -19,7 +19,6 @@ use lowrank::theory::autocorrelation::{
     autocorrelation, Autocorrelation, AutocorrelationOptions, DEFAULT_MAX_STEPS, DEFAULT_TAU_STEP,
 };
 use lowrank::theory::solve::branches::{solve_all, AllSolutions, MeanFieldSolution, SolveOptions};
-use serde_json::json;
 use std::path::PathBuf;
 
 /// Arguments of `lowrank solve`.
@@ -331,21 +330,8 @@ pub fn run(args: &SolveArgs) -> anyhow::Result<()> {
     }
     let acf_of = |i: usize| acfs.iter().find(|(j, _)| *j == i).map(|(_, a)| a);
     if args.json {
-        let mut solutions = Vec::with_capacity(all.solutions.len());
-        for (i, s) in all.solutions.iter().enumerate() {
-            let mut v = serde_json::to_value(s)?;
-            if let (Some(a), Some(obj)) = (acf_of(i), v.as_object_mut()) {
-                obj.insert("autocorrelation".into(), serde_json::to_value(a)?);
-            }
-            solutions.push(v);
-        }
-        let doc = json!({
-            "scenario": scenario.name,
-            "overrides": args.scenario.set,
-            "solutions": solutions,
-            "failed_starts": all.failed_starts,
-            "search": all.search,
-        });
+        let doc =
+            lowrank::documents::solve_document(&scenario.name, &args.scenario.set, &all, &acfs)?;
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         outln!("{}: {} solution(s)", scenario.name, all.solutions.len());

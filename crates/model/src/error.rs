@@ -166,9 +166,8 @@ impl ModelError {
             ModelError::NoPopulations => Some("population"),
             ModelError::FractionsDoNotSumToOne { .. } => Some("population.*.fraction"),
             ModelError::MalformedOverride { text, .. } => Some(text),
-            ModelError::UnknownOverrideKey { key, .. } | ModelError::InvalidOverride { key, .. } => {
-                Some(key)
-            }
+            ModelError::UnknownOverrideKey { key, .. }
+            | ModelError::InvalidOverride { key, .. } => Some(key),
             ModelError::Toml { .. } | ModelError::NotConverged { .. } => None,
         }
     }
