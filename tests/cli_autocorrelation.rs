@@ -287,3 +287,53 @@ fn dmft_exports_the_autocorrelation_slice() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `lowrank dmft --delta-npy`: the whole two-time matrix as a NumPy file (float64,
+/// P × N_t × N_t) whose row at t0 is the JSON slice.
+#[test]
+fn dmft_writes_the_two_time_matrix_as_npy() {
+    let dir = scratch("npy");
+    let npy = dir.join("delta.npy");
+    let v = json(&lowrank(&[
+        "dmft",
+        "cb2025-pure-chaos",
+        "--t",
+        "5",
+        "--dt",
+        "0.05",
+        "--slice",
+        "2",
+        "--delta-npy",
+        npy.to_str().unwrap(),
+        "--json",
+    ]));
+    let bytes = std::fs::read(&npy).unwrap();
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+    let hlen = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    assert_eq!((10 + hlen) % 64, 0, "header aligned");
+    let header = std::str::from_utf8(&bytes[10..10 + hlen]).unwrap();
+    assert!(header.contains("'descr': '<f8'") && header.contains("'shape': (1, 100, 100,)"));
+    let data: Vec<f64> = bytes[10 + hlen..]
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(data.len(), 100 * 100);
+    let slice = v["slice"]["delta"][0].as_array().unwrap();
+    for (l, d) in slice.iter().enumerate() {
+        // serde_json's default float parser may be off by an ulp; the file is exact
+        let d = d.as_f64().unwrap();
+        assert!((data[40 * 100 + 40 + l] - d).abs() <= 4.0 * f64::EPSILON * d.abs(), "lag {l}");
+    }
+    // a wrong extension is refused before any computation
+    let out = lowrank(&[
+        "dmft",
+        "cb2025-pure-chaos",
+        "--t",
+        "5",
+        "--delta-npy",
+        "x.csv",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--delta-npy"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

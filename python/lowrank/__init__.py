@@ -285,7 +285,8 @@ class DmftResult:
     """The two-time DMFT (docs/theory §1.8, §3.11): ``t`` (N_t), ``currents`` and ``kappa``
     (N_t × K), ``gain``, ``mu``, ``delta0`` = Δ(t, t) (N_t × P), the autocorrelation slice
     ``slice`` = Δ_p(t0, t0 + τ) and ``slice_hat`` = Δ̂ (P × L) on ``lags``, the class of each
-    population (``regime``: FP, FP+chaos, LC, LC+chaos, chaos) and the dominant ``frequency``."""
+    population (``regime``: FP, FP+chaos, LC, LC+chaos, chaos) and the dominant ``frequency``;
+    with ``matrix=True`` the whole two-time ``delta`` (P × N_t × N_t)."""
 
     def __init__(self, d: Dict[str, Any]) -> None:
         for k, v in d.items():
@@ -307,10 +308,23 @@ def dmft(
     seed: Optional[int] = None,
     band: Optional[int] = None,
     slice_t0: Optional[float] = None,
+    matrix: bool = False,
 ) -> DmftResult:
     """Integrate the two-time DMFT for a duration ``t`` with step ``dt`` (default the
     scenario's), initial currents drawn from ``seed``, keeping ``band`` lags (all by default);
-    ``slice_t0`` chooses the time of the autocorrelation slice (default t/3)."""
+    ``slice_t0`` chooses the time of the autocorrelation slice (default t/3). With ``matrix``
+    the result also has ``delta`` = Δ_p(t_i, t_j), shape P × N_t × N_t (NaN beyond the band;
+    8·P·N_t² bytes)."""
     return DmftResult(
-        dict(_lowrank.dmft(scenario._inner, t=t, dt=dt, seed=seed, band=band, slice_t0=slice_t0))
+        dict(
+            _lowrank.dmft(
+                scenario._inner,
+                t=t,
+                dt=dt,
+                seed=seed,
+                band=band,
+                slice_t0=slice_t0,
+                matrix=matrix,
+            )
+        )
     )

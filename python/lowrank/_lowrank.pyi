@@ -48,5 +48,6 @@ def dmft(
     seed: Optional[int] = ...,
     band: Optional[int] = ...,
     slice_t0: Optional[float] = ...,
+    matrix: bool = ...,
 ) -> Dict[str, Any]: ...
 def bundled_scenarios() -> List[str]: ...

@@ -437,7 +437,8 @@ fn simulate_json(
 /// The two-time DMFT: a dict of NumPy arrays (time series N_t × K or N_t × P, the slice
 /// Δ_p(t0, t0 + τ) and its normalised form) plus the classification and the frequency.
 #[pyfunction]
-#[pyo3(signature = (scenario, t = 125.0, dt = None, seed = None, band = None, slice_t0 = None))]
+#[pyo3(signature = (scenario, t = 125.0, dt = None, seed = None, band = None, slice_t0 = None, matrix = false))]
+#[allow(clippy::too_many_arguments)]
 fn dmft<'py>(
     py: Python<'py>,
     scenario: &PyScenario,
@@ -446,6 +447,7 @@ fn dmft<'py>(
     seed: Option<u64>,
     band: Option<usize>,
     slice_t0: Option<f64>,
+    matrix: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let s = &scenario.inner;
     let dt = dt.unwrap_or(s.simulation.dt);
@@ -469,7 +471,13 @@ fn dmft<'py>(
     let nt = (t / dt).round();
     let lags = band.map_or(nt, |b| (b as f64).min(nt));
     let (np, nk) = (s.model.n_populations() as f64, s.model.rank() as f64);
-    let memory = 8.0 * nt * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0) + 48.0 * np * lags;
+    let matrix_bytes = if matrix {
+        lowrank::theory::dmft::matrix_memory(s.model.n_populations(), nt as usize)
+    } else {
+        0.0
+    };
+    let memory =
+        8.0 * nt * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0) + 48.0 * np * lags + matrix_bytes;
     if memory.is_nan() || memory > available_memory() {
         return Err(PyMemoryError::new_err(format!(
             "the two-time DMFT with N_t = {nt:.0} and {lags:.0} lags needs an estimated {memory:.3e} \
@@ -491,6 +499,7 @@ fn dmft<'py>(
         seed: seed.unwrap_or(s.simulation.seed),
         band,
         t0: slice_t0.map(|t0| ((t0 / dt).round() as usize).min(nt as usize - 1)),
+        keep_matrix: matrix,
         ..Default::default()
     };
     let model = &s.model;
@@ -522,6 +531,9 @@ fn dmft<'py>(
     d.set_item("slice", row.into_pyarray(py).reshape([p, row_len])?)?;
     d.set_item("slice_hat", hat.into_pyarray(py).reshape([p, row_len])?)?;
     d.set_item("clipped_variances", res.clipped_variances)?;
+    if let Some(m) = res.matrix {
+        d.set_item("delta", m.into_pyarray(py).reshape([p, nt, nt])?)?;
+    }
     d.set_item("currents", shaped(res.currents, k)?)?;
     d.set_item("kappa", shaped(res.drives, k)?)?;
     d.set_item("gain", shaped(res.gains, p)?)?;

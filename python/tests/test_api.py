@@ -82,6 +82,12 @@ def test_dmft_shapes_and_slice():
     assert r.slice.shape[0] == 1 and r.slice.shape == r.slice_hat.shape
     assert abs(r.slice_hat[0, 0] - 1.0) < 1e-12
     assert abs(r.t0 - 5.0) < 1e-12
+    assert not hasattr(r, "delta")
+    m = lowrank.dmft(sc, t=10.0, dt=0.05, slice_t0=5.0, matrix=True)
+    assert m.delta.shape == (1, 200, 200) and m.delta.dtype == np.float64
+    np.testing.assert_array_equal(m.delta[0], m.delta[0].T)
+    np.testing.assert_array_equal(np.diag(m.delta[0]), m.delta0[:, 0])
+    np.testing.assert_array_equal(m.delta[0, 100, 100:100 + m.slice.shape[1]], m.slice[0])
 
 
 def test_scenario_errors_name_the_field():

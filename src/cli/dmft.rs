@@ -1,5 +1,5 @@
 //! `lowrank dmft SCENARIO [--t T] [--dt DT] [--set KEY=VALUE]... [--json] [--csv FILE]
-//! [--slice T0] [--slice-csv FILE]`: the
+//! [--slice T0] [--slice-csv FILE] [--delta-npy FILE.npy]`: the
 //! time-dependent two-time DMFT (docs/theory §1.8, §3.11) of the scenario's model, with the dynamics
 //! classification of §3.8 per population and the dominant frequency of the currents.
 //!
@@ -7,7 +7,8 @@
 //! at the end, Δ(t0, t_end) (≈ Δ∞ in a stationary state), the class of each population
 //! (FP, FP+chaos, LC, LC+chaos, chaos) and the dominant frequency (cycles per unit time).
 //! The autocorrelation slice Δ_p(t0, t0 + τ) and its normalised form Δ̂ at `--slice T0` (default
-//! T/3) go to the JSON field `slice` and to `--slice-csv`.
+//! T/3) go to the JSON field `slice` and to `--slice-csv`; `--delta-npy` writes the whole
+//! two-time matrix Δ_p(t_i, t_j) (P × N_t × N_t) for NumPy.
 
 use super::ScenarioArgs;
 use anyhow::Context;
@@ -55,6 +56,32 @@ pub struct DmftArgs {
     /// (`delta_<population>` as in `lowrank solve/simulate --autocorrelation-csv`).
     #[arg(long = "slice-csv", value_name = "FILE")]
     pub slice_csv: Option<std::path::PathBuf>,
+    /// Write the whole two-time matrix Δ_p(t_i, t_j) as a NumPy `.npy` file (float64, shape
+    /// P × N_t × N_t, NaN beyond --band); costs 8·P·N_t² bytes of memory and file.
+    #[arg(long = "delta-npy", value_name = "FILE.npy")]
+    pub delta_npy: Option<std::path::PathBuf>,
+}
+
+/// A little-endian float64 array as a NumPy `.npy` (format 1.0) file.
+fn write_npy(mut f: super::output::Named, shape: &[usize], data: &[f64]) -> anyhow::Result<()> {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let mut header = format!(
+        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({},), }}",
+        dims.join(", ")
+    );
+    // magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64
+    let total = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - total % 64) % 64));
+    header.push('\n');
+    let mut bytes = Vec::with_capacity(10 + header.len() + 8 * data.len());
+    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in data {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    f.write_all(&bytes)?;
+    f.finish()
 }
 
 /// The autocorrelation slice Δ_p(t0, t0 + τ) and its normalised form
@@ -160,6 +187,10 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         Some(path) => Some(outputs.reserve("--slice-csv", path, &[])?),
         None => None,
     };
+    let npy_out = match &args.delta_npy {
+        Some(path) => Some(outputs.reserve("--delta-npy", path, &["npy"])?),
+        None => None,
+    };
     let scenario = args.scenario.load()?;
     let model = &scenario.model;
     let dt = args.dt.unwrap_or(scenario.simulation.dt);
@@ -181,11 +212,18 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         model.n_populations(),
         (lagw + 1.0).min(nt_f) as usize,
     );
+    let matrix_bytes = if args.delta_npy.is_some() {
+        // the matrix, and its file image while it is written
+        2.0 * lowrank::theory::dmft::matrix_memory(model.n_populations(), nt_f as usize)
+    } else {
+        0.0
+    };
     super::budget::check_memory(
         &format!("the two-time DMFT with N_t = {nt_f:.0} (T/dt) and {lagw:.0} lags"),
         8.0 * nt_f * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0)
             + 8.0 * 6.0 * np * lagw
-            + source_bytes,
+            + source_bytes
+            + matrix_bytes,
         "use a larger --dt or a shorter --t, or keep fewer lags with --band B",
     )?;
     super::budget::check_work(
@@ -203,6 +241,7 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         t0: args
             .slice
             .map(|t0| ((t0 / dt).round() as usize).min(nt_f as usize - 1)),
+        keep_matrix: args.delta_npy.is_some(),
         ..Default::default()
     };
     let res = run_dmft(model, Gauss::new(64), &opts).context("two-time DMFT")?;
@@ -219,6 +258,9 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
     let populations: Vec<String> = model.populations().iter().map(|p| p.name.clone()).collect();
     if let Some(i) = slice_out {
         write_slice_csv(outputs.writer(i)?, &populations, &res)?;
+    }
+    if let (Some(i), Some(m)) = (npy_out, res.matrix.as_ref()) {
+        write_npy(outputs.writer(i)?, &[res.p, res.nt, res.nt], m)?;
     }
     if args.json {
         let (lags, delta, hat) = slice(&res);

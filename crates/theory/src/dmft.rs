@@ -136,6 +136,18 @@ pub struct DmftOptions {
     pub source: SourceMethod,
     /// Grid index t0 of the classification row Δ(t0, t0+τ); `None` = N_t/3 (833 for N_t = 2500).
     pub t0: Option<usize>,
+    /// Keep the whole two-time matrix Δ_p(t_i, t_j) in [`DmftResult::matrix`] (8·P·N_t² bytes;
+    /// check the size first with [`matrix_memory`]).
+    pub keep_matrix: bool,
+}
+
+/// Bytes of the two-time matrix kept with [`DmftOptions::keep_matrix`]: 8·P·N_t².
+///
+/// ```
+/// assert_eq!(lowrank_theory::dmft::matrix_memory(2, 1000), 16.0e6);
+/// ```
+pub fn matrix_memory(populations: usize, nt: usize) -> f64 {
+    8.0 * populations as f64 * (nt as f64) * (nt as f64)
 }
 
 impl Default for DmftOptions {
@@ -150,6 +162,7 @@ impl Default for DmftOptions {
             band: None,
             source: SourceMethod::Auto,
             t0: None,
+            keep_matrix: false,
         }
     }
 }
@@ -309,6 +322,9 @@ pub struct DmftResult {
     pub row: Vec<f64>,
     /// Length of each population's row.
     pub row_len: usize,
+    /// With [`DmftOptions::keep_matrix`]: Δ_p(t_i, t_j) at [(p·N_t + i)·N_t + j], symmetric;
+    /// NaN beyond the band (|i − j| > b).
+    pub matrix: Option<Vec<f64>>,
     /// Δ_p(t_end − l·dt, t_end) at [p*lags + l]: the last column.
     pub last_column: Vec<f64>,
     /// Number of lags in the last column.
@@ -1014,6 +1030,23 @@ fn run_impl(
             row[p * row_len] = delta00[p];
         }
     }
+    let mut matrix = if opts.keep_matrix {
+        let len = np
+            .checked_mul(nt)
+            .and_then(|x| x.checked_mul(nt))
+            .ok_or_else(|| TheoryError::InvalidParameter {
+                name: "keep_matrix".into(),
+                value: nt as f64,
+                reason: "P·N_t² overflows".into(),
+            })?;
+        let mut m = vec![f64::NAN; len];
+        for p in 0..np {
+            m[p * nt * nt] = delta00[p];
+        }
+        Some(m)
+    } else {
+        None
+    };
 
     let a = 1.0 - dt;
     let mut clipped = 0usize;
@@ -1194,6 +1227,16 @@ fn run_impl(
                 row[p * row_len + (j - t0)] = dcur[base + (j - t0)];
             }
         }
+        if let Some(m) = matrix.as_mut() {
+            // column j holds Δ(t_j, t_{j−l}) at lag l
+            for p in 0..np {
+                for l in 0..=j.min(band) {
+                    let v = dcur[p * lagw + l];
+                    m[(p * nt + j) * nt + j - l] = v;
+                    m[(p * nt + j - l) * nt + j] = v;
+                }
+            }
+        }
         std::mem::swap(&mut dprev, &mut dcur);
         std::mem::swap(&mut gprev, &mut gcur);
     }
@@ -1215,6 +1258,7 @@ fn run_impl(
         t0,
         row,
         row_len,
+        matrix,
         last_column,
         lags,
         clipped_variances: clipped,
