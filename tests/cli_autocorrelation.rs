@@ -322,7 +322,10 @@ fn dmft_writes_the_two_time_matrix_as_npy() {
     for (l, d) in slice.iter().enumerate() {
         // serde_json's default float parser may be off by an ulp; the file is exact
         let d = d.as_f64().unwrap();
-        assert!((data[40 * 100 + 40 + l] - d).abs() <= 4.0 * f64::EPSILON * d.abs(), "lag {l}");
+        assert!(
+            (data[40 * 100 + 40 + l] - d).abs() <= 4.0 * f64::EPSILON * d.abs(),
+            "lag {l}"
+        );
     }
     // a wrong extension is refused before any computation
     let out = lowrank(&[

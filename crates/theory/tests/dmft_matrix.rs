@@ -45,7 +45,10 @@ fn matrix_agrees_with_the_reported_slices_and_is_stationary_late() {
         let drift = |i: usize| (at(i, i + l) - at(i + 140, i + 140 + l)).abs();
         let (early, late) = (drift(400), drift(1300));
         eprintln!("lag {l}: drift early {early:e}, late {late:e}");
-        assert!(late < 0.2 * early && late < 1e-3, "lag {l}: {early:e} → {late:e}");
+        assert!(
+            late < 0.2 * early && late < 1e-3,
+            "lag {l}: {early:e} → {late:e}"
+        );
     }
 }
 
