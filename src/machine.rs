@@ -1,5 +1,8 @@
 //! What the machine offers, for the resource budgets of the command line and the Python package.
 
+/// Default work limit (elementary operations; ≈ 1 hour of one core at a few GFLOP/s).
+pub const DEFAULT_MAX_WORK: f64 = 1e13;
+
 /// Available memory of the machine (bytes): `MemAvailable` of /proc/meminfo, else 4 GiB.
 ///
 /// ```

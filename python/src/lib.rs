@@ -6,7 +6,7 @@
 //! Python layer (`lowrank/__init__.py`) turns documents into objects with NumPy fields.
 
 use lowrank::documents::{simulation_document, solve_document};
-use lowrank::machine::available_memory;
+use lowrank::machine::{available_memory, DEFAULT_MAX_WORK};
 use lowrank::model::{bundled, Init as ScenarioInit, Integrator, ModelError, Override, Scenario};
 use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, Simulator};
 use lowrank::theory::autocorrelation::{autocorrelation, AutocorrelationOptions};
@@ -419,6 +419,25 @@ fn simulate_json(
             memory, limit
         )));
     }
+    let stages = match cfg.method {
+        Method::Euler => 1.0,
+        Method::Heun => 2.0,
+        Method::Rk4 => 4.0,
+    };
+    let steps = ((cfg.burn_in + cfg.t) / cfg.dt).ceil();
+    let work = steps * cfg.trials as f64 * stages * 2.0 * n_total * n_total;
+    if work.is_nan() || work > DEFAULT_MAX_WORK {
+        return Err(scenario_error(
+            py,
+            Some("t"),
+            format!(
+                "simulating N = {n_total:.0} neurons for {steps:.3e} steps × {} trial(s) is an \
+                 estimated {work:.3e} operations, over the limit of {DEFAULT_MAX_WORK:.0e} (≈ an \
+                 hour); use a smaller n, t or burn_in, a larger dt, or fewer trials",
+                cfg.trials
+            ),
+        ));
+    }
     let doc = py.detach(|| -> Result<serde_json::Value, String> {
         let net = Network::sample(&s.model, n0, cfg.seed).map_err(|e| e.to_string())?;
         let res = if f32 {
@@ -432,6 +451,8 @@ fn simulate_json(
     });
     doc.map(|d| d.to_string())
         .map_err(|e| PyRuntimeError::new_err(format!("simulation: {e}")))
+    // (sampling and integration errors — a blow-up, too few neurons for a population — are
+    // runtime errors; every option was checked above)
 }
 
 /// The two-time DMFT: a dict of NumPy arrays (time series N_t × K or N_t × P, the slice
@@ -476,8 +497,29 @@ fn dmft<'py>(
     } else {
         0.0
     };
-    let memory =
-        8.0 * nt * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0) + 48.0 * np * lags + matrix_bytes;
+    // the Mehler source keeps coefficient sets of the last min(N_t, band + 1) times
+    let source_bytes = lowrank::theory::dmft::source_memory(
+        s.model.nonlinearity(),
+        lowrank::theory::dmft::SourceMethod::Auto,
+        s.model.n_populations(),
+        (lags + 1.0).min(nt) as usize,
+    );
+    let memory = 8.0 * nt * (4.0 * nk + 8.0 * np + 2.0 * nk * nk + 4.0)
+        + 48.0 * np * lags
+        + matrix_bytes
+        + source_bytes;
+    let work = nt * lags * np * 20.0;
+    if work > DEFAULT_MAX_WORK {
+        return Err(scenario_error(
+            py,
+            Some("t"),
+            format!(
+                "the two-time DMFT with N_t = {nt:.0} and {lags:.0} lags is an estimated \
+                 {work:.3e} operations, over the limit of {DEFAULT_MAX_WORK:.0e}; keep fewer lags \
+                 with band, or use a larger dt or a shorter t"
+            ),
+        ));
+    }
     if memory.is_nan() || memory > available_memory() {
         return Err(PyMemoryError::new_err(format!(
             "the two-time DMFT with N_t = {nt:.0} and {lags:.0} lags needs an estimated {memory:.3e} \

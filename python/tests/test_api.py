@@ -118,3 +118,10 @@ def test_scenario_errors_name_the_field():
 def test_absurd_sizes_are_refused_not_allocated():
     with pytest.raises(MemoryError):
         lowrank.simulate(lowrank.Scenario("mo2018-fig1"), n=10**8)
+    # an endless run is refused before it starts, naming the option
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.simulate(lowrank.Scenario("mo2018-fig1"), n=100, t=1e12)
+    assert e.value.field == "t"
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.dmft(lowrank.Scenario("cb2025-pure-chaos"), t=1e4, dt=0.01)
+    assert e.value.field == "t"

@@ -9,8 +9,7 @@
 use anyhow::bail;
 use std::sync::OnceLock;
 
-/// Default work limit (elementary operations; ≈ 1 hour of one core at a few GFLOP/s).
-pub const DEFAULT_MAX_WORK: f64 = 1e13;
+pub use lowrank::machine::DEFAULT_MAX_WORK;
 
 /// The limits in force for this process.
 #[derive(Clone, Copy, Debug)]
