@@ -1039,7 +1039,15 @@ fn run_impl(
                 value: nt as f64,
                 reason: "P·N_t² overflows".into(),
             })?;
-        let mut m = vec![f64::NAN; len];
+        // a failed allocation is an error, not an abort (the size comes from the caller's N_t)
+        let mut m = Vec::new();
+        m.try_reserve_exact(len)
+            .map_err(|_| TheoryError::InvalidParameter {
+                name: "keep_matrix".into(),
+                value: matrix_memory(np, nt),
+                reason: "the two-time matrix (8·P·N_t² bytes) cannot be allocated".into(),
+            })?;
+        m.resize(len, f64::NAN);
         for p in 0..np {
             m[p * nt * nt] = delta00[p];
         }
