@@ -10,6 +10,9 @@
 //! - [`plot`]: line plots and regime maps (`plotters`, embedded DejaVu Sans font).
 //! - [`documents`]: the JSON documents of `solve --json` and `simulate --json` (shared by the
 //!   command line and the Python package); [`machine`]: available memory for the budgets.
+//! - [`source`]: loading a scenario (file, bundled, text) with overrides; [`sweep`]: grids of
+//!   mean-field solutions; [`spectrum`]: one network's eigenvalues against the
+//!   predictions; [`progress`]: items done and the stop request of long computations.
 //!
 //! The command-line interface (`lowrank check|...`) lives in the binary (`src/main.rs`,
 //! `src/cli/`).
@@ -27,3 +30,7 @@ pub use lowrank_theory as theory;
 pub mod documents;
 pub mod machine;
 pub mod plot;
+pub mod progress;
+pub mod source;
+pub mod spectrum;
+pub mod sweep;

@@ -35,6 +35,11 @@ __all__ = [
     "solve",
     "simulate",
     "dmft",
+    "sweep",
+    "threshold",
+    "threshold_report",
+    "spectrum",
+    "Spectrum",
     "bundled_scenarios",
 ]
 
@@ -90,6 +95,29 @@ class Scenario:
         """A scenario from TOML text (the format of ``docs/scenarios.md``)."""
         return cls(_lowrank.Scenario.from_toml(text))
 
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "Scenario":
+        """A scenario from a dict with the structure of the TOML format (``docs/scenarios.md``):
+        sections are dicts, lists are lists; NumPy scalars and arrays are accepted.
+
+        >>> sc = Scenario.from_dict({"name": "mine", "mo2018": {"kind": "rank_one", "g": 0.5,
+        ...     "mean_m": 1.0, "mean_n": 2.0, "sigma_m": 0.5, "sigma_n": 0.5}})  # doctest: +SKIP
+        """
+        if not isinstance(d, dict):
+            raise ScenarioError(f"Scenario.from_dict: expected a dict, got {type(d).__name__}")
+        return cls(_lowrank.Scenario.from_json(json.dumps(_plain(d), allow_nan=True)))
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text with every override applied: ``Scenario.from_toml(sc.to_toml())``
+        is the same scenario."""
+        return self._inner.to_toml()
+
+    def check(self) -> Dict[str, Any]:
+        """What the theory sees (``lowrank check --json``): populations, gains, loading
+        statistics, the overlap matrix Ω and its eigenvalues, the disorder coupling G, inputs,
+        readouts, simulation defaults."""
+        return json.loads(self._inner.check_json())
+
     def set(self, key: str, value: Any) -> "Scenario":
         """A new scenario with the scalar at dotted path ``key`` replaced (the CLI's
         ``--set KEY=VALUE``), e.g. ``sc.set("mo2018.g", 2.0)``."""
@@ -116,6 +144,19 @@ class Scenario:
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, overrides={self.overrides!r})"
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars and arrays as plain Python values (for JSON)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _array(value: Any) -> Any:
@@ -328,3 +369,190 @@ def dmft(
             )
         )
     )
+
+
+def _progress_callback(progress: Any, what: str) -> Any:
+    """``progress=True``: a tqdm bar if tqdm is installed, else a line on stderr; a callable is
+    called as ``progress(done, total)``; ``False``/``None``: nothing."""
+    if not progress:
+        return None
+    if callable(progress):
+        return progress
+    try:
+        from tqdm.auto import tqdm  # type: ignore
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        bar = tqdm(desc=what, unit="point")
+
+        def update(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+            if total and done >= total:
+                bar.close()
+
+        return update
+    import sys
+
+    def line(done: int, total: int) -> None:
+        sys.stderr.write(f"\r{what}: {done}/{total}")
+        if total and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return line
+
+
+def _column(cells: List[str]) -> np.ndarray:
+    """One CSV column as an array: int (all integers), float (numbers, empty = NaN), bool
+    ("true"/"false"), else str."""
+    if all(c in ("true", "false") for c in cells):
+        return np.array([c == "true" for c in cells], dtype=bool)
+    try:
+        if all(c != "" and c.lstrip("-").isdigit() for c in cells):
+            return np.array([int(c) for c in cells], dtype=np.int64)
+        return np.array([float(c) if c != "" else math.nan for c in cells], dtype=float)
+    except ValueError:
+        return np.array(cells, dtype=str)
+
+
+def sweep(
+    scenario: Scenario,
+    grid: Dict[str, Any],
+    *,
+    chaos: bool = True,
+    time: Optional[float] = None,
+    progress: Any = False,
+) -> Dict[str, np.ndarray]:
+    """Every mean-field solution at every point of the Cartesian grid of ``grid``
+    (``{"mo2018.g": values, ...}``, a 1-D array of values per ``--set`` key; the first key is the
+    outer loop), each point also seeded by the previous point's solutions (continuation). Returns
+    one array per column of ``lowrank sweep``'s CSV, same names: ``point``, the keys,
+    ``solution``, ``branch``, ``regime``, ``stable``, ``instability``, ``kappa_1..K``,
+    ``mu_1..P``, ``delta0_*``, ``delta_inf_*``, ``gain_*``, ``readout_*``, ``bulk_radius``,
+    ``outlier_re``, ``outlier_im``, ``zero_modes``, ``converged``, ``residual``, ``iterations``
+    — one entry per solution; a point without any has one row with ``regime == "no-solution"``
+    and NaN numbers. The numbers equal the CLI's bit for bit.
+
+    ``progress=True`` shows a progress bar (tqdm if installed); Ctrl-C stops the sweep
+    (``KeyboardInterrupt``).
+    """
+    if not isinstance(grid, dict) or not grid:
+        raise ScenarioError("sweep: grid must be a non-empty dict {key: values}")
+    keys = [str(k) for k in grid]
+    values = []
+    for k in keys:
+        v = np.asarray(grid[k], dtype=float)
+        if v.ndim == 0:
+            v = v.reshape(1)
+        if v.ndim != 1:
+            raise ScenarioError(f"sweep: the values of `{k}` must be a 1-D array")
+        values.append([float(x) for x in v])
+    header, rows, _failures = _lowrank.sweep_table(
+        scenario._inner,
+        keys,
+        values,
+        chaos=chaos,
+        time=time,
+        progress=_progress_callback(progress, "sweep"),
+    )
+    columns = list(zip(*rows)) if rows else [() for _ in header]
+    return {name: _column(list(col)) for name, col in zip(header, columns)}
+
+
+def threshold(
+    scenario: Scenario,
+    key: str,
+    interval: Any,
+    *,
+    grid: int = 9,
+    time: Optional[float] = None,
+    tol: float = 1e-10,
+    chaos: bool = True,
+) -> List[Dict[str, Any]]:
+    """Every bifurcation of every mean-field branch as the ``--set`` key ``key`` moves through
+    ``interval = (lo, hi)``: folds, branch points, chaos onsets (bulk radius 1) and Hopf points,
+    each located by Newton on an extended system (docs/theory "Thresholds"), as the
+    ``thresholds`` of ``lowrank threshold --json`` (each with ``converged``, ``residual``,
+    ``iterations``). The whole document (``dropped``, ``branches``, ...) is
+    :func:`threshold_report`."""
+    return threshold_report(scenario, key, interval, grid=grid, time=time, tol=tol, chaos=chaos)[
+        "thresholds"
+    ]
+
+
+def threshold_report(
+    scenario: Scenario,
+    key: str,
+    interval: Any,
+    *,
+    grid: int = 9,
+    time: Optional[float] = None,
+    tol: float = 1e-10,
+    chaos: bool = True,
+) -> Dict[str, Any]:
+    """The whole ``lowrank threshold --json`` document (see :func:`threshold`)."""
+    lo, hi = (float(v) for v in interval)
+    doc = _lowrank.threshold_json(
+        scenario._inner, key, lo, hi, grid=int(grid), time=time, tol=float(tol), chaos=chaos
+    )
+    return json.loads(doc)
+
+
+class Spectrum(np.ndarray):
+    """The eigenvalues of one sampled network (a complex NumPy array, by decreasing modulus)
+    with the large-N predictions as attributes: ``predicted_bulk_radius`` (√ρ(G)),
+    ``predicted_outliers`` (eigenvalues of Ω), ``empirical_outliers`` (of n·m/N₀),
+    ``bulk_radius`` and ``outliers`` estimated from the spectrum, ``max_real``, and ``report``
+    (the ``lowrank spectrum --json`` document)."""
+
+    report: Dict[str, Any]
+
+    def __new__(cls, eigenvalues: np.ndarray, doc: Dict[str, Any]) -> "Spectrum":
+        obj = np.asarray(eigenvalues).view(cls)
+        obj.report = {k: v for k, v in doc.items() if k != "eigenvalues"}
+        return obj
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.report = getattr(obj, "report", {})
+
+    @property
+    def predicted_bulk_radius(self) -> float:
+        return float(self.report["predicted"]["bulk_radius"])
+
+    @property
+    def predicted_outliers(self) -> np.ndarray:
+        return _complex(self.report["predicted"]["outlier"])
+
+    @property
+    def empirical_outliers(self) -> np.ndarray:
+        return _complex(self.report["empirical_overlap_eigenvalues"])
+
+    @property
+    def bulk_radius(self) -> float:
+        return float(self.report["bulk_radius"])
+
+    @property
+    def outliers(self) -> np.ndarray:
+        return _complex(self.report["outlier"])
+
+    @property
+    def max_real(self) -> float:
+        return float(self.report["max_real"])
+
+
+def spectrum(
+    scenario: Scenario,
+    *,
+    n: Optional[int] = None,
+    seed: Optional[int] = None,
+    jacobian: bool = False,
+) -> Spectrum:
+    """The eigenvalues of the connectivity J of one network of normalisation size ``n`` drawn
+    with ``seed`` (docs/theory §1.9), or with ``jacobian=True`` of J·diag(φ′(x⁰)) at the end
+    state of a simulation with the scenario's settings. A complex array with the predictions
+    attached (:class:`Spectrum`). Dense O(N³): refuses (``MemoryError``/``ScenarioError``) what
+    does not fit."""
+    eig, doc = _lowrank.spectrum(scenario._inner, n=n, seed=seed, jacobian=jacobian)
+    return Spectrum(eig, json.loads(doc))

@@ -1,6 +1,8 @@
 """Type stubs of the extension module (see lowrank/__init__.py for the public API)."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
 
 class ScenarioError(ValueError):
     field: Optional[str]
@@ -11,6 +13,10 @@ class Scenario:
     def __init__(self, name_or_path: str) -> None: ...
     @staticmethod
     def from_toml(text: str) -> "Scenario": ...
+    @staticmethod
+    def from_json(text: str) -> "Scenario": ...
+    def to_toml(self) -> str: ...
+    def check_json(self) -> str: ...
     def with_override(self, assignment: str) -> "Scenario": ...
     @property
     def name(self) -> str: ...
@@ -50,4 +56,28 @@ def dmft(
     slice_t0: Optional[float] = ...,
     matrix: bool = ...,
 ) -> Dict[str, Any]: ...
+def sweep_table(
+    scenario: Scenario,
+    keys: List[str],
+    values: List[List[float]],
+    chaos: bool = ...,
+    time: Optional[float] = ...,
+    progress: Optional[Callable[[int, int], Any]] = ...,
+) -> Tuple[List[str], List[List[str]], int]: ...
+def threshold_json(
+    scenario: Scenario,
+    key: str,
+    lo: float,
+    hi: float,
+    grid: int = ...,
+    time: Optional[float] = ...,
+    tol: float = ...,
+    chaos: bool = ...,
+) -> str: ...
+def spectrum(
+    scenario: Scenario,
+    n: Optional[int] = ...,
+    seed: Optional[int] = ...,
+    jacobian: bool = ...,
+) -> Tuple[np.ndarray, str]: ...
 def bundled_scenarios() -> List[str]: ...

@@ -5,20 +5,25 @@
 //! of the two-time DMFT, as NumPy arrays that take over the Rust buffers without a copy. The
 //! Python layer (`lowrank/__init__.py`) turns documents into objects with NumPy fields.
 
-use lowrank::documents::{simulation_document, solve_document};
+use lowrank::documents::{check_document, simulation_document, solve_document, threshold_document};
 use lowrank::machine::{available_memory, DEFAULT_MAX_WORK};
-use lowrank::model::{bundled, Init as ScenarioInit, Integrator, ModelError, Override, Scenario};
+use lowrank::model::{bundled, Init as ScenarioInit, Integrator, Interrupt, ModelError, Scenario};
+use lowrank::progress::Progress;
 use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, Simulator};
+use lowrank::source::{LoadError, ScenarioSource};
+use lowrank::sweep::{Grid, Param, SweepError, SweepOptions};
 use lowrank::theory::autocorrelation::{autocorrelation, AutocorrelationOptions};
 use lowrank::theory::dmft::{run as run_dmft, DmftOptions};
 use lowrank::theory::solve::branches::{solve_all, SolveOptions};
+use lowrank::theory::threshold::{find_thresholds, ThresholdOptions};
 use lowrank::theory::TheoryError;
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
 
 create_exception!(
     _lowrank,
@@ -55,43 +60,74 @@ fn theory_error(py: Python<'_>, e: TheoryError) -> PyErr {
     }
 }
 
-/// Where a scenario came from: what `set` reloads with one more override.
-#[derive(Clone, Debug)]
-enum Source {
-    Bundled(String),
-    Path(PathBuf),
-    Toml(String),
-}
-
 /// A validated scenario (a network model plus its simulation defaults).
 #[pyclass(name = "Scenario", module = "lowrank", frozen)]
 struct PyScenario {
-    source: Source,
+    /// Where it came from: what `set` reloads with one more override.
+    source: ScenarioSource,
     overrides: Vec<String>,
     inner: Scenario,
 }
 
-fn load(py: Python<'_>, source: &Source, overrides: &[String]) -> PyResult<Scenario> {
-    let parsed: Vec<Override> = overrides
-        .iter()
-        .map(|s| Override::parse(s).map_err(|e| model_error(py, &e)))
-        .collect::<PyResult<_>>()?;
-    let result = match source {
-        Source::Bundled(name) => bundled::load(name, &parsed).ok_or_else(|| {
-            let known: Vec<&str> = bundled::ALL.iter().map(|(n, _)| *n).collect();
-            scenario_error(
-                py,
-                None,
-                format!(
-                    "scenario `{name}`: no such file, and not a bundled scenario (bundled: {})",
-                    known.join(", ")
-                ),
-            )
-        })?,
-        Source::Path(p) => Scenario::from_path(p, &parsed),
-        Source::Toml(text) => Scenario::from_toml_str(text, &parsed),
-    };
-    result.map_err(|e| model_error(py, &e))
+fn load_error(py: Python<'_>, e: &LoadError) -> PyErr {
+    match e.model_error() {
+        Some(m) => model_error(py, m),
+        None => scenario_error(py, None, e.to_string()),
+    }
+}
+
+fn load(py: Python<'_>, source: &ScenarioSource, overrides: &[String]) -> PyResult<Scenario> {
+    source.load(overrides).map_err(|e| load_error(py, &e))
+}
+
+/// Run `work` on a worker thread with the GIL released, while this thread waits for it, checks
+/// for Ctrl-C (raising `interrupt`, which the engines check between steps, then re-raising the
+/// `KeyboardInterrupt` once the worker has stopped) and reports `progress` to a Python callable
+/// `callback(done, total)`.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    interrupt: &Interrupt,
+    progress: Option<(&Progress, &Bound<'_, PyAny>)>,
+    work: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
+    std::thread::scope(|scope| {
+        let (tx, mut rx) = mpsc::channel();
+        scope.spawn(move || {
+            let _ = tx.send(work());
+        });
+        let mut stop: Option<PyErr> = None;
+        let mut last = (usize::MAX, usize::MAX);
+        let out = loop {
+            // the receiver is not Sync: move it through the GIL-free section and back
+            let (got, back) = py.detach(move || (rx.recv_timeout(Duration::from_millis(50)), rx));
+            rx = back;
+            if let (Some((p, cb)), None) = (progress, &stop) {
+                let now = (p.done(), p.total());
+                if now != last {
+                    last = now;
+                    if let Err(e) = cb.call1(now) {
+                        interrupt.raise();
+                        stop = Some(e);
+                    }
+                }
+            }
+            match got {
+                Ok(v) => break Some(v),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if stop.is_none() {
+                if let Err(e) = py.check_signals() {
+                    interrupt.raise();
+                    stop = Some(e);
+                }
+            }
+        };
+        if let Some(e) = stop {
+            return Err(e);
+        }
+        out.ok_or_else(|| PyRuntimeError::new_err("the computation stopped without a result"))
+    })
 }
 
 #[pymethods]
@@ -99,12 +135,7 @@ impl PyScenario {
     /// A scenario file, or the name of a bundled scenario (e.g. "mo2018-fig1").
     #[new]
     fn new(py: Python<'_>, name_or_path: &str) -> PyResult<Self> {
-        let path = PathBuf::from(name_or_path);
-        let source = if path.exists() {
-            Source::Path(path)
-        } else {
-            Source::Bundled(name_or_path.to_string())
-        };
+        let source = ScenarioSource::resolve(name_or_path);
         let inner = load(py, &source, &[])?;
         Ok(PyScenario {
             source,
@@ -116,7 +147,7 @@ impl PyScenario {
     /// A scenario from TOML text.
     #[staticmethod]
     fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
-        let source = Source::Toml(text.to_string());
+        let source = ScenarioSource::Toml(text.to_string());
         let inner = load(py, &source, &[])?;
         Ok(PyScenario {
             source,
@@ -135,6 +166,39 @@ impl PyScenario {
             overrides,
             inner,
         })
+    }
+
+    /// A scenario from a JSON object with the structure of the TOML format.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| scenario_error(py, None, format!("scenario dict: {e}")))?;
+        let table = toml::Value::try_from(value)
+            .map_err(|e| scenario_error(py, None, format!("scenario dict: {e}")))?;
+        if !table.is_table() {
+            return Err(scenario_error(
+                py,
+                None,
+                "scenario dict: expected a dict of sections".into(),
+            ));
+        }
+        let text = toml::to_string(&table)
+            .map_err(|e| scenario_error(py, None, format!("scenario dict: {e}")))?;
+        Self::from_toml(py, &text)
+    }
+
+    /// The scenario as TOML text, overrides applied.
+    fn to_toml(&self, py: Python<'_>) -> PyResult<String> {
+        self.source
+            .resolved_toml(&self.overrides)
+            .map_err(|e| load_error(py, &e))
+    }
+
+    /// The `lowrank check --json` document, as a JSON string.
+    fn check_json(&self, py: Python<'_>) -> PyResult<String> {
+        check_document(&self.inner)
+            .map(|d| d.to_string())
+            .map_err(|e| model_error(py, &e))
     }
 
     /// The scenario's name.
@@ -438,17 +502,24 @@ fn simulate_json(
             ),
         ));
     }
-    let doc = py.detach(|| -> Result<serde_json::Value, String> {
-        let net = Network::sample(&s.model, n0, cfg.seed).map_err(|e| e.to_string())?;
-        let res = if f32 {
-            Simulator::<f32>::new(&net).run(&cfg)
-        } else {
-            Simulator::<f64>::new(&net).run(&cfg)
-        }
-        .map_err(|e| e.to_string())?;
-        let doc = simulation_document(s, cfg.seed, &net, &res).map_err(|e| e.to_string())?;
-        Ok(doc)
-    });
+    let interrupt = Interrupt::default();
+    cfg.interrupt = interrupt.clone();
+    let doc = interruptible(
+        py,
+        &interrupt,
+        None,
+        || -> Result<serde_json::Value, String> {
+            let net = Network::sample(&s.model, n0, cfg.seed).map_err(|e| e.to_string())?;
+            let res = if f32 {
+                Simulator::<f32>::new(&net).run(&cfg)
+            } else {
+                Simulator::<f64>::new(&net).run(&cfg)
+            }
+            .map_err(|e| e.to_string())?;
+            let doc = simulation_document(s, cfg.seed, &net, &res).map_err(|e| e.to_string())?;
+            Ok(doc)
+        },
+    )?;
     doc.map(|d| d.to_string())
         .map_err(|e| PyRuntimeError::new_err(format!("simulation: {e}")))
     // (sampling and integration errors — a blow-up, too few neurons for a population — are
@@ -545,9 +616,11 @@ fn dmft<'py>(
         ..Default::default()
     };
     let model = &s.model;
-    let res = py
-        .detach(|| run_dmft(model, lowrank::gauss::Gauss::new(64), &opts))
-        .map_err(|e| theory_error(py, e))?;
+    let interrupt = opts.interrupt.clone();
+    let res = interruptible(py, &interrupt, None, || {
+        run_dmft(model, lowrank::gauss::Gauss::new(64), &opts)
+    })?
+    .map_err(|e| theory_error(py, e))?;
     let d = PyDict::new(py);
     let (nt, k, p) = (res.nt, res.k, res.p);
     let shaped = |v: Vec<f64>, cols: usize| -> PyResult<Bound<'py, PyAny>> {
@@ -584,6 +657,223 @@ fn dmft<'py>(
     Ok(d)
 }
 
+fn sweep_error(py: Python<'_>, e: SweepError) -> PyErr {
+    match e {
+        SweepError::Base(l) | SweepError::Scenario { source: l, .. } => load_error(py, &l),
+        SweepError::Param { ref param, .. } => {
+            let field = param.clone();
+            scenario_error(py, Some(&field), e.to_string())
+        }
+        SweepError::Time(_) => scenario_error(py, Some("time"), e.to_string()),
+        SweepError::Solve { source, .. } => theory_error(py, source),
+        other => PyRuntimeError::new_err(other.to_string()),
+    }
+}
+
+/// The mean-field solutions on the grid of `keys` × `values` (the first key is the outer loop):
+/// the column names and the rows of `lowrank sweep`'s CSV (cells as text, numbers in shortest
+/// round-trip form).
+#[pyfunction]
+#[pyo3(signature = (scenario, keys, values, chaos = true, time = None, progress = None))]
+#[allow(clippy::type_complexity)]
+fn sweep_table(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    keys: Vec<String>,
+    values: Vec<Vec<f64>>,
+    chaos: bool,
+    time: Option<f64>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<(Vec<String>, Vec<Vec<String>>, usize)> {
+    if keys.len() != values.len() {
+        return Err(scenario_error(
+            py,
+            None,
+            "sweep: one array of values per key".into(),
+        ));
+    }
+    let params = keys
+        .iter()
+        .zip(values)
+        .map(|(k, v)| Param::new(k, v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sweep_error(py, e))?;
+    let grid = Grid::new(params).map_err(|e| sweep_error(py, e))?;
+    let work = grid.len() as f64 * lowrank::sweep::SOLVE_WORK;
+    if work > DEFAULT_MAX_WORK {
+        return Err(scenario_error(
+            py,
+            None,
+            format!(
+                "the sweep of {} grid points is an estimated {work:.3e} operations, over the \
+                 limit of {DEFAULT_MAX_WORK:.0e}; use fewer points (or split the grid into \
+                 several calls)",
+                grid.len()
+            ),
+        ));
+    }
+    let opts = SweepOptions {
+        chaos,
+        time,
+        keep_solutions: false,
+    };
+    let state = Progress::default();
+    let interrupt = state.interrupt().clone();
+    let table = interruptible(
+        py,
+        &interrupt,
+        progress.as_ref().map(|cb| (&state, cb)),
+        || {
+            lowrank::sweep::run(
+                &scenario.source,
+                &scenario.overrides,
+                &grid,
+                0..grid.len(),
+                &opts,
+                &state,
+            )
+        },
+    )?
+    .map_err(|e| sweep_error(py, e))?;
+    Ok((table.header, table.rows, table.failures))
+}
+
+/// Every bifurcation of every mean-field branch as `key` moves through [lo, hi] (the CLI's
+/// `threshold --json` document, as a JSON string).
+#[pyfunction]
+#[pyo3(signature = (scenario, key, lo, hi, grid = 9, time = None, tol = 1e-10, chaos = true))]
+#[allow(clippy::too_many_arguments)]
+fn threshold_json(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    key: &str,
+    lo: f64,
+    hi: f64,
+    grid: usize,
+    time: Option<f64>,
+    tol: f64,
+    chaos: bool,
+) -> PyResult<String> {
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(scenario_error(
+            py,
+            Some("range"),
+            format!("range ({lo}, {hi}): need finite lo < hi"),
+        ));
+    }
+    if grid < 2 {
+        return Err(scenario_error(
+            py,
+            Some("grid"),
+            format!("grid {grid}: the coarse scan needs at least 2 points"),
+        ));
+    }
+    if !(tol.is_finite() && tol > 0.0) {
+        return Err(scenario_error(
+            py,
+            Some("tol"),
+            format!("tol {tol}: must be a positive number"),
+        ));
+    }
+    if time.is_some_and(|t| !t.is_finite()) {
+        return Err(scenario_error(
+            py,
+            Some("time"),
+            "time must be finite".into(),
+        ));
+    }
+    let with = |p: f64| {
+        let mut set = scenario.overrides.clone();
+        set.push(format!("{key}={p:?}"));
+        set
+    };
+    // the parameter path must exist and give a valid model at both ends
+    for end in [lo, hi] {
+        load(py, &scenario.source, &with(end))?;
+    }
+    let build = |p: f64| {
+        scenario
+            .source
+            .load(&with(p))
+            .map(|sc| sc.model)
+            .map_err(|e| TheoryError::InvalidParameter {
+                name: key.to_string(),
+                value: p,
+                reason: match e.model_error() {
+                    Some(m) => m.to_string(),
+                    None => e.to_string(),
+                },
+            })
+    };
+    let opts = ThresholdOptions {
+        solve: SolveOptions {
+            chaotic: chaos,
+            ..Default::default()
+        },
+        input_time: time,
+        grid,
+        tol,
+        ..Default::default()
+    };
+    let interrupt = Interrupt::default();
+    let report = interruptible(py, &interrupt, None, || {
+        find_thresholds(build, lo, hi, &opts)
+    })?
+    .map_err(|e| theory_error(py, e))?;
+    Ok(threshold_document(&scenario.inner.name, key, &scenario.overrides, &report).to_string())
+}
+
+/// The eigenvalues of one sampled network's J (or J·diag(φ′(x⁰))) with the predictions: the
+/// eigenvalues as a complex array, and the CLI's `spectrum --json` document (JSON string).
+#[pyfunction]
+#[pyo3(signature = (scenario, n = None, seed = None, jacobian = false))]
+fn spectrum<'py>(
+    py: Python<'py>,
+    scenario: &PyScenario,
+    n: Option<usize>,
+    seed: Option<u64>,
+    jacobian: bool,
+) -> PyResult<(Bound<'py, PyAny>, String)> {
+    let s = &scenario.inner;
+    if n == Some(0) {
+        return Err(scenario_error(py, Some("n"), "n must be ≥ 1".into()));
+    }
+    let n0 = n.unwrap_or(s.simulation.n);
+    let seed = seed.unwrap_or(s.simulation.seed);
+    let (memory, work) = lowrank::spectrum::cost(&s.model, n0);
+    let (size, _) = lowrank::spectrum::network_size(&s.model, n0);
+    if memory.is_nan() || memory > available_memory() {
+        return Err(PyMemoryError::new_err(format!(
+            "the dense eigen-decomposition of the {size:.0}×{size:.0} matrix needs an estimated \
+             {memory:.3e} bytes, over the {:.3e} available; use a smaller n",
+            available_memory()
+        )));
+    }
+    if work > DEFAULT_MAX_WORK {
+        return Err(scenario_error(
+            py,
+            Some("n"),
+            format!(
+                "the dense eigen-decomposition of the {size:.0}×{size:.0} matrix is an estimated \
+                 {work:.3e} operations, over the limit of {DEFAULT_MAX_WORK:.0e}; use a smaller n"
+            ),
+        ));
+    }
+    let interrupt = Interrupt::default();
+    let report = interruptible(py, &interrupt, None, || {
+        lowrank::spectrum::compute(s, n0, seed, jacobian, &interrupt)
+    })?
+    .map_err(|e| PyRuntimeError::new_err(format!("spectrum: {e}")))?;
+    let doc = report.to_json(&s.name).to_string();
+    let eig: Vec<numpy::Complex64> = report
+        .spectrum
+        .eigenvalues
+        .iter()
+        .map(|e| numpy::Complex64::new(e[0], e[1]))
+        .collect();
+    Ok((eig.into_pyarray(py).into_any(), doc))
+}
+
 /// Names of the bundled scenarios.
 #[pyfunction]
 fn bundled_scenarios() -> Vec<&'static str> {
@@ -596,6 +886,9 @@ fn _lowrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve_json, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_json, m)?)?;
     m.add_function(wrap_pyfunction!(dmft, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_table, m)?)?;
+    m.add_function(wrap_pyfunction!(threshold_json, m)?)?;
+    m.add_function(wrap_pyfunction!(spectrum, m)?)?;
     m.add_function(wrap_pyfunction!(bundled_scenarios, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("ConvergenceError", m.py().get_type::<ConvergenceError>())?;

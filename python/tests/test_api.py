@@ -125,3 +125,134 @@ def test_absurd_sizes_are_refused_not_allocated():
     with pytest.raises(lowrank.ScenarioError) as e:
         lowrank.dmft(lowrank.Scenario("cb2025-pure-chaos"), t=1e4, dt=0.01)
     assert e.value.field == "t"
+
+
+def _csv(text):
+    """A `lowrank sweep` CSV as (header, rows of cells), without the metadata trailer."""
+    lines = [l for l in text.splitlines() if l and not l.startswith("#")]
+    return lines[0].split(","), [l.split(",") for l in lines[1:]]
+
+
+def _cli_text(*args):
+    exe = os.environ.get("LOWRANK_BIN") or os.path.join(ROOT, "target", "release", "lowrank")
+    if not os.path.exists(exe):
+        pytest.skip(f"no CLI binary at {exe}")
+    return subprocess.run([exe, *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_sweep_2d_equals_the_cli_csv_bit_for_bit():
+    sc = lowrank.Scenario("mo2018-fig1")
+    seen = []
+    r = lowrank.sweep(
+        sc,
+        {"mo2018.g": [0.5, 1.5, 2.5], "mo2018.mean_n": np.array([1.0, 2.5])},
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    header, rows = _csv(_cli_text("sweep", "mo2018-fig1", "--param", "mo2018.g=0.5:2.5:3",
+                                  "--param", "mo2018.mean_n=1:2.5:2"))
+    assert list(r.keys()) == header
+    assert len(r["point"]) == len(rows)
+    for j, name in enumerate(header):
+        col = r[name]
+        for i, row in enumerate(rows):
+            cell = row[j]
+            if col.dtype == bool:
+                assert col[i] == (cell == "true"), (name, i)
+            elif col.dtype.kind in "iu":
+                assert col[i] == int(cell), (name, i)
+            elif col.dtype.kind == "f":
+                if cell == "":
+                    assert np.isnan(col[i]), (name, i)
+                else:
+                    assert col[i] == float(cell), (name, i)  # exact: shortest round trip
+            else:
+                assert col[i] == cell, (name, i)
+    assert sorted(set(r["point"].tolist())) == list(range(6))
+    assert seen and seen[-1] == (6, 6)
+    # the first key is the outer loop
+    assert r["mo2018.g"][r["point"] == 1][0] == 0.5 and r["mo2018.mean_n"][r["point"] == 1][0] == 2.5
+
+
+def test_sweep_errors():
+    sc = lowrank.Scenario("mo2018-fig1")
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.sweep(sc, {"mo2018.g": [1.0, float("nan")]})
+    assert e.value.field == "mo2018.g"
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.sweep(sc, {"mo2018.g": [-1.0]})
+    assert e.value.field == "mo2018.g"
+    with pytest.raises(lowrank.ScenarioError):
+        lowrank.sweep(sc, {})
+    with pytest.raises(lowrank.ScenarioError):
+        lowrank.sweep(sc, {"mo2018.g": [[1.0, 2.0]]})
+
+
+def test_threshold_and_spectrum_equal_the_cli():
+    sc = lowrank.Scenario("mo2018-fig1")
+    doc = lowrank.threshold_report(sc, "mo2018.g", (1.0, 2.5))
+    assert doc == cli("threshold", "mo2018-fig1", "--param", "mo2018.g=1.0:2.5", "--json")
+    th = lowrank.threshold(sc, "mo2018.g", (1.0, 2.5))
+    assert th == doc["thresholds"] and all(t["converged"] for t in th)
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.threshold(sc, "mo2018.g", (2.0, 1.0))
+    assert e.value.field == "range"
+    sp = lowrank.spectrum(sc, n=200, seed=4)
+    ref = cli("spectrum", "mo2018-fig1", "--n", "200", "--seed", "4", "--json")
+    assert sp.dtype == np.complex128 and sp.shape == (200,)
+    np.testing.assert_array_equal(sp.real, [e[0] for e in ref["eigenvalues"]])
+    np.testing.assert_array_equal(sp.imag, [e[1] for e in ref["eigenvalues"]])
+    assert sp.predicted_bulk_radius == ref["predicted"]["bulk_radius"]
+    assert sp.report["outlier"] == ref["outlier"]
+    with pytest.raises(MemoryError):
+        lowrank.spectrum(sc, n=10**7)
+
+
+def test_scenario_dict_toml_and_check_round_trip():
+    import tomllib
+
+    sc = lowrank.Scenario("two-populations").set("population.E.gain", 1.3)
+    assert sc.check() == cli("check", "two-populations", "--set", "population.E.gain=1.3", "--json")
+    again = lowrank.Scenario.from_toml(sc.to_toml())
+    assert again.check() == sc.check()
+    d = tomllib.loads(sc.to_toml())
+    from_dict = lowrank.Scenario.from_dict(d)
+    assert from_dict.check() == sc.check()
+    assert lowrank.solve(from_dict).to_dict()["solutions"] == lowrank.solve(sc).to_dict()["solutions"]
+    with pytest.raises(lowrank.ScenarioError):
+        lowrank.Scenario.from_dict({"mo2018": {"kind": "no-such-kind"}})
+    with pytest.raises(lowrank.ScenarioError):
+        lowrank.Scenario.from_dict([1, 2])
+
+
+@pytest.mark.parametrize("call", ["simulate", "dmft", "sweep"])
+def test_ctrl_c_stops_a_long_computation(call):
+    """SIGINT during a long run raises KeyboardInterrupt within a second, not at the end."""
+    import signal
+    import sys
+    import time
+
+    code = {
+        "simulate": "lowrank.simulate(sc, n=1500, t=20000.0, dt=0.1)",
+        "dmft": "lowrank.dmft(lowrank.Scenario('cb2025-pure-chaos'), t=3000.0, dt=0.05)",
+        "sweep": "lowrank.sweep(sc, {'mo2018.g': np.linspace(0.5, 3, 100000)})",
+    }[call]
+    prog = (
+        "import sys, time, numpy as np, lowrank\n"
+        "sc = lowrank.Scenario('mo2018-fig1')\n"
+        "print('ready', flush=True)\n"
+        "t = time.time()\n"
+        "try:\n"
+        f"    {code}\n"
+        "    print('finished', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', time.time() - t, flush=True)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", prog], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    time.sleep(1.5)
+    sent = time.time()
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=60)
+    waited = time.time() - sent
+    assert out.startswith("interrupted"), out
+    assert waited < 5.0, f"took {waited:.1f} s to stop"

@@ -5,9 +5,7 @@
 //! readouts, simulation defaults and, for [CB] scenarios, the σ_n² inflation report (§4).
 
 use super::ScenarioArgs;
-use lowrank::model::nalgebra::DMatrix;
 use lowrank::model::{Scenario, Source};
-use serde_json::{json, Value};
 
 /// Arguments of `lowrank check`.
 #[derive(Debug, Clone, clap::Args)]
@@ -24,103 +22,12 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     if args.json {
-        let doc = report(&s)?;
+        let doc = lowrank::documents::check_document(&s)?;
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         out!("{}", text(&s)?);
     }
     Ok(())
-}
-
-fn matrix(m: &DMatrix<f64>) -> Value {
-    Value::Array(
-        (0..m.nrows())
-            .map(|r| json!(m.row(r).iter().copied().collect::<Vec<f64>>()))
-            .collect(),
-    )
-}
-
-/// The JSON document of `check --json` (field names documented in docs/scenarios.md).
-pub fn report(s: &Scenario) -> anyhow::Result<Value> {
-    let m = &s.model;
-    let populations: Vec<Value> = m
-        .populations()
-        .iter()
-        .enumerate()
-        .map(|(p, pop)| {
-            let gains: serde_json::Map<String, Value> = m
-                .populations()
-                .iter()
-                .enumerate()
-                .map(|(q, src)| (src.name.clone(), json!(m.gain()[(p, q)])))
-                .collect();
-            json!({ "name": pop.name, "weight": pop.weight, "gain": gains })
-        })
-        .collect();
-    let stats: Vec<Value> = m
-        .populations()
-        .iter()
-        .zip(m.stats())
-        .map(|(pop, st)| {
-            let mean: serde_json::Map<String, Value> = m
-                .vectors()
-                .iter()
-                .zip(st.mean.iter())
-                .map(|(v, &x)| (v.clone(), json!(x)))
-                .collect();
-            json!({ "population": pop.name, "mean": mean, "covariance": matrix(&st.cov) })
-        })
-        .collect();
-    let eig: Vec<Value> = m
-        .overlap_eigenvalues()?
-        .iter()
-        .map(|z| json!({ "re": z.re, "im": z.im }))
-        .collect();
-    let terms: Vec<Value> = m
-        .terms()
-        .iter()
-        .map(|t| json!({ "name": t.name, "left": m.vectors()[t.left], "right": m.vectors()[t.right] }))
-        .collect();
-    let inputs: Vec<Value> = m
-        .inputs()
-        .iter()
-        .map(|i| {
-            json!({
-                "name": i.name, "vector": m.vectors()[i.vector], "baseline": i.schedule.baseline,
-                "pulses": i.schedule.pulses, "noise": i.schedule.noise,
-                "noise_during_pulses_only": i.schedule.noise_during_pulses_only,
-            })
-        })
-        .collect();
-    let readouts: Vec<Value> = m
-        .readouts()
-        .iter()
-        .map(|r| json!({ "name": r.name, "vector": m.vectors()[r.vector] }))
-        .collect();
-    let (source, params, inflation) = match &s.source {
-        Source::General => ("general".to_string(), Value::Null, Value::Null),
-        Source::Mo2018(p) => (format!("mo2018.{}", p.kind()), json!(p), Value::Null),
-        Source::Cb2025 { spec, inflation } => ("cb2025".to_string(), json!(spec), json!(inflation)),
-    };
-    Ok(json!({
-        "name": s.name,
-        "description": s.description,
-        "source": source,
-        "parameters": params,
-        "nonlinearity": nonlinearity_json(m.nonlinearity()),
-        "populations": populations,
-        "vectors": m.vectors(),
-        "loading_statistics": stats,
-        "terms": terms,
-        "overlap_matrix": matrix(&m.overlap_matrix()),
-        "overlap_eigenvalues": eig,
-        "disorder_coupling": matrix(&m.disorder_coupling()),
-        "inputs": inputs,
-        "readouts": readouts,
-        "simulation": s.simulation,
-        "sigma_n2_inflation": inflation,
-        "notes": s.notes,
-    }))
 }
 
 fn text(s: &Scenario) -> anyhow::Result<String> {
@@ -203,20 +110,4 @@ fn text(s: &Scenario) -> anyhow::Result<String> {
         let _ = writeln!(out, "note: {n}");
     }
     Ok(out)
-}
-
-/// The scenario form of φ: its name when plain, else the affine table
-/// `{ kind, gain, threshold, scale, offset }` (docs/scenarios.md), so the output can be pasted back.
-fn nonlinearity_json(phi: lowrank::gauss::Phi) -> serde_json::Value {
-    if phi.is_plain() {
-        json!(phi.name())
-    } else {
-        json!({
-            "kind": phi.name(),
-            "gain": phi.gain(),
-            "threshold": phi.threshold(),
-            "scale": phi.scale(),
-            "offset": phi.offset(),
-        })
-    }
 }

@@ -1,7 +1,7 @@
 //! Arguments and helpers shared by subcommands.
 
-use anyhow::Context;
-use lowrank::model::{bundled, Override, Scenario};
+use lowrank::model::{Override, Scenario};
+use lowrank::source::ScenarioSource;
 use std::path::PathBuf;
 
 /// A scenario file (or the name of a bundled scenario) and `--set` overrides.
@@ -26,22 +26,7 @@ impl ScenarioArgs {
 
     /// Load the scenario: a file if the path exists, else a bundled scenario by name.
     pub fn load(&self) -> anyhow::Result<Scenario> {
-        let overrides = self.overrides()?;
-        let path = &self.scenario;
-        if path.exists() {
-            return Scenario::from_path(path, &overrides)
-                .with_context(|| format!("scenario `{}`", path.display()));
-        }
-        let name = path.to_string_lossy();
-        match bundled::load(&name, &overrides) {
-            Some(result) => result.with_context(|| format!("bundled scenario `{name}`")),
-            None => {
-                let known: Vec<&str> = bundled::ALL.iter().map(|(n, _)| *n).collect();
-                anyhow::bail!(
-                    "scenario `{name}`: no such file, and not a bundled scenario (bundled: {})",
-                    known.join(", ")
-                )
-            }
-        }
+        self.overrides()?;
+        Ok(ScenarioSource::resolve(&self.scenario).load(&self.set)?)
     }
 }

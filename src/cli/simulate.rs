@@ -159,30 +159,7 @@ fn check_options(args: &SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Network size N = Σ_p round(α_p N₀) and stored entries of J^rand (as f64: no overflow).
-pub fn network_size(model: &lowrank::model::Model, n0: usize) -> (f64, f64) {
-    let sizes: Vec<f64> = model
-        .populations()
-        .iter()
-        .map(|p| (p.weight * n0 as f64).round())
-        .collect();
-    let n: f64 = sizes.iter().sum();
-    let all_nonzero = model.gain().iter().all(|&g| g > 0.0);
-    let dense = if all_nonzero {
-        n * n
-    } else {
-        let mut e = 0.0;
-        for (p, np) in sizes.iter().enumerate() {
-            for (q, nq) in sizes.iter().enumerate() {
-                if model.gain()[(p, q)] > 0.0 {
-                    e += np * nq;
-                }
-            }
-        }
-        e
-    };
-    (n, dense)
-}
+pub use lowrank::spectrum::network_size;
 
 /// Refuse a simulation beyond the memory or work budget (docs/robustness.md).
 fn check_budget(s: &Scenario, n0: usize, cfg: &SimConfig, f32: bool) -> anyhow::Result<()> {

@@ -13,7 +13,10 @@
 use super::ScenarioArgs;
 use anyhow::{bail, Context};
 use lowrank::plot::{category_map, line_plot, Series};
-use lowrank::theory::solve::branches::{solve_all, MeanFieldSolution, SolveOptions};
+use lowrank::progress::Progress;
+use lowrank::source::ScenarioSource;
+use lowrank::sweep::{point_regime, Grid, Param, SweepOptions, REGIME_NAMES, SOLVE_WORK};
+use lowrank::theory::solve::branches::MeanFieldSolution;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -56,54 +59,6 @@ pub struct MergeArgs {
     pub shards: Vec<PathBuf>,
 }
 
-/// One swept parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Param {
-    /// `--set` key path.
-    pub key: String,
-    /// Grid values.
-    pub values: Vec<f64>,
-}
-
-/// Largest COUNT of one swept parameter (the grid values are held in memory).
-pub const MAX_COUNT: usize = 1_000_000;
-
-/// Parse `KEY=START:STOP:COUNT`.
-pub fn parse_param(text: &str) -> anyhow::Result<Param> {
-    let (key, range) = text
-        .split_once('=')
-        .with_context(|| format!("--param `{text}`: expected KEY=START:STOP:COUNT"))?;
-    let parts: Vec<&str> = range.split(':').collect();
-    if parts.len() != 3 {
-        bail!("--param `{text}`: expected KEY=START:STOP:COUNT");
-    }
-    let start: f64 = parts[0]
-        .trim()
-        .parse()
-        .with_context(|| format!("--param `{text}`: START"))?;
-    let stop: f64 = parts[1]
-        .trim()
-        .parse()
-        .with_context(|| format!("--param `{text}`: STOP"))?;
-    let count: usize = parts[2]
-        .trim()
-        .parse()
-        .with_context(|| format!("--param `{text}`: COUNT"))?;
-    if !start.is_finite() || !stop.is_finite() || count == 0 {
-        bail!("--param `{text}`: START and STOP must be finite and COUNT ≥ 1");
-    }
-    if count > MAX_COUNT {
-        bail!("--param `{text}`: COUNT {count} is over {MAX_COUNT} values per parameter");
-    }
-    if key.trim().is_empty() {
-        bail!("--param `{text}`: empty KEY");
-    }
-    Ok(Param {
-        key: key.trim().to_string(),
-        values: lowrank::theory::phase::linspace(start, stop, count),
-    })
-}
-
 /// Parse `I/N` into (I, N).
 pub fn parse_shard(text: &str) -> anyhow::Result<(usize, usize)> {
     let (i, n) = text
@@ -122,115 +77,6 @@ pub fn parse_shard(text: &str) -> anyhow::Result<(usize, usize)> {
         bail!("--shard `{text}`: need 0 ≤ I < N");
     }
     Ok((i, n))
-}
-
-/// Number of grid points Π_i COUNT_i (`None` on overflow).
-fn grid_len(params: &[Param]) -> Option<usize> {
-    params
-        .iter()
-        .try_fold(1usize, |acc, p| acc.checked_mul(p.values.len()))
-}
-
-/// Coordinates of grid point `idx` (the first parameter is the outer loop).
-fn grid_point(params: &[Param], mut idx: usize) -> Vec<f64> {
-    let mut x = vec![0.0; params.len()];
-    for (slot, p) in x.iter_mut().zip(params).rev() {
-        let n = p.values.len();
-        *slot = p.values[idx % n];
-        idx /= n;
-    }
-    x
-}
-
-/// Estimated work of one `solve_all` (elementary operations, measured order of magnitude).
-const SOLVE_WORK: f64 = 1e8;
-
-/// Regime code of a grid point from its solutions (the four regimes of docs/theory §2.3, in the
-/// order of [`lowrank::theory::phase::Regime`]).
-pub fn point_regime(sols: &[MeanFieldSolution]) -> u8 {
-    let stable = |branch_het: bool, chaotic: bool| {
-        sols.iter().any(|s| {
-            s.stable
-                && (s.branch != "trivial" && s.branch != "central") == branch_het
-                && (s.regime == "chaotic") == chaotic
-        })
-    };
-    if stable(true, false) {
-        1
-    } else if stable(true, true) {
-        2
-    } else if stable(false, false) {
-        0
-    } else if stable(false, true) {
-        3
-    } else {
-        4
-    }
-}
-
-const REGIME_NAMES: [&str; 5] = [
-    "homogeneous stationary",
-    "heterogeneous stationary",
-    "heterogeneous chaotic",
-    "homogeneous chaotic",
-    "unresolved",
-];
-
-fn header(params: &[Param], k: usize, p: usize, r: usize) -> Vec<String> {
-    let mut h = vec!["point".to_string()];
-    h.extend(params.iter().map(|p| p.key.clone()));
-    h.extend(["solution", "branch", "regime", "stable", "instability"].map(String::from));
-    h.extend((1..=k).map(|i| format!("kappa_{i}")));
-    for name in ["mu", "delta0", "delta_inf", "gain"] {
-        h.extend((1..=p).map(|i| format!("{name}_{i}")));
-    }
-    h.extend((1..=r).map(|i| format!("readout_{i}")));
-    h.extend(
-        [
-            "bulk_radius",
-            "outlier_re",
-            "outlier_im",
-            "zero_modes",
-            "converged",
-            "residual",
-            "iterations",
-        ]
-        .map(String::from),
-    );
-    h
-}
-
-fn row(point: usize, x: &[f64], i: usize, s: &MeanFieldSolution) -> Vec<String> {
-    let mut r = vec![point.to_string()];
-    r.extend(x.iter().map(|v| format!("{v}")));
-    r.extend([
-        i.to_string(),
-        s.branch.clone(),
-        s.regime.clone(),
-        s.stable.to_string(),
-        s.instability.clone(),
-    ]);
-    for v in [
-        &s.kappa,
-        &s.mu,
-        &s.delta0,
-        &s.delta_inf,
-        &s.gain,
-        &s.readouts,
-    ] {
-        r.extend(v.iter().map(|v| format!("{v}")));
-    }
-    let top = s.outliers.first();
-    r.extend([
-        format!("{}", s.bulk_radius),
-        top.map(|e| format!("{}", e.re)).unwrap_or_default(),
-        top.map(|e| format!("{}", e.im)).unwrap_or_default(),
-        s.zero_modes.to_string(),
-        s.converged.to_string(),
-        format!("{:e}", s.residual),
-        s.iterations.to_string(),
-    ]);
-    r
 }
 
 /// Prefix of the metadata trailer line of a sweep CSV (checked by `merge`).
@@ -257,8 +103,8 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let params: Vec<Param> = args
         .param
         .iter()
-        .map(|p| parse_param(p))
-        .collect::<anyhow::Result<_>>()?;
+        .map(|p| Param::parse(p))
+        .collect::<Result<_, _>>()?;
     if let Some(t) = args.time {
         if !t.is_finite() {
             bail!("--time ({t}) must be finite");
@@ -274,15 +120,13 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let total = grid_len(&params).context("--param: the grid size overflows")?;
-    let (lo, hi) = match shard {
-        Some((i, n)) => (
-            (total as u128 * i as u128 / n as u128) as usize,
-            (total as u128 * (i as u128 + 1) / n as u128) as usize,
-        ),
-        None => (0, total),
+    let grid = Grid::new(params)?;
+    let total = grid.len();
+    let points = match shard {
+        Some((i, n)) => grid.shard(i, n),
+        None => 0..total,
     };
-    let count = hi - lo;
+    let count = points.len();
     super::budget::check_work(
         &format!("the sweep of {count} grid point(s)"),
         count as f64 * SOLVE_WORK,
@@ -302,113 +146,43 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         Some(path) => Some(outputs.reserve("--plot", path, &super::output::PLOT_EXTENSIONS)?),
         None => None,
     };
+    let source = ScenarioSource::resolve(&args.scenario.scenario);
     let base = args.scenario.load()?;
-    let (k, p, r) = (
-        base.model.rank(),
-        base.model.n_populations(),
-        base.model.readouts().len(),
-    );
-    let head = header(&params, k, p, r);
-    let mut lines: Vec<Vec<String>> = Vec::new();
-    let mut results: Vec<(Vec<f64>, Vec<MeanFieldSolution>)> = Vec::new();
-    let mut seeds: Vec<Vec<f64>> = Vec::new();
-    let mut chaotic_seeds: Vec<Vec<f64>> = Vec::new();
-    let mut failures = 0usize;
-    for idx in lo..hi {
-        let x = grid_point(&params, idx);
-        let mut sargs = args.scenario.clone();
-        sargs
-            .set
-            .extend(params.iter().zip(&x).map(|(p, v)| format!("{}={v}", p.key)));
-        let scenario = sargs
-            .load()
-            .with_context(|| format!("grid point {idx} ({})", sargs.set.join(" ")))?;
-        let model = &scenario.model;
-        if (model.rank(), model.n_populations(), model.readouts().len()) != (k, p, r) {
-            bail!("grid point {idx}: the swept parameter changes the model's shape (rank, populations, readouts)");
-        }
-        let opts = SolveOptions {
-            chaotic: !args.no_chaos,
-            inputs: args.time.map(|t| model.input_values(t)),
-            extra_starts: seeds.clone(),
-            extra_chaotic_starts: chaotic_seeds.clone(),
-            ..Default::default()
-        };
-        let all = solve_all(model, &opts).with_context(|| format!("grid point {idx}"))?;
-        if all.solutions.is_empty() {
-            failures += 1;
-            let mut rowv = vec![idx.to_string()];
-            rowv.extend(x.iter().map(|v| format!("{v}")));
-            rowv.extend([
-                "".into(),
-                "none".into(),
-                "no-solution".into(),
-                "false".into(),
-                "".into(),
-            ]);
-            rowv.resize(head.len(), String::new());
-            let n = head.len();
-            rowv[n - 3] = "false".into();
-            lines.push(rowv);
-        }
-        for (i, s) in all.solutions.iter().enumerate() {
-            let rowv = row(idx, &x, i, s);
-            if let Some(bad) = rowv
-                .iter()
-                .find(|v| v.parse::<f64>().is_ok_and(|f| !f.is_finite()))
-            {
-                bail!("grid point {idx}: solution {i} has a non-finite value ({bad}); not written");
-            }
-            lines.push(rowv);
-        }
-        seeds = all
-            .solutions
-            .iter()
-            .filter(|s| s.regime == "stationary")
-            .map(|s| s.kappa.iter().chain(&s.delta0).copied().collect())
-            .collect();
-        chaotic_seeds = all
-            .solutions
-            .iter()
-            .filter(|s| s.regime == "chaotic")
-            .map(|s| {
-                s.kappa
-                    .iter()
-                    .chain(&s.delta0)
-                    .chain(&s.delta_inf)
-                    .copied()
-                    .collect()
-            })
-            .collect();
-        if plot_out.is_some() {
-            results.push((x, all.solutions));
-        }
-    }
-    let mut text = String::new();
-    text.push_str(&head.join(","));
-    text.push('\n');
-    for l in &lines {
-        text.push_str(&l.join(","));
-        text.push('\n');
-    }
+    let opts = SweepOptions {
+        chaos: !args.no_chaos,
+        time: args.time,
+        keep_solutions: plot_out.is_some(),
+    };
+    let table = lowrank::sweep::run(
+        &source,
+        &args.scenario.set,
+        &grid,
+        points,
+        &opts,
+        &Progress::default(),
+    )?;
     let shard_text = match shard {
         Some((i, n)) => format!("{i}/{n}"),
         None => "all".into(),
     };
-    text.push_str(&format!(
-        "{META_PREFIX} shard={shard_text}; {}\n",
+    let trailer = format!(
+        "{META_PREFIX} shard={shard_text}; {}",
         run_metadata(args, total)
-    ));
+    );
+    let text = table.to_csv(Some(&trailer));
     match csv_out {
         Some(i) => outputs.write_all(i, text.as_bytes())?,
         None => out!("{text}"),
     }
     if let Some(i) = plot_out {
-        plot(outputs.path(i), &params, &results, &base.name)?;
+        plot(outputs.path(i), grid.params(), &table.solutions, &base.name)?;
     }
     outputs.commit()?;
-    if failures > 0 {
-        eprintln!("warning: no mean-field solution converged at {failures} grid point(s) (rows with regime = no-solution)");
+    if table.failures > 0 {
+        eprintln!(
+            "warning: no mean-field solution converged at {} grid point(s) (rows with regime = no-solution)",
+            table.failures
+        );
     }
     Ok(())
 }
@@ -447,13 +221,13 @@ fn plot(
             line_plot(
                 path,
                 &format!("{name}: kappa_1 per branch"),
-                &params[0].key,
+                params[0].key(),
                 "kappa_1",
                 &series,
             )
         }
         2 => {
-            let (xs, ys) = (&params[1].values, &params[0].values);
+            let (xs, ys) = (params[1].values(), params[0].values());
             let mut codes = vec![vec![4u8; xs.len()]; ys.len()];
             let at = |vals: &[f64], v: f64| vals.iter().position(|&w| w == v);
             for (x, sols) in results {
@@ -464,8 +238,8 @@ fn plot(
             category_map(
                 path,
                 &format!("{name}: regimes"),
-                &params[1].key,
-                &params[0].key,
+                params[1].key(),
+                params[0].key(),
                 xs,
                 ys,
                 &codes,

@@ -13,7 +13,6 @@ use anyhow::{bail, Context};
 use lowrank::theory::solve::branches::SolveOptions;
 use lowrank::theory::threshold::{find_thresholds, Threshold, ThresholdOptions, ThresholdReport};
 use lowrank::theory::TheoryError;
-use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -136,19 +135,8 @@ pub fn run(args: &ThresholdArgs) -> anyhow::Result<()> {
         write_atomic(path, &csv(&key, &report))?;
     }
     if args.json {
-        let doc = json!({
-            "scenario": base.name,
-            "param": key,
-            "range": report.range,
-            "overrides": args.scenario.set,
-            "thresholds": report.thresholds,
-            "dropped": report.dropped,
-            "branches": report.branches,
-            "incomplete_branches": report.incomplete_branches,
-            "continua": report.continua,
-            "grid": report.grid,
-            "failed_grid_points": report.failed_grid_points,
-        });
+        let doc =
+            lowrank::documents::threshold_document(&base.name, &key, &args.scenario.set, &report);
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!("{}", table(&base.name, &key, &report));

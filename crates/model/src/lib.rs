@@ -13,6 +13,7 @@
 //! - [`bundled`]: the scenario files shipped in `scenarios/`, embedded.
 //! - [`linalg`]: eigen/SVD decompositions with an iteration cap and a typed error.
 //! - [`error`]: [`ModelError`], one variant per failure, each naming the field.
+//! - [`interrupt`]: [`Interrupt`], the stop request that long computations check between steps.
 //!
 //! ```
 //! use lowrank_model::Scenario;
@@ -24,6 +25,7 @@ pub mod builder;
 pub mod bundled;
 pub mod cb2025;
 pub mod error;
+pub mod interrupt;
 pub mod linalg;
 pub mod mo2018;
 pub mod network;
@@ -33,6 +35,7 @@ pub mod validate;
 
 pub use builder::ModelBuilder;
 pub use error::ModelError;
+pub use interrupt::Interrupt;
 pub use lowrank_gauss::Phi;
 /// Re-export of the linear-algebra crate used in public types (`DMatrix`, `DVector`).
 pub use nalgebra;

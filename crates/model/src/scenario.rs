@@ -397,6 +397,35 @@ fn toml_error(text: &str, e: &toml::de::Error) -> ModelError {
     }
 }
 
+/// The scenario text with `--set` overrides applied to its TOML tree, and `name` written in when
+/// the text has none, as TOML text (loading it gives the same scenario).
+///
+/// # Errors
+/// [`ModelError::Toml`] for malformed text; the override errors of [`Override::apply`].
+///
+/// # Examples
+/// ```
+/// use lowrank_model::{scenario::resolved_toml, Override, Scenario};
+/// let text = lowrank_model::bundled::get("mo2018-fig1").unwrap();
+/// let set = [Override::parse("mo2018.g=1.5").unwrap()];
+/// let out = resolved_toml(text, &set, "mo2018-fig1").unwrap();
+/// let a = Scenario::from_toml_str(&out, &[]).unwrap();
+/// let b = Scenario::from_toml_str(text, &set).unwrap();
+/// assert_eq!(a.model.gain(), b.model.gain());
+/// ```
+pub fn resolved_toml(text: &str, overrides: &[Override], name: &str) -> Result<String, ModelError> {
+    let mut table: toml::Table = text.parse().map_err(|e| toml_error(text, &e))?;
+    apply_all(&mut table, overrides)?;
+    if !table.contains_key("name") {
+        table.insert("name".into(), toml::Value::String(name.into()));
+    }
+    toml::to_string(&table).map_err(|e| ModelError::Toml {
+        line: 0,
+        column: 0,
+        message: e.to_string(),
+    })
+}
+
 impl Scenario {
     /// Parse scenario text, apply `--set` overrides to the TOML tree, resolve and validate.
     ///

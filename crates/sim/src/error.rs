@@ -64,6 +64,14 @@ pub enum SimError {
         /// Trial index.
         trial: usize,
     },
+    /// The run was stopped by its [`lowrank_model::Interrupt`] (e.g. Ctrl-C).
+    #[error("interrupted at step {step} (t = {time})")]
+    Interrupted {
+        /// Step index at which the stop request was seen.
+        step: usize,
+        /// Time t_n of that step.
+        time: f64,
+    },
     /// The dense eigen-decomposition failed to converge.
     #[error("eigen-decomposition of the {n}×{n} matrix did not converge")]
     Eigen {

@@ -132,6 +132,10 @@ pub struct SimConfig {
     pub autocorr: Option<AutocorrConfig>,
     /// Return the final state of every trial in [`SimulationResult::final_state`].
     pub keep_final_state: bool,
+    /// Stop request, checked once per step: when raised, [`Simulator::run`] returns
+    /// [`SimError::Interrupted`].
+    #[serde(skip)]
+    pub interrupt: lowrank_model::Interrupt,
 }
 
 impl SimConfig {
@@ -152,6 +156,7 @@ impl SimConfig {
             trace_every: 1.0,
             autocorr: None,
             keep_final_state: false,
+            interrupt: lowrank_model::Interrupt::default(),
         }
     }
 }
@@ -767,7 +772,8 @@ impl<T: Real> Simulator<T> {
     /// Errors: [`SimError::InvalidArgument`] for dt ≤ 0 or not finite, t < 0 or not finite,
     /// burn_in < 0 or not finite, trials = 0, non-positive sampling intervals;
     /// [`SimError::WrongLength`]/[`SimError::InvalidArgument`] for bad initial conditions or
-    /// trace units; [`SimError::BlowUp`] when the state becomes non-finite.
+    /// trace units; [`SimError::BlowUp`] when the state becomes non-finite;
+    /// [`SimError::Interrupted`] when [`SimConfig::interrupt`] is raised.
     pub fn run(&self, cfg: &SimConfig) -> Result<SimulationResult, SimError> {
         let dt = cfg.dt;
         if !(dt.is_finite() && dt > 0.0) {
@@ -881,6 +887,9 @@ impl<T: Real> Simulator<T> {
                 if averaging && since % a.every == 0 {
                     a.push(&st.x, &self.offsets);
                 }
+            }
+            if cfg.interrupt.is_raised() {
+                return Err(SimError::Interrupted { step, time: t });
             }
             if step < n_steps {
                 self.step(&mut st, cfg.method, step, t, dt, averaging)?;

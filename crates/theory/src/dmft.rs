@@ -139,6 +139,9 @@ pub struct DmftOptions {
     /// Keep the whole two-time matrix Δ_p(t_i, t_j) in [`DmftResult::matrix`] (8·P·N_t² bytes;
     /// check the size first with [`matrix_memory`]).
     pub keep_matrix: bool,
+    /// Stop request, checked once per time step: when raised, [`run`] returns
+    /// [`TheoryError::Interrupted`].
+    pub interrupt: lowrank_model::Interrupt,
 }
 
 /// Bytes of the two-time matrix kept with [`DmftOptions::keep_matrix`]: 8·P·N_t².
@@ -163,6 +166,7 @@ impl Default for DmftOptions {
             source: SourceMethod::Auto,
             t0: None,
             keep_matrix: false,
+            interrupt: lowrank_model::Interrupt::default(),
         }
     }
 }
@@ -1060,6 +1064,12 @@ fn run_impl(
     let mut clipped = 0usize;
     let mut var_scale: Vec<f64> = delta00.iter().map(|d| d.max(1e-300)).collect();
     for j in 1..nt {
+        if opts.interrupt.is_raised() {
+            return Err(TheoryError::Interrupted {
+                what: "the two-time DMFT".into(),
+                step: j,
+            });
+        }
         // filtered inputs and currents (forward Euler from j − 1)
         for (vv, uu) in v_cur.iter_mut().zip(&u_cur) {
             *vv = a * *vv + dt * uu;

@@ -36,4 +36,12 @@ pub enum TheoryError {
     /// cross-population disorder).
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// The computation was stopped by its [`lowrank_model::Interrupt`] (e.g. Ctrl-C).
+    #[error("{what} was interrupted at step {step}")]
+    Interrupted {
+        /// What was running.
+        what: String,
+        /// Step at which the stop request was seen.
+        step: usize,
+    },
 }
