@@ -49,7 +49,8 @@ for g in sim_g:
 # %%
 import matplotlib
 
-matplotlib.use("Agg")
+if "ipykernel" not in sys.modules:
+    matplotlib.use("Agg")  # a script writes a PNG; a notebook shows the figure inline
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(6, 4))
@@ -69,7 +70,7 @@ ax.plot(sg, sd, "C1o", label="Δ₀ simulation")
 ax.set_xlabel("g")
 ax.set_title("[MO] Fig. 1: rank one, M_m = 1.1, M_n = 2")
 ax.legend(fontsize=7)
-out = sys.argv[1] if len(sys.argv) > 1 else "mo2018_fig1.png"
+out = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1].endswith(".png") else "mo2018_fig1.png"
 fig.savefig(out, dpi=120, bbox_inches="tight")
 print("saved", out)
 
