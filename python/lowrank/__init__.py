@@ -299,12 +299,20 @@ def simulate(
     max_lag: Optional[float] = None,
     lag_step: Optional[float] = None,
     record_every: Optional[float] = None,
+    trace: bool = False,
 ) -> SimResult:
     """Draw a network of normalisation size ``n`` with ``seed`` and integrate ``trials`` initial
     conditions for ``t`` after ``burn_in`` (``method`` euler, heun or rk4; defaults from the
     scenario's ``[simulation]``). Equal to ``lowrank simulate --json`` with the same options;
     the same seed gives the same bits. Refuses (``MemoryError``) a network that does not fit.
+
+    ``trace=True`` (or ``record_every``) records the time series: ``result.trace`` is a dict of
+    arrays ``t`` (T,), ``kappa`` and ``currents`` (B × T × K), ``mu`` and ``delta0``
+    (B × T × P), ``readouts`` (B × T × R), sampled every ``record_every`` (default: every step).
+    Ctrl-C stops the run (``KeyboardInterrupt``).
     """
+    if trace and record_every is None:
+        record_every = dt if dt is not None else scenario.check()["simulation"]["dt"]
     doc = _lowrank.simulate_json(
         scenario._inner,
         n=n,
@@ -319,7 +327,18 @@ def simulate(
         lag_step=lag_step,
         record_every=record_every,
     )
-    return SimResult(json.loads(doc))
+    result = SimResult(json.loads(doc))
+    series = getattr(result, "series", None)
+    if isinstance(series, dict) and series.get("trials") is not None:
+        trials = series["trials"]
+
+        def stack(name: str) -> np.ndarray:
+            return np.asarray([np.asarray(tr[name], dtype=float) for tr in trials], dtype=float)
+
+        result.trace = {"t": np.asarray(series["t"], dtype=float)}
+        for name in ("kappa", "currents", "mu", "delta0", "readouts"):
+            result.trace[name] = stack(name)
+    return result
 
 
 class DmftResult:

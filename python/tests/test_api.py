@@ -256,3 +256,15 @@ def test_ctrl_c_stops_a_long_computation(call):
     waited = time.time() - sent
     assert out.startswith("interrupted"), out
     assert waited < 5.0, f"took {waited:.1f} s to stop"
+
+
+def test_simulate_trace_arrays():
+    sc = lowrank.Scenario("mo2018-fig1")
+    r = lowrank.simulate(sc, n=200, seed=3, t=2.0, dt=0.1, trials=3, trace=True)
+    tr = r.trace
+    assert tr["t"].shape == (21,) and tr["t"][0] == 0.0 and abs(tr["t"][-1] - 2.0) < 1e-12
+    assert tr["kappa"].shape == (3, 21, 1) and tr["delta0"].shape == (3, 21, 1)
+    # the time average of the recorded κ(t) of trial 0 is the reported per-trial mean
+    # (both over the same recorded steps), up to the averaging rule's end weights
+    assert abs(tr["kappa"][0, :, 0].mean() - r.per_trial[0]["kappa"][0]) < 0.05
+    assert not hasattr(lowrank.simulate(sc, n=200, seed=3, t=2.0, dt=0.1), "trace")
