@@ -12,7 +12,7 @@
 //!   command line and the Python package); [`machine`]: available memory for the budgets.
 //! - [`source`]: loading a scenario (file, bundled, text) with overrides; [`sweep`]: grids of
 //!   mean-field solutions; [`spectrum`]: one network's eigenvalues against the
-//!   predictions; [`progress`]: items done and the stop request of long computations.
+//!   predictions; [`study`]: the multiregion studies; [`progress`]: items done and the stop request of long computations.
 //!
 //! The command-line interface (`lowrank check|...`) lives in the binary (`src/main.rs`,
 //! `src/cli/`).
@@ -33,4 +33,5 @@ pub mod plot;
 pub mod progress;
 pub mod source;
 pub mod spectrum;
+pub mod study;
 pub mod sweep;

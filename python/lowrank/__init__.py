@@ -40,6 +40,7 @@ __all__ = [
     "threshold_report",
     "spectrum",
     "Spectrum",
+    "study",
     "bundled_scenarios",
 ]
 
@@ -575,3 +576,23 @@ def spectrum(
     does not fit."""
     eig, doc = _lowrank.spectrum(scenario._inner, n=n, seed=seed, jacobian=jacobian)
     return Spectrum(eig, json.loads(doc))
+
+
+def study(name: str, *, progress: Any = False, **options: Any) -> Dict[str, Any]:
+    """A numerical study of the multiregion networks (docs/theory §3), with the options and the
+    fields of ``lowrank study NAME --json`` (option names with ``_`` for ``-``; ranges as
+    tuples). Available: ``"fig5"`` — the dynamics phase diagram over the leading eigenvalue λ
+    of T̂: ``grid`` cells per axis over ``re=(1.0, 2.5)`` × ``im=(0.0, 1.5)``, ``samples``
+    tensors per cell, ``regions``, ``g``, ``window``, ``max_tries``, ``seed``, DMFT ``t``,
+    ``dt``, ``band``; returns ``re``, ``im``, ``psi0``, ``re_boundary``, ``classes`` and
+    ``cells`` (each ``re``, ``im``, ``modal``, ``entropy_bits``, ``counts``, ``redraws``).
+
+    ``progress=True`` shows a progress bar over cells; Ctrl-C stops the study.
+    """
+    if name == "fig5":
+        doc = _lowrank.study_fig5_json(progress=_progress_callback(progress, "fig5"), **options)
+        return json.loads(doc)
+    raise ScenarioError(
+        f"study `{name}`: from Python only `fig5` so far; `fig6`, `switch` and `polytope` run "
+        f"from the command line (`lowrank study {name} --json`)"
+    )

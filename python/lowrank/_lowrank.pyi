@@ -80,4 +80,19 @@ def spectrum(
     seed: Optional[int] = ...,
     jacobian: bool = ...,
 ) -> Tuple[np.ndarray, str]: ...
+def study_fig5_json(
+    grid: int = ...,
+    re: Tuple[float, float] = ...,
+    im: Tuple[float, float] = ...,
+    samples: int = ...,
+    regions: int = ...,
+    g: float = ...,
+    window: float = ...,
+    max_tries: int = ...,
+    seed: int = ...,
+    t: float = ...,
+    dt: float = ...,
+    band: Optional[int] = ...,
+    progress: Optional[Callable[[int, int], Any]] = ...,
+) -> str: ...
 def bundled_scenarios() -> List[str]: ...

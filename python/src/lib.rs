@@ -874,6 +874,90 @@ fn spectrum<'py>(
     Ok((eig.into_pyarray(py).into_any(), doc))
 }
 
+/// The [CB] Fig. 5 phase diagram (`lowrank study fig5 --json`, as a JSON string).
+#[pyfunction]
+#[pyo3(signature = (grid = 10, re = (1.0, 2.5), im = (0.0, 1.5), samples = 6, regions = 2,
+    g = 1.5, window = 0.01875, max_tries = 1_000_000, seed = 0, t = 125.0, dt = 0.05,
+    band = None, progress = None))]
+#[allow(clippy::too_many_arguments)]
+fn study_fig5_json(
+    py: Python<'_>,
+    grid: usize,
+    re: (f64, f64),
+    im: (f64, f64),
+    samples: usize,
+    regions: usize,
+    g: f64,
+    window: f64,
+    max_tries: usize,
+    seed: u64,
+    t: f64,
+    dt: f64,
+    band: Option<usize>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let opts = lowrank::study::Fig5Options {
+        grid,
+        re,
+        im,
+        samples,
+        regions,
+        g,
+        window,
+        max_tries,
+        seed,
+        t,
+        dt,
+        band,
+    };
+    let nt = opts.check().map_err(|e| study_error(py, e))?;
+    let (memory, work) = opts.cost(nt);
+    if memory.is_nan() || memory > available_memory() {
+        return Err(PyMemoryError::new_err(format!(
+            "the Fig. 5 study needs an estimated {memory:.3e} bytes; use a smaller grid, a \
+             larger dt or a shorter t"
+        )));
+    }
+    if work > DEFAULT_MAX_WORK {
+        return Err(scenario_error(
+            py,
+            Some("grid"),
+            format!(
+                "the Fig. 5 study is an estimated {work:.3e} operations, over the limit of \
+                 {DEFAULT_MAX_WORK:.0e}; use a smaller grid or fewer samples, a band, or a \
+                 larger dt / shorter t"
+            ),
+        ));
+    }
+    let state = Progress::default();
+    let interrupt = state.interrupt().clone();
+    let result = interruptible(
+        py,
+        &interrupt,
+        progress.as_ref().map(|cb| (&state, cb)),
+        || lowrank::study::fig5(&opts, &state),
+    )?
+    .map_err(|e| study_error(py, e))?;
+    Ok(result.to_json().to_string())
+}
+
+fn study_error(py: Python<'_>, e: lowrank::study::StudyError) -> PyErr {
+    use lowrank::study::StudyError;
+    match e {
+        StudyError::Option { option, .. } => {
+            let field = option.replace('-', "_");
+            scenario_error(py, Some(&field), e.to_string())
+        }
+        StudyError::Theory { source, context } => match source {
+            TheoryError::NotConverged { .. } => {
+                ConvergenceError::new_err(format!("{context}: {source}"))
+            }
+            other => PyRuntimeError::new_err(format!("{context}: {other}")),
+        },
+        StudyError::Interrupted => PyRuntimeError::new_err(e.to_string()),
+    }
+}
+
 /// Names of the bundled scenarios.
 #[pyfunction]
 fn bundled_scenarios() -> Vec<&'static str> {
@@ -889,6 +973,7 @@ fn _lowrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep_table, m)?)?;
     m.add_function(wrap_pyfunction!(threshold_json, m)?)?;
     m.add_function(wrap_pyfunction!(spectrum, m)?)?;
+    m.add_function(wrap_pyfunction!(study_fig5_json, m)?)?;
     m.add_function(wrap_pyfunction!(bundled_scenarios, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("ConvergenceError", m.py().get_type::<ConvergenceError>())?;

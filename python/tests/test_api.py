@@ -224,7 +224,7 @@ def test_scenario_dict_toml_and_check_round_trip():
         lowrank.Scenario.from_dict([1, 2])
 
 
-@pytest.mark.parametrize("call", ["simulate", "dmft", "sweep"])
+@pytest.mark.parametrize("call", ["simulate", "dmft", "sweep", "study"])
 def test_ctrl_c_stops_a_long_computation(call):
     """SIGINT during a long run raises KeyboardInterrupt within a second, not at the end."""
     import signal
@@ -235,6 +235,7 @@ def test_ctrl_c_stops_a_long_computation(call):
         "simulate": "lowrank.simulate(sc, n=1500, t=20000.0, dt=0.1)",
         "dmft": "lowrank.dmft(lowrank.Scenario('cb2025-pure-chaos'), t=3000.0, dt=0.05)",
         "sweep": "lowrank.sweep(sc, {'mo2018.g': np.linspace(0.5, 3, 100000)})",
+        "study": "lowrank.study('fig5', grid=20, samples=20)",
     }[call]
     prog = (
         "import sys, time, numpy as np, lowrank\n"
@@ -268,3 +269,21 @@ def test_simulate_trace_arrays():
     # (both over the same recorded steps), up to the averaging rule's end weights
     assert abs(tr["kappa"][0, :, 0].mean() - r.per_trial[0]["kappa"][0]) < 0.05
     assert not hasattr(lowrank.simulate(sc, n=200, seed=3, t=2.0, dt=0.1), "trace")
+
+
+def test_study_fig5_equals_the_cli():
+    seen = []
+    doc = lowrank.study("fig5", grid=2, samples=2, t=10.0, re=(1.0, 2.0), seed=3,
+                        progress=lambda d, n: seen.append((d, n)))
+    ref = cli("study", "fig5", "--grid", "2", "--samples", "2", "--t", "10", "--re", "1:2",
+              "--seed", "3", "--json")
+    assert doc == ref
+    assert len(doc["cells"]) == 4 and seen[-1] == (4, 4)
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.study("fig5", grid=0)
+    assert e.value.field == "grid"
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.study("fig5", max_tries=0)
+    assert e.value.field == "max_tries"
+    with pytest.raises(lowrank.ScenarioError):
+        lowrank.study("fig7")

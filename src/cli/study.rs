@@ -23,18 +23,18 @@
 use super::output::{Outputs, PLOT_EXTENSIONS};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use lowrank::gauss::{Gauss, Phi};
+use lowrank::gauss::Gauss;
 use lowrank::model::cb2025::symmetric;
 use lowrank::plot::{category_map, line_plot, shaded_category_map, Series, ShadedMap};
+use lowrank::progress::Progress;
+use lowrank::study::Fig5Options;
 use lowrank::theory::cb2025::polytope::{attractor_polytope, fracture_statistics, Polytope};
-use lowrank::theory::cb2025::potential::pure_chaos;
 use lowrank::theory::cb2025::studies::{
-    fig6_study, fig6_tensor, input_switch, leading_eigenvalue, phase_diagram,
-    switch_initial_currents, switch_model, Fig6Row, PhaseCell, PhaseDiagramOptions, SwitchOptions,
+    fig6_study, fig6_tensor, input_switch, leading_eigenvalue, switch_initial_currents,
+    switch_model, Fig6Row, SwitchOptions,
 };
 use lowrank::theory::currents::{symmetric_prediction, CurrentOde, InputGain};
 use lowrank::theory::dmft::{DmftOptions, DynamicsClass};
-use lowrank::theory::TheoryError;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::io::IsTerminal;
@@ -394,6 +394,28 @@ fn progress(len: usize, what: &str) -> ProgressBar {
     bar
 }
 
+/// Run `work` while a progress bar (on a terminal only) follows `state` (items done / total).
+fn with_bar<T: Send>(state: &Progress, what: &str, work: impl FnOnce() -> T + Send) -> T {
+    let bar = progress(0, what);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let out = std::thread::scope(|scope| {
+        let bar = &bar;
+        scope.spawn(move || loop {
+            bar.set_length(state.total() as u64);
+            bar.set_position(state.done() as u64);
+            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => break,
+            }
+        });
+        let out = work();
+        let _ = tx.send(());
+        out
+    });
+    bar.finish_and_clear();
+    out
+}
+
 /// Reserve the `--csv` and `--plot` outputs before the computation (checked paths and
 /// extensions; written to temporaries, renamed on success).
 fn reserve(out: &OutputArgs) -> anyhow::Result<(Outputs, Option<usize>, Option<usize>)> {
@@ -437,160 +459,46 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // fig5
 
-/// How many times a cell is redrawn (next derived seed) when the eigenvalue solver of the
-/// rejection sampler does not converge on some drawn tensor (nalgebra's bounded real Schur fails
-/// on rare 4×4 T̂; the cell's whole stream is then replaced, reported as `redraws`).
-const MAX_REDRAWS: usize = 8;
-
 fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
-    if a.grid == 0 {
-        bail!("--grid must be ≥ 1");
-    }
-    if a.samples == 0 {
-        bail!("--samples must be ≥ 1");
-    }
-    if a.regions < 1 {
-        bail!("--regions must be ≥ 1");
-    }
-    if !(a.g >= 0.0 && a.g.is_finite()) {
-        bail!("--g ({}) must be finite and ≥ 0", a.g);
-    }
-    if !(a.window > 0.0 && a.window.is_finite()) {
-        bail!("--window ({}) must be positive", a.window);
-    }
-    if a.max_tries == 0 {
-        bail!("--max-tries must be ≥ 1");
-    }
-    let re = parse_range("re", &a.re)?;
-    let im = parse_range("im", &a.im)?;
-    if im.0 < 0.0 || im.1 < 0.0 {
-        bail!(
-            "--im `{}`: Im λ is a modulus |Im λ| here, must be ≥ 0",
-            a.im
-        );
-    }
-    let nt = check_time(a.t, a.dt)?;
-    if a.band == Some(0) {
-        bail!("--band must be ≥ 1");
-    }
-    if a.grid > 10_000 {
-        bail!("--grid ({}) must be ≤ 10000 cells per axis", a.grid);
-    }
-    if a.regions > MAX_REGIONS {
-        bail!("--regions ({}) must be ≤ {MAX_REGIONS}", a.regions);
-    }
+    let opts = Fig5Options {
+        grid: a.grid,
+        re: parse_range("re", &a.re)?,
+        im: parse_range("im", &a.im)?,
+        samples: a.samples,
+        regions: a.regions,
+        g: a.g,
+        window: a.window,
+        max_tries: a.max_tries,
+        seed: a.seed,
+        t: a.t,
+        dt: a.dt,
+        band: a.band,
+    };
+    let nt = opts.check()?;
     let runs = (a.grid as f64).powi(2) * a.samples as f64;
-    let lagw = a.band.map_or(nt as f64, |b| (b as f64).min(nt as f64));
-    let r2 = (a.regions * a.regions) as f64;
+    let (memory, work) = opts.cost(nt);
     super::budget::check_memory(
         &format!("the Fig. 5 study ({runs:.0} DMFT runs, N_t = {nt})"),
-        (a.grid as f64).powi(2) * 256.0
-            + 2.0
-                * 8.0
-                * nt as f64
-                * (4.0 * r2 + 16.0 * a.regions as f64 + 6.0 * lagw / nt as f64 * a.regions as f64),
+        memory,
         "use a smaller --grid, a larger --dt or a shorter --t",
     )?;
     super::budget::check_work(
         &format!("the Fig. 5 study ({runs:.0} DMFT runs, N_t = {nt})"),
-        runs * (nt as f64 * lagw * a.regions as f64 * 20.0
-            + a.max_tries.min(1000) as f64 * r2 * r2),
+        work,
         "use a smaller --grid or --samples, --band B, or a larger --dt / shorter --t",
     )?;
     let (outputs, csv_out, plot_out) = reserve(&a.out)?;
-    let opts = PhaseDiagramOptions {
-        regions: a.regions,
-        g: a.g,
-        re: (re.0, re.1, a.grid),
-        im: (im.0, im.1, a.grid),
-        tensors: a.samples,
-        window: a.window,
-        max_tries: a.max_tries,
-        dmft: DmftOptions {
-            dt: a.dt,
-            nt,
-            band: a.band,
-            ..Default::default()
-        },
-        seed: a.seed,
-    };
-    let res_grid = lowrank::theory::phase::linspace(re.0, re.1, a.grid);
-    let im_grid = lowrank::theory::phase::linspace(im.0, im.1, a.grid);
-    let gauss = Gauss::new(64);
-    let psi0 = pure_chaos(&gauss, Phi::Erf, a.g)
-        .context("pure-chaos gain ψ₀(g) for the analytic boundary")?
-        .gain;
     let start = Instant::now();
-    // One library call per cell (a 1-cell grid whose seed is the cell's derived seed, exactly
-    // what `phase_diagram` does for cell `idx` of the full grid), so the bar can advance per cell.
-    let cells_in: Vec<(usize, f64, f64)> = im_grid
-        .iter()
-        .flat_map(|&y| res_grid.iter().map(move |&x| (x, y)))
-        .enumerate()
-        .map(|(i, (x, y))| (i, x, y))
-        .collect();
-    let bar = progress(cells_in.len(), "fig5 cells");
-    let results: Vec<(PhaseCell, usize)> = cells_in
-        .par_iter()
-        .map(|&(idx, x, y)| {
-            let mut o = opts.clone();
-            o.re = (x, x, 1);
-            o.im = (y, y, 1);
-            let base = opts.seed ^ (idx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let mut redraw = 0;
-            loop {
-                o.seed = base ^ (redraw as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-                match phase_diagram(gauss, &o) {
-                    Ok(mut cell) => {
-                        bar.inc(1);
-                        return Ok((cell.pop().context("empty cell")?, redraw));
-                    }
-                    Err(TheoryError::NotConverged { what, .. })
-                        if what.starts_with("eigenvalues") && redraw < MAX_REDRAWS =>
-                    {
-                        redraw += 1;
-                    }
-                    Err(e) => {
-                        return Err(anyhow::Error::from(e))
-                            .with_context(|| format!("cell λ = {x} + {y}i"));
-                    }
-                }
-            }
-        })
-        .collect::<anyhow::Result<_>>()?;
-    bar.finish_and_clear();
-    let redraws: Vec<usize> = results.iter().map(|r| r.1).collect();
-    let mut cells: Vec<PhaseCell> = results.into_iter().map(|r| r.0).collect();
-    for c in &mut cells {
-        c.entropy_bits += 0.0; // −0.0 (a single class) prints as 0
-    }
+    let state = Progress::default();
+    let result = with_bar(&state, "fig5 cells", || lowrank::study::fig5(&opts, &state))?;
     let elapsed = start.elapsed().as_secs_f64();
+    let (res_grid, im_grid, cells, redraws) =
+        (&result.re, &result.im, &result.cells, &result.redraws);
     let label_list = labels();
     if let Some(i) = csv_out {
-        let mut f = outputs.writer(i)?;
-        let mut header = vec![
-            "re".to_string(),
-            "im".into(),
-            "modal".into(),
-            "entropy_bits".into(),
-        ];
-        header.extend(label_list.iter().map(|l| format!("count_{l}")));
-        header.push("redraws".into());
-        f.line(&header.join(","))?;
-        for (c, nr) in cells.iter().zip(&redraws) {
-            let mut row = vec![
-                format!("{}", c.re),
-                format!("{}", c.im),
-                c.modal.label().to_string(),
-                format!("{}", c.entropy_bits),
-            ];
-            row.extend(c.counts.iter().map(|n| n.to_string()));
-            row.push(nr.to_string());
-            f.line(&row.join(","))?;
-        }
-        f.finish()?;
+        outputs.write_all(i, result.to_csv().as_bytes())?;
     }
-    let re_boundary = 1.0 / psi0;
+    let (psi0, re_boundary) = (result.psi0, result.re_boundary());
     if let Some(i) = plot_out {
         let path = outputs.path(i);
         let possible = (a.samples * a.regions).min(DynamicsClass::ALL.len()) as f64;
@@ -636,8 +544,8 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
                 title: &title,
                 xlabel: "Re λ (leading eigenvalue of the effective interaction T^)",
                 ylabel: "|Im λ|",
-                x: &res_grid,
-                y: &im_grid,
+                x: res_grid,
+                y: im_grid,
                 codes: &codes,
                 names: &label_list,
                 shade: &shade,
@@ -646,41 +554,7 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
         )?;
     }
     if a.out.json {
-        let cells_json: Vec<Value> = cells
-            .iter()
-            .zip(&redraws)
-            .map(|(c, nr)| {
-                let counts: serde_json::Map<String, Value> = label_list
-                    .iter()
-                    .zip(c.counts)
-                    .map(|(l, n)| (l.to_string(), json!(n)))
-                    .collect();
-                json!({
-                    "re": c.re,
-                    "im": c.im,
-                    "modal": c.modal.label(),
-                    "entropy_bits": c.entropy_bits,
-                    "counts": counts,
-                    "redraws": nr,
-                })
-            })
-            .collect();
-        print_json(&json!({
-            "study": "fig5",
-            "regions": a.regions,
-            "g": a.g,
-            "samples": a.samples,
-            "window": a.window,
-            "dt": a.dt,
-            "nt": nt,
-            "seed": a.seed,
-            "re": res_grid,
-            "im": im_grid,
-            "psi0": psi0,
-            "re_boundary": re_boundary,
-            "classes": label_list,
-            "cells": cells_json,
-        }))?;
+        print_json(&result.to_json())?;
     } else {
         outln!(
             "Fig. 5 phase diagram: R = {}, g = {}, {}×{} cells, {} tensors per cell, DMFT dt = {}, N_t = {}",
@@ -697,7 +571,7 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
             "H (bits)",
             label_list.join(", ")
         );
-        for (c, nr) in cells.iter().zip(&redraws) {
+        for (c, nr) in cells.iter().zip(redraws.iter()) {
             outln!(
                 "{:>8.4} {:>8.4} {:>9} {:>8.3}  {:?}{}",
                 c.re,

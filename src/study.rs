@@ -1,0 +1,397 @@
+//! The numerical studies of the multiregion networks (docs/theory §3) as library calls, shared by
+//! `lowrank study` and the Python package's `lowrank.study`. So far: `fig5`, the dynamics phase
+//! diagram over the leading eigenvalue λ of the effective interaction T̂ (§3.8).
+
+use crate::gauss::{Gauss, Phi};
+use crate::progress::Progress;
+use crate::theory::cb2025::potential::pure_chaos;
+use crate::theory::cb2025::studies::{phase_diagram, PhaseCell, PhaseDiagramOptions};
+use crate::theory::dmft::{DmftOptions, DynamicsClass};
+use crate::theory::TheoryError;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+/// Why a study could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    /// An option is out of its domain (named as on the command line, without `--`).
+    #[error("--{option}: {reason}")]
+    Option {
+        /// The option.
+        option: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A computation failed.
+    #[error("{context}")]
+    Theory {
+        /// Where.
+        context: String,
+        /// Why.
+        #[source]
+        source: TheoryError,
+    },
+    /// Stopped by the progress's interrupt.
+    #[error("the study was interrupted")]
+    Interrupted,
+}
+
+fn option(option: &'static str, reason: String) -> StudyError {
+    StudyError::Option { option, reason }
+}
+
+/// How many times a cell is redrawn (next derived seed) when the eigenvalue solver of the
+/// rejection sampler does not converge on some drawn tensor (the bounded real Schur fails on rare
+/// 4×4 T̂; the cell's whole stream is then replaced, reported as `redraws`).
+pub const MAX_REDRAWS: usize = 8;
+
+/// Options of the Fig. 5 phase diagram (defaults: the command line's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fig5Options {
+    /// Cells per axis.
+    pub grid: usize,
+    /// Range of target Re λ.
+    pub re: (f64, f64),
+    /// Range of target |Im λ|.
+    pub im: (f64, f64),
+    /// Tensors drawn per cell.
+    pub samples: usize,
+    /// Regions R.
+    pub regions: usize,
+    /// Disorder gain g (all regions).
+    pub g: f64,
+    /// Acceptance window of the rejection sampler around the target λ.
+    pub window: f64,
+    /// Rejection-sampling attempts per tensor.
+    pub max_tries: usize,
+    /// Master seed (each cell's stream is derived from it and the cell index).
+    pub seed: u64,
+    /// DMFT duration.
+    pub t: f64,
+    /// DMFT step.
+    pub dt: f64,
+    /// DMFT lags kept (`None`: all).
+    pub band: Option<usize>,
+}
+
+impl Default for Fig5Options {
+    fn default() -> Self {
+        Fig5Options {
+            grid: 10,
+            re: (1.0, 2.5),
+            im: (0.0, 1.5),
+            samples: 6,
+            regions: 2,
+            g: 1.5,
+            window: 0.01875,
+            max_tries: 1_000_000,
+            seed: 0,
+            t: 125.0,
+            dt: 0.05,
+            band: None,
+        }
+    }
+}
+
+/// N_t = round(t/dt) after checking dt > 0 and t > dt.
+///
+/// # Errors
+/// [`StudyError::Option`] naming `dt` or `t`.
+pub fn time_steps(t: f64, dt: f64) -> Result<usize, StudyError> {
+    if !(dt > 0.0 && dt.is_finite()) {
+        return Err(option("dt", format!("({dt}) must be positive and finite")));
+    }
+    if !(t.is_finite() && t > dt) {
+        return Err(option(
+            "t",
+            format!("({t}) must be finite and larger than --dt ({dt})"),
+        ));
+    }
+    Ok((t / dt).round() as usize)
+}
+
+impl Fig5Options {
+    /// Check every option; returns N_t.
+    ///
+    /// # Errors
+    /// [`StudyError::Option`] naming the first bad option.
+    pub fn check(&self) -> Result<usize, StudyError> {
+        if self.grid == 0 {
+            return Err(option("grid", "must be ≥ 1".into()));
+        }
+        if self.grid > 10_000 {
+            return Err(option(
+                "grid",
+                format!("({}) must be ≤ 10000 cells per axis", self.grid),
+            ));
+        }
+        if self.samples == 0 {
+            return Err(option("samples", "must be ≥ 1".into()));
+        }
+        if self.regions < 1 {
+            return Err(option("regions", "must be ≥ 1".into()));
+        }
+        let max = crate::model::cb2025::MAX_REGIONS;
+        if self.regions > max {
+            return Err(option(
+                "regions",
+                format!("({}) must be ≤ {max}", self.regions),
+            ));
+        }
+        if !(self.g >= 0.0 && self.g.is_finite()) {
+            return Err(option("g", format!("({}) must be finite and ≥ 0", self.g)));
+        }
+        if !(self.window > 0.0 && self.window.is_finite()) {
+            return Err(option(
+                "window",
+                format!("({}) must be positive", self.window),
+            ));
+        }
+        if self.max_tries == 0 {
+            return Err(option("max-tries", "must be ≥ 1".into()));
+        }
+        for (name, (a, b)) in [("re", self.re), ("im", self.im)] {
+            if !(a.is_finite() && b.is_finite()) {
+                return Err(option(
+                    name,
+                    format!("`{a}:{b}`: START and STOP must be finite"),
+                ));
+            }
+        }
+        if self.im.0 < 0.0 || self.im.1 < 0.0 {
+            return Err(option(
+                "im",
+                format!(
+                    "`{}:{}`: Im λ is a modulus |Im λ| here, must be ≥ 0",
+                    self.im.0, self.im.1
+                ),
+            ));
+        }
+        if self.band == Some(0) {
+            return Err(option("band", "must be ≥ 1".into()));
+        }
+        time_steps(self.t, self.dt)
+    }
+
+    /// Estimated (bytes, operations) of the study with N_t = `nt`.
+    pub fn cost(&self, nt: usize) -> (f64, f64) {
+        let runs = (self.grid as f64).powi(2) * self.samples as f64;
+        let lagw = self.band.map_or(nt as f64, |b| (b as f64).min(nt as f64));
+        let r = self.regions as f64;
+        let memory = (self.grid as f64).powi(2) * 256.0
+            + 2.0 * 8.0 * nt as f64 * (4.0 * r * r + 16.0 * r + 6.0 * lagw / nt as f64 * r);
+        let work =
+            runs * (nt as f64 * lagw * r * 20.0 + self.max_tries.min(1000) as f64 * r.powi(4));
+        (memory, work)
+    }
+}
+
+/// The Fig. 5 phase diagram.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fig5Result {
+    /// The options it ran with.
+    pub options: Fig5Options,
+    /// N_t of every DMFT run.
+    pub nt: usize,
+    /// Grid of target Re λ.
+    pub re: Vec<f64>,
+    /// Grid of target |Im λ|.
+    pub im: Vec<f64>,
+    /// Cells, Im outer, Re inner (`cells[i·grid + j]` at (re[j], im[i])).
+    pub cells: Vec<PhaseCell>,
+    /// How many times each cell's stream was redrawn.
+    pub redraws: Vec<usize>,
+    /// Pure-chaos gain ψ₀(g).
+    pub psi0: f64,
+}
+
+/// Names of the dynamics classes, in the order of the `counts`.
+pub fn class_labels() -> Vec<&'static str> {
+    DynamicsClass::ALL.iter().map(|c| c.label()).collect()
+}
+
+impl Fig5Result {
+    /// The analytic zero-current instability Re λ = 1/ψ₀(g) (docs/theory §3.4).
+    pub fn re_boundary(&self) -> f64 {
+        1.0 / self.psi0
+    }
+
+    /// The `lowrank study fig5 --json` document.
+    pub fn to_json(&self) -> Value {
+        let labels = class_labels();
+        let cells: Vec<Value> = self
+            .cells
+            .iter()
+            .zip(&self.redraws)
+            .map(|(c, nr)| {
+                let counts: serde_json::Map<String, Value> = labels
+                    .iter()
+                    .zip(c.counts)
+                    .map(|(l, n)| (l.to_string(), json!(n)))
+                    .collect();
+                json!({
+                    "re": c.re,
+                    "im": c.im,
+                    "modal": c.modal.label(),
+                    "entropy_bits": c.entropy_bits,
+                    "counts": counts,
+                    "redraws": nr,
+                })
+            })
+            .collect();
+        let o = &self.options;
+        json!({
+            "study": "fig5",
+            "regions": o.regions,
+            "g": o.g,
+            "samples": o.samples,
+            "window": o.window,
+            "dt": o.dt,
+            "nt": self.nt,
+            "seed": o.seed,
+            "re": self.re,
+            "im": self.im,
+            "psi0": self.psi0,
+            "re_boundary": self.re_boundary(),
+            "classes": labels,
+            "cells": cells,
+        })
+    }
+
+    /// The CSV of `--csv`: `re, im, modal, entropy_bits, count_<class>..., redraws`.
+    pub fn to_csv(&self) -> String {
+        let mut header = vec![
+            "re".to_string(),
+            "im".into(),
+            "modal".into(),
+            "entropy_bits".into(),
+        ];
+        header.extend(class_labels().iter().map(|l| format!("count_{l}")));
+        header.push("redraws".into());
+        let mut out = header.join(",");
+        out.push('\n');
+        for (c, nr) in self.cells.iter().zip(&self.redraws) {
+            let mut row = vec![
+                format!("{}", c.re),
+                format!("{}", c.im),
+                c.modal.label().to_string(),
+                format!("{}", c.entropy_bits),
+            ];
+            row.extend(c.counts.iter().map(|n| n.to_string()));
+            row.push(nr.to_string());
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Run the Fig. 5 study: a `grid × grid` lattice of target λ, `samples` rejection-sampled tensors
+/// per cell, one two-time DMFT per tensor, every region classified; per cell the class counts,
+/// the modal class and the entropy of the class distribution (bits). Cells run in parallel
+/// (rayon); each cell's random stream is derived from (seed, cell index), so the result does not
+/// depend on the number of threads. `progress` counts cells and is checked before each cell and
+/// by every DMFT step.
+///
+/// # Errors
+/// [`StudyError::Option`] for a bad option (see [`Fig5Options::check`]); [`StudyError::Theory`]
+/// when a cell fails; [`StudyError::Interrupted`].
+///
+/// # Examples
+/// ```
+/// use lowrank::study::{fig5, Fig5Options};
+/// let o = Fig5Options { grid: 1, samples: 1, t: 5.0, dt: 0.1, ..Default::default() };
+/// let r = fig5(&o, &Default::default()).unwrap();
+/// assert_eq!(r.cells.len(), 1);
+/// assert_eq!(r.cells[0].counts.iter().sum::<usize>(), 2); // one tensor × two regions
+/// ```
+pub fn fig5(opts: &Fig5Options, progress: &Progress) -> Result<Fig5Result, StudyError> {
+    let nt = opts.check()?;
+    let lib = PhaseDiagramOptions {
+        regions: opts.regions,
+        g: opts.g,
+        re: (opts.re.0, opts.re.1, opts.grid),
+        im: (opts.im.0, opts.im.1, opts.grid),
+        tensors: opts.samples,
+        window: opts.window,
+        max_tries: opts.max_tries,
+        dmft: DmftOptions {
+            dt: opts.dt,
+            nt,
+            band: opts.band,
+            interrupt: progress.interrupt().clone(),
+            ..Default::default()
+        },
+        seed: opts.seed,
+    };
+    let re = crate::theory::phase::linspace(opts.re.0, opts.re.1, opts.grid);
+    let im = crate::theory::phase::linspace(opts.im.0, opts.im.1, opts.grid);
+    let gauss = Gauss::new(64);
+    let psi0 = pure_chaos(&gauss, Phi::Erf, opts.g)
+        .map_err(|source| StudyError::Theory {
+            context: "pure-chaos gain ψ₀(g) for the analytic boundary".into(),
+            source,
+        })?
+        .gain;
+    // One library call per cell (a 1-cell grid whose seed is the cell's derived seed, exactly
+    // what `phase_diagram` does for cell `idx` of the full grid), so progress advances per cell.
+    let cells_in: Vec<(usize, f64, f64)> = im
+        .iter()
+        .flat_map(|&y| re.iter().map(move |&x| (x, y)))
+        .enumerate()
+        .map(|(i, (x, y))| (i, x, y))
+        .collect();
+    progress.set_total(cells_in.len());
+    let results: Vec<(PhaseCell, usize)> = cells_in
+        .par_iter()
+        .map(|&(idx, x, y)| {
+            let mut o = lib.clone();
+            o.re = (x, x, 1);
+            o.im = (y, y, 1);
+            let base = lib.seed ^ (idx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut redraw = 0;
+            loop {
+                if progress.interrupt().is_raised() {
+                    return Err(StudyError::Interrupted);
+                }
+                o.seed = base ^ (redraw as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+                match phase_diagram(gauss, &o) {
+                    Ok(mut cell) => {
+                        progress.advance(1);
+                        let cell = cell.pop().ok_or_else(|| StudyError::Theory {
+                            context: format!("cell λ = {x} + {y}i"),
+                            source: TheoryError::Unsupported("empty cell".into()),
+                        })?;
+                        return Ok((cell, redraw));
+                    }
+                    Err(TheoryError::NotConverged { what, .. })
+                        if what.starts_with("eigenvalues") && redraw < MAX_REDRAWS =>
+                    {
+                        redraw += 1;
+                    }
+                    Err(TheoryError::Interrupted { .. }) => return Err(StudyError::Interrupted),
+                    Err(source) => {
+                        return Err(StudyError::Theory {
+                            context: format!("cell λ = {x} + {y}i"),
+                            source,
+                        })
+                    }
+                }
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let redraws = results.iter().map(|r| r.1).collect();
+    let mut cells: Vec<PhaseCell> = results.into_iter().map(|r| r.0).collect();
+    for c in &mut cells {
+        c.entropy_bits += 0.0; // −0.0 (a single class) prints as 0
+    }
+    Ok(Fig5Result {
+        options: opts.clone(),
+        nt,
+        re,
+        im,
+        cells,
+        redraws,
+        psi0,
+    })
+}
