@@ -93,7 +93,7 @@ fn matrix(m: &DMatrix<f64>) -> Value {
 /// The `check --json` document (field names documented in docs/scenarios.md): populations
 /// (weights α_p, gains g_pq), vectors, loading statistics, terms, the overlap matrix Ω and its
 /// eigenvalues (docs/theory §1.2), the disorder coupling G_pq = α_q g_pq² (§1.1), inputs, readouts,
-/// simulation defaults and, for [CB] scenarios, the σ_n² inflation report.
+/// simulation defaults and, for multiregion scenarios, the σ_n² inflation report.
 ///
 /// # Errors
 /// The eigen-decomposition of Ω does not converge.

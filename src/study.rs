@@ -197,7 +197,7 @@ pub struct Fig5Result {
     pub re: Vec<f64>,
     /// Grid of target |Im λ|.
     pub im: Vec<f64>,
-    /// Cells, Im outer, Re inner (`cells[i·grid + j]` at (re[j], im[i])).
+    /// Cells, Im outer, Re inner (`cells[i·grid + j]` at `(re[j], im[i])`).
     pub cells: Vec<PhaseCell>,
     /// How many times each cell's stream was redrawn.
     pub redraws: Vec<usize>,

@@ -182,7 +182,7 @@ impl MehlerTail {
     }
 }
 
-/// The scale T(K, tol) = (tol − [`allowance`](K))^{1/(K+1)} of [`MehlerTail::acceptance_factor`]
+/// The scale T(K, tol) = (tol − `allowance(K)`)^{1/(K+1)} of [`MehlerTail::acceptance_factor`]
 /// (lowered by 10⁻¹² relative for the rounding of the test itself); 0 when tol is not above the
 /// allowance (nothing but exact pairs is accepted then) or not a number.
 ///

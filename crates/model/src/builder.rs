@@ -220,7 +220,7 @@ impl ModelBuilder {
 
     /// Resolve and validate: combinations expanded onto primitives (M = A M₀ + offset,
     /// σ = A σ₀ Aᵀ), every σ₀^{(p)} and σ^{(p)} checked PSD, names resolved, then
-    /// [`Model::validate`].
+    /// `Model::validate`.
     pub fn build(&self) -> Result<Model, ModelError> {
         // populations
         if self.populations.is_empty() {

@@ -5,7 +5,7 @@
 //! - [`network`]: the resolved [`Model`] that theory and simulation consume (populations,
 //!   gains g_pq, loading statistics M^{(p)}, σ^{(p)}, terms m nᵀ/N₀, inputs, readouts, φ).
 //! - [`builder`]: [`ModelBuilder`], primitive and basis-combination vectors (§2.6) → [`Model`].
-//! - [`validate`]: [`Model::validate`], the PSD test (§4), sampling factors, spectrum of Ω.
+//! - [`validate`]: `Model::validate`, the PSD test (§4), sampling factors, spectrum of Ω.
 //! - [`scenario`]: scenario files → [`Scenario`] (model + [`SimulationSpec`] + provenance).
 //! - [`overrides`]: `--set KEY=VALUE` on the TOML tree ([`Override`]).
 //! - [`mo2018`]: Mastrogiuseppe & Ostojic (2018) constructors (rank one, ring, rank two, tasks).

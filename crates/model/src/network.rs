@@ -180,10 +180,10 @@ pub struct Model {
 }
 
 impl Model {
-    /// The model of `parts`, after [`Model::validate`].
+    /// The model of `parts`, after `Model::validate`.
     ///
     /// # Errors
-    /// The first violated rule of [`Model::validate`], naming the field.
+    /// The first violated rule of `Model::validate`, naming the field.
     pub fn new(parts: ModelParts) -> Result<Model, ModelError> {
         let model = Model {
             name: parts.name,
