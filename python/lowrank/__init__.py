@@ -151,7 +151,9 @@ def _plain(value: Any) -> Any:
     """NumPy scalars and arrays as plain Python values (for JSON)."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, np.ndarray):
         return _plain(value.tolist())
@@ -580,19 +582,44 @@ def spectrum(
 
 def study(name: str, *, progress: Any = False, **options: Any) -> Dict[str, Any]:
     """A numerical study of the multiregion networks (docs/theory §3), with the options and the
-    fields of ``lowrank study NAME --json`` (option names with ``_`` for ``-``; ranges as
-    tuples). Available: ``"fig5"`` — the dynamics phase diagram over the leading eigenvalue λ
-    of T̂: ``grid`` cells per axis over ``re=(1.0, 2.5)`` × ``im=(0.0, 1.5)``, ``samples``
-    tensors per cell, ``regions``, ``g``, ``window``, ``max_tries``, ``seed``, DMFT ``t``,
-    ``dt``, ``band``; returns ``re``, ``im``, ``psi0``, ``re_boundary``, ``classes`` and
-    ``cells`` (each ``re``, ``im``, ``modal``, ``entropy_bits``, ``counts``, ``redraws``).
+    fields of ``lowrank study NAME --json`` (option names with ``_`` for ``-``; ranges as tuples,
+    lists as lists or arrays). Defaults are the command line's.
 
-    ``progress=True`` shows a progress bar over cells; Ctrl-C stops the study.
+    - ``"fig5"``: the dynamics phase diagram over the leading eigenvalue λ of T̂ (§3.8):
+      ``grid`` cells per axis over ``re=(1.0, 2.5)`` × ``im=(0.0, 1.5)``, ``samples`` tensors per
+      cell, ``regions``, ``g``, ``window``, ``max_tries``, ``seed``, DMFT ``t``, ``dt``, ``band``;
+      returns ``re``, ``im``, ``psi0``, ``re_boundary``, ``classes`` and ``cells`` (each ``re``,
+      ``im``, ``modal``, ``entropy_bits``, ``counts``, ``redraws``).
+    - ``"fig6"``: disorder in region 1 only (§3.9): ``regions``, ``tensor`` (R³ values, else
+      drawn), ``g1`` (values), ``seed``, ``max_tries``, ``t``, ``dt``, ``band``; returns the
+      ``tensor``, ``intact_leading``, ``silenced_leading`` and ``rows`` (``g1``, ``classes``,
+      ``frequency``, ``mean_gain``, ``mean_leading``).
+    - ``"switch"``: the input-driven switch (§3.10): ``a``, ``b``, ``signs`` or ``tensor``,
+      ``region`` (from 1), ``amplitude``, ``overlap``, ``input_gain`` ("stein"/"reference"),
+      ``dt``, ``t``, ``seed``; returns ``prediction`` and ``phases``; ``series=True`` (with
+      ``every``) adds ``series``: one array per column (``t``, ``input``, ``S_mu_nu``,
+      ``norm2_mu``, ``gain_mu``).
+    - ``"polytope"``: the attractor polytope of ``b`` (§3.7) and/or the fracture statistics of
+      ``fracture_draws`` random polytopes with ``regions``, ``seed``.
+
+    ``progress=True`` shows a progress bar (fig5: cells, fig6: g¹ values); Ctrl-C stops the study
+    (``KeyboardInterrupt``). Bad options raise :class:`ScenarioError` naming the option.
     """
+    options = {k: _plain(v) for k, v in options.items()}
     if name == "fig5":
         doc = _lowrank.study_fig5_json(progress=_progress_callback(progress, "fig5"), **options)
         return json.loads(doc)
-    raise ScenarioError(
-        f"study `{name}`: from Python only `fig5` so far; `fig6`, `switch` and `polytope` run "
-        f"from the command line (`lowrank study {name} --json`)"
-    )
+    if name == "fig6":
+        doc = _lowrank.study_fig6_json(progress=_progress_callback(progress, "fig6"), **options)
+        return json.loads(doc)
+    if name == "switch":
+        doc, table = _lowrank.study_switch_json(**options)
+        out = json.loads(doc)
+        if table is not None:
+            header, rows = table
+            data = np.asarray(rows, dtype=float).reshape(len(rows), len(header))
+            out["series"] = {h: data[:, j] for j, h in enumerate(header)}
+        return out
+    if name == "polytope":
+        return json.loads(_lowrank.study_polytope_json(**options))
+    raise ScenarioError(f"study `{name}`: expected fig5, fig6, switch or polytope")

@@ -95,4 +95,36 @@ def study_fig5_json(
     band: Optional[int] = ...,
     progress: Optional[Callable[[int, int], Any]] = ...,
 ) -> str: ...
+def study_fig6_json(
+    regions: Optional[int] = ...,
+    tensor: Optional[List[float]] = ...,
+    g1: Optional[List[float]] = ...,
+    seed: Optional[int] = ...,
+    max_tries: Optional[int] = ...,
+    t: Optional[float] = ...,
+    dt: Optional[float] = ...,
+    band: Optional[int] = ...,
+    progress: Optional[Callable[[int, int], Any]] = ...,
+) -> str: ...
+def study_switch_json(
+    a: Optional[List[float]] = ...,
+    b: Optional[List[float]] = ...,
+    signs: Optional[List[float]] = ...,
+    tensor: Optional[List[float]] = ...,
+    region: Optional[int] = ...,
+    amplitude: Optional[float] = ...,
+    overlap: Optional[float] = ...,
+    input_gain: Optional[str] = ...,
+    dt: Optional[float] = ...,
+    t: Optional[float] = ...,
+    seed: Optional[int] = ...,
+    every: Optional[int] = ...,
+    series: bool = ...,
+) -> Tuple[str, Optional[Tuple[List[str], List[List[float]]]]]: ...
+def study_polytope_json(
+    b: Optional[List[float]] = ...,
+    fracture_draws: Optional[int] = ...,
+    regions: Optional[int] = ...,
+    seed: Optional[int] = ...,
+) -> str: ...
 def bundled_scenarios() -> List[str]: ...

@@ -941,6 +941,159 @@ fn study_fig5_json(
     Ok(result.to_json().to_string())
 }
 
+/// The [CB] Fig. 6 study (`lowrank study fig6 --json`, as a JSON string).
+#[pyfunction]
+#[pyo3(signature = (regions = None, tensor = None, g1 = None, seed = None, max_tries = None,
+    t = None, dt = None, band = None, progress = None))]
+#[allow(clippy::too_many_arguments)]
+fn study_fig6_json(
+    py: Python<'_>,
+    regions: Option<usize>,
+    tensor: Option<Vec<f64>>,
+    g1: Option<Vec<f64>>,
+    seed: Option<u64>,
+    max_tries: Option<usize>,
+    t: Option<f64>,
+    dt: Option<f64>,
+    band: Option<usize>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let d = lowrank::study::Fig6Options::default();
+    let opts = lowrank::study::Fig6Options {
+        regions: regions.unwrap_or(d.regions),
+        tensor,
+        g1: g1.unwrap_or(d.g1),
+        seed: seed.unwrap_or(d.seed),
+        max_tries: max_tries.unwrap_or(d.max_tries),
+        t: t.unwrap_or(d.t),
+        dt: dt.unwrap_or(d.dt),
+        band,
+    };
+    let nt = opts.check().map_err(|e| study_error(py, e))?;
+    let (memory, work) = opts.cost(nt);
+    refuse(py, "the Fig. 6 study", memory, work, "g1")?;
+    let state = Progress::default();
+    let interrupt = state.interrupt().clone();
+    let result = interruptible(
+        py,
+        &interrupt,
+        progress.as_ref().map(|cb| (&state, cb)),
+        || lowrank::study::fig6(&opts, &state),
+    )?
+    .map_err(|e| study_error(py, e))?;
+    Ok(result.to_json().to_string())
+}
+
+/// The input-driven switch (`lowrank study switch --json`, as a JSON string), and with `series`
+/// the time series (column names, rows).
+#[pyfunction]
+#[pyo3(signature = (a = None, b = None, signs = None, tensor = None, region = None,
+    amplitude = None, overlap = None, input_gain = None, dt = None, t = None, seed = None,
+    every = None, series = false))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn study_switch_json(
+    py: Python<'_>,
+    a: Option<Vec<f64>>,
+    b: Option<Vec<f64>>,
+    signs: Option<Vec<f64>>,
+    tensor: Option<Vec<f64>>,
+    region: Option<usize>,
+    amplitude: Option<f64>,
+    overlap: Option<f64>,
+    input_gain: Option<&str>,
+    dt: Option<f64>,
+    t: Option<f64>,
+    seed: Option<u64>,
+    every: Option<usize>,
+    series: bool,
+) -> PyResult<(String, Option<(Vec<String>, Vec<Vec<f64>>)>)> {
+    let d = lowrank::study::SwitchStudyOptions::default();
+    let input_gain = match input_gain {
+        None => d.input_gain,
+        Some(text) => text.parse().map_err(|_| {
+            scenario_error(
+                py,
+                Some("input_gain"),
+                format!("input_gain `{text}`: expected `stein` or `reference`"),
+            )
+        })?,
+    };
+    let opts = lowrank::study::SwitchStudyOptions {
+        a: a.unwrap_or(d.a),
+        b: b.unwrap_or(d.b),
+        signs,
+        tensor,
+        region: region.unwrap_or(d.region),
+        amplitude: amplitude.unwrap_or(d.amplitude),
+        overlap: overlap.unwrap_or(d.overlap),
+        input_gain,
+        dt: dt.unwrap_or(d.dt),
+        t: t.unwrap_or(d.t),
+        seed: seed.unwrap_or(d.seed),
+        every,
+        series,
+    };
+    let (_, _, _, steps, every) = opts.check().map_err(|e| study_error(py, e))?;
+    let (memory, work) = opts.cost(steps, every);
+    refuse(py, "the input switch", memory, work, "t")?;
+    let interrupt = Interrupt::default();
+    let result = interruptible(py, &interrupt, None, || lowrank::study::switch(&opts))?
+        .map_err(|e| study_error(py, e))?;
+    let table = result
+        .series
+        .clone()
+        .map(|rows| (result.series_header(), rows));
+    Ok((result.to_json().to_string(), table))
+}
+
+/// The attractor polytope and/or the fracture statistics (`lowrank study polytope --json`).
+#[pyfunction]
+#[pyo3(signature = (b = None, fracture_draws = None, regions = None, seed = None))]
+fn study_polytope_json(
+    py: Python<'_>,
+    b: Option<Vec<f64>>,
+    fracture_draws: Option<usize>,
+    regions: Option<usize>,
+    seed: Option<u64>,
+) -> PyResult<String> {
+    let d = lowrank::study::PolytopeOptions::default();
+    let opts = lowrank::study::PolytopeOptions {
+        b,
+        fracture_draws,
+        regions: regions.unwrap_or(d.regions),
+        seed: seed.unwrap_or(d.seed),
+    };
+    let work = opts.check().map_err(|e| study_error(py, e))?;
+    refuse(py, "the polytope study", 0.0, work, "fracture_draws")?;
+    let interrupt = Interrupt::default();
+    let result = interruptible(py, &interrupt, None, || lowrank::study::polytope(&opts))?
+        .map_err(|e| study_error(py, e))?;
+    Ok(result.to_json().to_string())
+}
+
+/// Refuse a study beyond the machine's memory (`MemoryError`) or the work limit
+/// (`ScenarioError` naming `field`).
+fn refuse(py: Python<'_>, what: &str, memory: f64, work: f64, field: &str) -> PyResult<()> {
+    if memory.is_nan() || memory > available_memory() {
+        return Err(PyMemoryError::new_err(format!(
+            "{what} needs an estimated {memory:.3e} bytes, over the {:.3e} available",
+            available_memory()
+        )));
+    }
+    if work.is_nan() || work > DEFAULT_MAX_WORK {
+        return Err(scenario_error(
+            py,
+            Some(field),
+            format!(
+                "{what} is an estimated {work:.3e} operations, over the limit of \
+                 {DEFAULT_MAX_WORK:.0e} (≈ an hour); make it smaller (the command line has \
+                 --max-work)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn study_error(py: Python<'_>, e: lowrank::study::StudyError) -> PyErr {
     use lowrank::study::StudyError;
     match e {
@@ -974,6 +1127,9 @@ fn _lowrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(threshold_json, m)?)?;
     m.add_function(wrap_pyfunction!(spectrum, m)?)?;
     m.add_function(wrap_pyfunction!(study_fig5_json, m)?)?;
+    m.add_function(wrap_pyfunction!(study_fig6_json, m)?)?;
+    m.add_function(wrap_pyfunction!(study_switch_json, m)?)?;
+    m.add_function(wrap_pyfunction!(study_polytope_json, m)?)?;
     m.add_function(wrap_pyfunction!(bundled_scenarios, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("ConvergenceError", m.py().get_type::<ConvergenceError>())?;

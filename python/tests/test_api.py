@@ -287,3 +287,37 @@ def test_study_fig5_equals_the_cli():
     assert e.value.field == "max_tries"
     with pytest.raises(lowrank.ScenarioError):
         lowrank.study("fig7")
+
+
+def test_studies_fig6_switch_polytope_equal_the_cli():
+    doc = lowrank.study("fig6", g1=np.array([0.5, 1.5]), t=20.0)
+    assert doc == cli("study", "fig6", "--g1", "0.5,1.5", "--t", "20", "--json")
+    tensor = [1, 0, 0, 2, 0, 1.5, 0.5, 0]
+    doc = lowrank.study("fig6", regions=2, tensor=tensor, g1=[0.3], t=10.0)
+    assert doc == cli("study", "fig6", "--regions", "2", "--tensor", "1,0,0,2,0,1.5,0.5,0",
+                      "--g1", "0.3", "--t", "10", "--json")
+    sw = lowrank.study("switch", a=[2.5, 2.0], b=[2.0, 2.5], signs=[1, -1], t=100.0,
+                       series=True, every=10)
+    ref = cli("study", "switch", "--a", "2.5,2", "--b", "2,2.5", "--signs", "1,-1", "--t", "100",
+              "--json")
+    assert {k: v for k, v in sw.items() if k != "series"} == ref
+    # the recorded series ends where each phase's end state is
+    s = sw["series"]
+    assert set(s) >= {"t", "input", "S_1_1", "S_2_2", "norm2_1", "gain_2"}
+    last = s["t"] == s["t"].max()
+    assert s["S_1_2"][last][0] == ref["phases"][1]["currents"][1]
+    poly = lowrank.study("polytope", b=[2, 2.5, 3], fracture_draws=20, regions=4)
+    assert poly == cli("study", "polytope", "--b", "2,2.5,3", "--fracture-draws", "20",
+                       "--regions", "4", "--json")
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.study("switch", region=9)
+    assert e.value.field == "region"
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.study("switch", input_gain="stine")
+    assert e.value.field == "input_gain"
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.study("polytope", b=[2.0, 0.5])
+    assert e.value.field == "b"
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.study("fig6", regions=2, tensor=[1.0, 2.0])
+    assert e.value.field == "tensor"

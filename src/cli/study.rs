@@ -23,20 +23,13 @@
 use super::output::{Outputs, PLOT_EXTENSIONS};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use lowrank::gauss::Gauss;
-use lowrank::model::cb2025::symmetric;
 use lowrank::plot::{category_map, line_plot, shaded_category_map, Series, ShadedMap};
 use lowrank::progress::Progress;
-use lowrank::study::Fig5Options;
-use lowrank::theory::cb2025::polytope::{attractor_polytope, fracture_statistics, Polytope};
-use lowrank::theory::cb2025::studies::{
-    fig6_study, fig6_tensor, input_switch, leading_eigenvalue, switch_initial_currents,
-    switch_model, Fig6Row, SwitchOptions,
-};
-use lowrank::theory::currents::{symmetric_prediction, CurrentOde, InputGain};
-use lowrank::theory::dmft::{DmftOptions, DynamicsClass};
-use rayon::prelude::*;
-use serde_json::{json, Value};
+use lowrank::study::polytope::pair_name;
+use lowrank::study::{Fig5Options, Fig6Options, PolytopeOptions, SwitchStudyOptions};
+use lowrank::theory::currents::InputGain;
+use lowrank::theory::dmft::DynamicsClass;
+use serde_json::Value;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -370,16 +363,6 @@ fn parse_tensor(text: &str, r: Option<usize>) -> anyhow::Result<(usize, Vec<f64>
     Ok((cube, t))
 }
 
-fn check_time(t: f64, dt: f64) -> anyhow::Result<usize> {
-    if !(dt > 0.0 && dt.is_finite()) {
-        bail!("--dt ({dt}) must be positive and finite");
-    }
-    if !(t.is_finite() && t > dt) {
-        bail!("--t ({t}) must be finite and larger than --dt ({dt})");
-    }
-    Ok((t / dt).round() as usize)
-}
-
 fn progress(len: usize, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -614,39 +597,26 @@ fn report_files(out: &OutputArgs, extra: &[PathBuf]) -> anyhow::Result<()> {
 // fig6
 
 fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
-    if a.regions < 2 {
-        bail!(
-            "--regions ({}) must be ≥ 2 (region 1 disordered, others not)",
-            a.regions
-        );
-    }
-    if a.max_tries == 0 {
-        bail!("--max-tries must be ≥ 1");
-    }
-    let g1 = parse_values("g1", &a.g1)?;
-    if let Some(g) = g1.iter().find(|g| **g < 0.0) {
-        bail!("--g1: gain {g} must be ≥ 0");
-    }
-    let nt = check_time(a.t, a.dt)?;
-    if a.band == Some(0) {
-        bail!("--band must be ≥ 1");
-    }
-    if a.regions > MAX_REGIONS {
-        bail!("--regions ({}) must be ≤ {MAX_REGIONS}", a.regions);
-    }
-    let lagw = a.band.map_or(nt as f64, |b| (b as f64).min(nt as f64));
-    super::budget::check_memory(
-        &format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", g1.len()),
-        2.0 * 8.0
-            * nt as f64
-            * (4.0 * (a.regions * a.regions) as f64
-                + 16.0 * a.regions as f64
-                + 6.0 * lagw / nt as f64 * a.regions as f64),
-        "use a larger --dt or a shorter --t",
-    )?;
+    let opts = Fig6Options {
+        regions: a.regions,
+        tensor: match &a.tensor {
+            Some(text) => Some(parse_tensor(text, Some(a.regions))?.1),
+            None => None,
+        },
+        g1: parse_values("g1", &a.g1)?,
+        seed: a.seed,
+        max_tries: a.max_tries,
+        t: a.t,
+        dt: a.dt,
+        band: a.band,
+    };
+    let nt = opts.check()?;
+    let (memory, work) = opts.cost(nt);
+    let what = format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", opts.g1.len());
+    super::budget::check_memory(&what, memory, "use a larger --dt or a shorter --t")?;
     super::budget::check_work(
-        &format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", g1.len()),
-        g1.len() as f64 * nt as f64 * lagw * a.regions as f64 * 20.0,
+        &what,
+        work,
         "use fewer --g1 values, --band B, or a larger --dt / shorter --t",
     )?;
     let mut outputs = Outputs::new();
@@ -665,68 +635,21 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         )),
         None => None,
     };
-    let (r, t, draws) = match &a.tensor {
-        Some(text) => {
-            let (r, t) = parse_tensor(text, Some(a.regions))?;
-            (r, t, 0)
-        }
-        None => {
-            let (t, draws) = fig6_tensor(a.regions, a.seed, a.max_tries)
-                .context("--tensor not given: drawing a Fig. 6 tensor")?;
-            (a.regions, t, draws)
-        }
-    };
-    let intact = leading_eigenvalue(r, &t)?;
-    let mut silenced_t = t.clone();
-    for mu in 0..r {
-        for rho in 0..r {
-            silenced_t[mu * r * r + rho] = 0.0; // T^{μ,1,ρ}: currents leaving region 1
-        }
-    }
-    let silenced = leading_eigenvalue(r, &silenced_t)?;
-    let opts = DmftOptions {
-        dt: a.dt,
-        nt,
-        seed: a.seed,
-        band: a.band,
-        ..Default::default()
-    };
-    let gauss = Gauss::new(64);
     let start = Instant::now();
-    let bar = progress(g1.len(), "fig6 g1 values");
-    let rows: Vec<Fig6Row> = g1
-        .par_iter()
-        .map(|&g| {
-            let row = fig6_study(gauss, r, &t, &[g], &opts)
-                .with_context(|| format!("DMFT at g1 = {g}"))?
-                .pop()
-                .context("empty study")?;
-            bar.inc(1);
-            Ok(row)
-        })
-        .collect::<anyhow::Result<_>>()?;
-    bar.finish_and_clear();
+    let state = Progress::default();
+    let result = with_bar(&state, "fig6 g1 values", || {
+        lowrank::study::fig6(&opts, &state)
+    })?;
     let elapsed = start.elapsed().as_secs_f64();
+    let (r, draws, intact, silenced, rows) = (
+        a.regions,
+        result.draws,
+        result.intact,
+        result.silenced,
+        &result.rows,
+    );
     if let Some(i) = csv_out {
-        let mut f = outputs.writer(i)?;
-        let mut header = vec!["g1".to_string()];
-        header.extend((1..=r).map(|m| format!("class_{m}")));
-        header.push("frequency".into());
-        header.extend((1..=r).map(|m| format!("gain_{m}")));
-        header.extend(["lead_re".into(), "lead_im".into()]);
-        f.line(&header.join(","))?;
-        for row in &rows {
-            let mut line = vec![format!("{}", row.g1)];
-            line.extend(row.classes.iter().map(|c| c.label().to_string()));
-            line.push(row.frequency.map_or(String::new(), |x| format!("{x}")));
-            line.extend(row.mean_gain.iter().map(|x| format!("{x}")));
-            line.extend([
-                format!("{}", row.mean_leading[0]),
-                format!("{}", row.mean_leading[1]),
-            ]);
-            f.line(&line.join(","))?;
-        }
-        f.finish()?;
+        outputs.write_all(i, result.to_csv().as_bytes())?;
     }
     let mut extra = Vec::new();
     if let Some((i, ci)) = plot_out {
@@ -788,24 +711,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         }
     }
     if a.out.json {
-        print_json(&json!({
-            "study": "fig6",
-            "regions": r,
-            "tensor": t,
-            "tensor_draws": draws,
-            "intact_leading": intact,
-            "silenced_leading": silenced,
-            "dt": a.dt,
-            "nt": nt,
-            "seed": a.seed,
-            "rows": rows.iter().map(|w| json!({
-                "g1": w.g1,
-                "classes": w.classes.iter().map(|c| c.label()).collect::<Vec<_>>(),
-                "frequency": w.frequency,
-                "mean_gain": w.mean_gain,
-                "mean_leading": w.mean_leading,
-            })).collect::<Vec<_>>(),
-        }))?;
+        print_json(&result.to_json())?;
     } else {
         outln!(
             "Fig. 6 study: R = {r}, disorder in region 1 only, DMFT dt = {}, N_t = {nt}{}",
@@ -831,7 +737,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
             "lead [Re, |Im|]",
             width = 9 * r
         );
-        for w in &rows {
+        for w in rows {
             let cls: Vec<&str> = w.classes.iter().map(|c| c.label()).collect();
             outln!(
                 "{:>6.3}  {:<width$}  {:>9}  [{:>7.4}, {:>7.4}]  {:?}",
@@ -872,97 +778,54 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
             a.input_gain
         )
     })?;
-    let steps = check_time(a.t, a.dt)?;
-    let every_est = a.every.unwrap_or((steps / 1000).max(1)).max(1);
-    super::budget::check_work(
-        &format!("the input switch ({} Euler steps)", 2 * steps),
-        2.0 * steps as f64 * 64.0 * 64.0 * 30.0,
-        "use a larger --dt or a shorter --t",
-    )?;
-    if a.out.csv.is_some() || a.out.plot.is_some() {
-        super::budget::check_memory(
-            &format!("the switch time series ({} rows)", 2 * steps / every_est),
-            8.0 * (2 * steps / every_est) as f64 * 64.0,
-            "record fewer rows with a larger --every",
-        )?;
-    }
-    if !a.amplitude.is_finite() {
-        bail!("--amplitude must be finite");
-    }
-    if !a.overlap.is_finite() {
-        bail!("--overlap must be finite");
-    }
-    let (r, t, sym) = match &a.tensor {
-        Some(text) => {
-            let (r, t) = parse_tensor(text, None)?;
-            (r, t, None)
-        }
-        None => {
-            let av = parse_list("a", &a.a)?;
-            let bv = parse_list("b", &a.b)?;
-            let r = av.len();
-            if bv.len() != r {
-                bail!("--b has {} values but --a has {r}", bv.len());
-            }
-            let signs = match &a.signs {
-                Some(s) => parse_list("signs", s)?,
-                None => vec![1.0; r],
-            };
-            if signs.len() != r {
-                bail!("--signs has {} values but --a has {r}", signs.len());
-            }
-            if let Some(s) = signs.iter().find(|s| **s != 1.0 && **s != -1.0) {
-                bail!("--signs: {s} is not +1 or -1");
-            }
-            let t = symmetric(&av, &bv, &signs).context("--a/--b/--signs")?;
-            (r, t, Some((av, bv)))
-        }
-    };
-    if a.region == 0 || a.region > r {
-        bail!("--region ({}) must be in 1..={r}", a.region);
-    }
-    let every = a.every.unwrap_or((steps / 1000).max(1));
-    if every == 0 {
-        bail!("--every must be ≥ 1");
-    }
-    let region = a.region - 1;
-    let (outputs, csv_out, plot_out) = reserve(&a.out)?;
-    let opts = SwitchOptions {
-        region,
+    let opts = SwitchStudyOptions {
+        a: parse_list("a", &a.a)?,
+        b: parse_list("b", &a.b)?,
+        signs: a
+            .signs
+            .as_deref()
+            .map(|s| parse_list("signs", s))
+            .transpose()?,
+        tensor: match &a.tensor {
+            Some(text) => Some(parse_tensor(text, None)?.1),
+            None => None,
+        },
+        region: a.region,
         amplitude: a.amplitude,
         overlap: a.overlap,
         input_gain,
         dt: a.dt,
-        t_max: a.t,
+        t: a.t,
         seed: a.seed,
+        every: a.every,
+        series: a.out.csv.is_some() || a.out.plot.is_some(),
     };
-    let gauss = Gauss::new(64);
-    let ends = input_switch(gauss, r, &t, &opts).context("input switch")?;
-    let prediction = match &sym {
-        Some((av, bv)) => Some(symmetric_prediction(av, bv)?),
-        None => None,
-    };
-    let series = if a.out.csv.is_some() || a.out.plot.is_some() {
-        Some(switch_series(gauss, r, &t, &opts, steps, every, &ends)?)
-    } else {
-        None
-    };
-    if let (Some(i), Some(rows)) = (csv_out, &series) {
+    let (_, _, _, steps, every) = opts.check()?;
+    let (memory, work) = opts.cost(steps, every);
+    super::budget::check_work(
+        &format!("the input switch ({} Euler steps)", 2 * steps),
+        work,
+        "use a larger --dt or a shorter --t",
+    )?;
+    super::budget::check_memory(
+        &format!("the switch time series ({} rows)", 2 * steps / every),
+        memory,
+        "record fewer rows with a larger --every",
+    )?;
+    let (outputs, csv_out, plot_out) = reserve(&a.out)?;
+    let result = lowrank::study::switch(&opts)?;
+    let r = result.regions;
+    let (ends, prediction) = (&result.phases, &result.prediction);
+    if let (Some(i), Some(rows)) = (csv_out, &result.series) {
         let mut f = outputs.writer(i)?;
-        let mut header = vec!["t".to_string(), "input".into()];
-        for mu in 1..=r {
-            header.extend((1..=r).map(|nu| format!("S_{mu}_{nu}")));
-        }
-        header.extend((1..=r).map(|m| format!("norm2_{m}")));
-        header.extend((1..=r).map(|m| format!("gain_{m}")));
-        f.line(&header.join(","))?;
+        f.line(&result.series_header().join(","))?;
         for row in rows {
             let line: Vec<String> = row.iter().map(|x| format!("{x}")).collect();
             f.line(&line.join(","))?;
         }
         f.finish()?;
     }
-    if let (Some(i), Some(rows)) = (plot_out, &series) {
+    if let (Some(i), Some(rows)) = (plot_out, &result.series) {
         let path = outputs.path(i);
         let norm_col = 2 + r * r;
         let curves: Vec<Series> = (0..r)
@@ -986,33 +849,8 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
             &curves,
         )?;
     }
-    let phases: Vec<Value> = ends
-        .iter()
-        .map(|e| {
-            json!({
-                "input": e.input,
-                "currents": e.currents,
-                "current_norm2": e.current_norm2,
-                "gain": e.gain,
-                "residual": e.residual,
-            })
-        })
-        .collect();
     if a.out.json {
-        print_json(&json!({
-            "study": "switch",
-            "regions": r,
-            "region": a.region,
-            "amplitude": a.amplitude,
-            "overlap": a.overlap,
-            "input_gain": a.input_gain,
-            "dt": a.dt,
-            "t": a.t,
-            "seed": a.seed,
-            "tensor": t,
-            "prediction": prediction,
-            "phases": phases,
-        }))?;
+        print_json(&result.to_json())?;
     } else {
         outln!(
             "input-driven switch (docs/theory §3.10): R = {r}, input {} into region {}, overlap {}, γ = {}, dt = {}, {} per phase",
@@ -1028,7 +866,7 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
             );
         }
-        for e in &ends {
+        for e in ends {
             outln!(
                 "input {:>6}: Σ_ρ (S^{{μρ}})² = {:?}, gains = {:?}, max|dS/dt| = {:.2e}",
                 e.input,
@@ -1048,164 +886,37 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
     outputs.commit()
 }
 
-/// Time series of the switch protocol, built like [`input_switch`] (same model, same S(0), same
-/// Euler steps, recorded every `every` steps): rows `t, input, S (R²), Σ_ρ (S^{μρ})² (R), ψ (R)`.
-/// The end of each phase is checked against the library's end states.
-fn switch_series(
-    gauss: Gauss,
-    r: usize,
-    t: &[f64],
-    opts: &SwitchOptions,
-    steps: usize,
-    every: usize,
-    ends: &[lowrank::theory::cb2025::studies::SwitchState; 2],
-) -> anyhow::Result<Vec<Vec<f64>>> {
-    let model = switch_model(r, t, opts).context("switch model")?;
-    let mut s = switch_initial_currents(r, opts.seed);
-    let mut rows = Vec::with_capacity(2 * steps / every + 4);
-    let mut done = 0usize;
-    for (phase, amp) in [0.0, opts.amplitude].into_iter().enumerate() {
-        let ode = CurrentOde::new(&model, gauss, vec![amp], opts.input_gain)?;
-        let mut w = ode.scratch();
-        let mut kappa = vec![0.0; r * r];
-        let mut k = 0;
-        loop {
-            ode.drive_with(&s, &mut w, &mut kappa)?;
-            let mut row = vec![done as f64 * opts.dt, amp];
-            row.extend_from_slice(&s);
-            row.extend((0..r).map(|mu| (0..r).map(|rho| s[mu * r + rho].powi(2)).sum::<f64>()));
-            row.extend_from_slice(w.gain());
-            rows.push(row);
-            if k == steps {
-                break;
-            }
-            let n = every.min(steps - k);
-            ode.integrate(&mut s, opts.dt, n)?;
-            k += n;
-            done += n;
-        }
-        let diff = s
-            .iter()
-            .zip(&ends[phase].currents)
-            .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-        if diff > 1e-9 {
-            bail!("internal: recorded switch trajectory departs from the library's end state by {diff:e}");
-        }
-    }
-    Ok(rows)
-}
-
 // ---------------------------------------------------------------------------------------------
 // polytope
 
-/// Largest number of regions R of the studies (the models' limit).
-const MAX_REGIONS: usize = lowrank::model::cb2025::MAX_REGIONS;
-
-/// Number of bases C(n, R) the exact enumeration visits; above this the CLI refuses.
-const MAX_BASES: f64 = 5e7;
-
-fn binomial(n: usize, k: usize) -> f64 {
-    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
-}
-
 fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
-    if a.b.is_none() && a.fracture_draws.is_none() {
-        bail!("give --b B,B,... (a polytope) and/or --fracture-draws N (statistics)");
-    }
     if a.out.plot.is_some() {
         bail!("--plot: the polytope study has no figure (use --json or --csv)");
     }
-    let mut doc = serde_json::Map::new();
-    doc.insert("study".into(), json!("polytope"));
-    let mut poly: Option<(Vec<f64>, Polytope)> = None;
-    if let Some(text) = &a.b {
-        let b = parse_list("b", text)?;
-        if b.len() < 2 {
-            bail!("--b: need at least 2 regions, got {}", b.len());
-        }
-        if let Some((i, x)) = b.iter().enumerate().find(|(_, x)| **x <= 1.0) {
-            bail!(
-                "--b: b^{} = {x} must be > 1 (exchange mode needs b > 1)",
-                i + 1
-            );
-        }
-        let r = b.len();
-        let bases = binomial(r * (r - 1) / 2, r);
-        if bases > MAX_BASES {
-            bail!("--b: R = {r} needs {bases:.2e} bases (limit {MAX_BASES:e}); use R ≤ 9");
-        }
-        let p = attractor_polytope(&b).context("--b")?;
-        poly = Some((b, p));
-    }
-    let (outputs, csv_out, _) = reserve(&a.out)?;
-    let mut stats: Option<Vec<usize>> = None;
+    let opts = PolytopeOptions {
+        b: a.b.as_deref().map(|t| parse_list("b", t)).transpose()?,
+        fracture_draws: a.fracture_draws,
+        regions: a.regions,
+        seed: a.seed,
+    };
+    let work = opts.check()?;
     if let Some(draws) = a.fracture_draws {
-        if draws == 0 {
-            bail!("--fracture-draws must be ≥ 1");
-        }
-        if a.regions < 2 {
-            bail!("--regions ({}) must be ≥ 2", a.regions);
-        }
-        let bases = binomial(a.regions * (a.regions - 1) / 2, a.regions);
-        if bases > MAX_BASES {
-            bail!(
-                "--regions: R = {} needs {bases:.2e} bases per draw (limit {MAX_BASES:e})",
-                a.regions
-            );
-        }
-        let r = a.regions as f64;
         super::budget::check_work(
             &format!("{draws} fracture draws at R = {}", a.regions),
-            draws as f64 * bases * r * r * r,
+            work,
             "use fewer --fracture-draws (several runs with different --seed add up)",
         )?;
-        stats = Some(fracture_statistics(a.regions, draws, a.seed).context("--fracture-draws")?);
     }
-    let pair_name = |p: &(usize, usize)| format!("x_{}_{}", p.0 + 1, p.1 + 1);
-    if let (Some(i), Some((_, p))) = (csv_out, &poly) {
-        let mut f = outputs.writer(i)?;
-        let mut header = vec!["vertex".to_string()];
-        header.extend(p.pairs.iter().map(pair_name));
-        f.line(&header.join(","))?;
-        for (i, v) in p.vertices.iter().enumerate() {
-            let mut line = vec![(i + 1).to_string()];
-            line.extend(v.iter().map(|x| format!("{x}")));
-            f.line(&line.join(","))?;
-        }
-        f.finish()?;
-    }
-    if let Some((b, p)) = &poly {
-        let components = u64::try_from(p.components).unwrap_or(u64::MAX);
-        doc.insert(
-            "polytope".into(),
-            json!({
-                "b": b,
-                "regions": p.r,
-                "pairs": p.pairs.iter().map(|(m, n)| [m + 1, n + 1]).collect::<Vec<_>>(),
-                "vertices": p.vertices,
-                "fracture": p.fracture.iter().map(|&j| [p.pairs[j].0 + 1, p.pairs[j].1 + 1]).collect::<Vec<_>>(),
-                "components": components,
-                "dimension": p.dimension,
-                "empty": p.is_empty(),
-            }),
-        );
-    }
-    if let Some(counts) = &stats {
-        doc.insert(
-            "fracture_statistics".into(),
-            json!({
-                "regions": a.regions,
-                "draws": a.fracture_draws,
-                "seed": a.seed,
-                "counts": counts,
-            }),
-        );
+    let (outputs, csv_out, _) = reserve(&a.out)?;
+    let result = lowrank::study::polytope(&opts)?;
+    if let (Some(i), Some(csv)) = (csv_out, result.to_csv()) {
+        outputs.write_all(i, csv.as_bytes())?;
     }
     if a.out.json {
-        print_json(&Value::Object(doc))?;
+        print_json(&result.to_json())?;
         return outputs.commit();
     }
-    if let Some((b, p)) = &poly {
+    if let (Some(b), Some(p)) = (&opts.b, &result.polytope) {
         outln!(
             "attractor polytope (docs/theory §3.7): R = {}, b = {b:?}, {} pair variables x_μν = (S^μν)², dimension {}",
             p.r,
@@ -1239,7 +950,7 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
         }
         report_files(&a.out, &[])?;
     }
-    if let Some(counts) = &stats {
+    if let Some(counts) = &result.fracture_counts {
         outln!(
             "fracture statistics: R = {}, {} non-empty polytopes (sorted b ~ U[1, 3]^R, seed {})",
             a.regions,

@@ -1,44 +1,15 @@
-//! The numerical studies of the multiregion networks (docs/theory §3) as library calls, shared by
-//! `lowrank study` and the Python package's `lowrank.study`. So far: `fig5`, the dynamics phase
-//! diagram over the leading eigenvalue λ of the effective interaction T̂ (§3.8).
+//! \[CB\] Fig. 5: the dynamics phase diagram over the leading eigenvalue λ of the effective
+//! interaction T̂ (docs/theory §3.8).
 
+use super::{class_labels, option, time_steps, StudyError};
 use crate::gauss::{Gauss, Phi};
 use crate::progress::Progress;
 use crate::theory::cb2025::potential::pure_chaos;
 use crate::theory::cb2025::studies::{phase_diagram, PhaseCell, PhaseDiagramOptions};
-use crate::theory::dmft::{DmftOptions, DynamicsClass};
+use crate::theory::dmft::DmftOptions;
 use crate::theory::TheoryError;
 use rayon::prelude::*;
 use serde_json::{json, Value};
-
-/// Why a study could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum StudyError {
-    /// An option is out of its domain (named as on the command line, without `--`).
-    #[error("--{option}: {reason}")]
-    Option {
-        /// The option.
-        option: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A computation failed.
-    #[error("{context}")]
-    Theory {
-        /// Where.
-        context: String,
-        /// Why.
-        #[source]
-        source: TheoryError,
-    },
-    /// Stopped by the progress's interrupt.
-    #[error("the study was interrupted")]
-    Interrupted,
-}
-
-fn option(option: &'static str, reason: String) -> StudyError {
-    StudyError::Option { option, reason }
-}
 
 /// How many times a cell is redrawn (next derived seed) when the eigenvalue solver of the
 /// rejection sampler does not converge on some drawn tensor (the bounded real Schur fails on rare
@@ -91,23 +62,6 @@ impl Default for Fig5Options {
             band: None,
         }
     }
-}
-
-/// N_t = round(t/dt) after checking dt > 0 and t > dt.
-///
-/// # Errors
-/// [`StudyError::Option`] naming `dt` or `t`.
-pub fn time_steps(t: f64, dt: f64) -> Result<usize, StudyError> {
-    if !(dt > 0.0 && dt.is_finite()) {
-        return Err(option("dt", format!("({dt}) must be positive and finite")));
-    }
-    if !(t.is_finite() && t > dt) {
-        return Err(option(
-            "t",
-            format!("({t}) must be finite and larger than --dt ({dt})"),
-        ));
-    }
-    Ok((t / dt).round() as usize)
 }
 
 impl Fig5Options {
@@ -203,11 +157,6 @@ pub struct Fig5Result {
     pub redraws: Vec<usize>,
     /// Pure-chaos gain ψ₀(g).
     pub psi0: f64,
-}
-
-/// Names of the dynamics classes, in the order of the `counts`.
-pub fn class_labels() -> Vec<&'static str> {
-    DynamicsClass::ALL.iter().map(|c| c.label()).collect()
 }
 
 impl Fig5Result {

@@ -1,0 +1,207 @@
+//! The attractor polytope of exchange-mode symmetric interactions (docs/theory §3.7): its
+//! vertices in the pair variables x_μν = (S^μν)², the fracture variables and the 2^f components;
+//! and the statistics of the number f of fracture variables over random b.
+
+use super::{option, StudyError};
+use crate::theory::cb2025::polytope::{attractor_polytope, fracture_statistics, Polytope};
+use serde_json::{json, Value};
+
+/// Number of bases C(n, R) the exact enumeration may visit.
+pub const MAX_BASES: f64 = 5e7;
+
+fn binomial(n: usize, k: usize) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+/// Options of the polytope study: a polytope for `b`, and/or `fracture_draws` random draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolytopeOptions {
+    /// Exchange couplings b^μ > 1 (one per region) of the polytope.
+    pub b: Option<Vec<f64>>,
+    /// Number of random polytopes (sorted b ~ U[1, 3]^R) for the fracture statistics.
+    pub fracture_draws: Option<usize>,
+    /// Regions R of the statistics.
+    pub regions: usize,
+    /// Seed of the statistics.
+    pub seed: u64,
+}
+
+impl Default for PolytopeOptions {
+    fn default() -> Self {
+        PolytopeOptions {
+            b: None,
+            fracture_draws: None,
+            regions: 5,
+            seed: 0,
+        }
+    }
+}
+
+impl PolytopeOptions {
+    /// Check every option; returns the operations estimate of the statistics.
+    ///
+    /// # Errors
+    /// [`StudyError::Option`] naming the first bad option.
+    pub fn check(&self) -> Result<f64, StudyError> {
+        if self.b.is_none() && self.fracture_draws.is_none() {
+            return Err(option(
+                "b",
+                "give --b B,B,... (a polytope) and/or --fracture-draws N (statistics)".into(),
+            ));
+        }
+        if let Some(b) = &self.b {
+            if b.len() < 2 {
+                return Err(option(
+                    "b",
+                    format!("need at least 2 regions, got {}", b.len()),
+                ));
+            }
+            if let Some((i, x)) = b
+                .iter()
+                .enumerate()
+                .find(|(_, x)| !(**x > 1.0 && x.is_finite()))
+            {
+                return Err(option(
+                    "b",
+                    format!(
+                        "b^{} = {x} must be finite and > 1 (exchange mode needs b > 1)",
+                        i + 1
+                    ),
+                ));
+            }
+            let r = b.len();
+            let bases = binomial(r * (r - 1) / 2, r);
+            if bases > MAX_BASES {
+                return Err(option(
+                    "b",
+                    format!("R = {r} needs {bases:.2e} bases (limit {MAX_BASES:e}); use R ≤ 9"),
+                ));
+            }
+        }
+        let mut work = 0.0;
+        if let Some(draws) = self.fracture_draws {
+            if draws == 0 {
+                return Err(option("fracture-draws", "must be ≥ 1".into()));
+            }
+            if self.regions < 2 {
+                return Err(option("regions", format!("({}) must be ≥ 2", self.regions)));
+            }
+            let bases = binomial(self.regions * (self.regions - 1) / 2, self.regions);
+            if bases > MAX_BASES {
+                return Err(option(
+                    "regions",
+                    format!(
+                        "R = {} needs {bases:.2e} bases per draw (limit {MAX_BASES:e})",
+                        self.regions
+                    ),
+                ));
+            }
+            work = draws as f64 * bases * (self.regions as f64).powi(3);
+        }
+        Ok(work)
+    }
+}
+
+/// The polytope study.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolytopeResult {
+    /// The options it ran with.
+    pub options: PolytopeOptions,
+    /// The polytope of `b`.
+    pub polytope: Option<Polytope>,
+    /// Non-empty polytopes counted by their number f of fracture variables (index f).
+    pub fracture_counts: Option<Vec<usize>>,
+}
+
+/// Name of pair variable (μ, ν), numbered from 1: `x_μ_ν`.
+pub fn pair_name(p: &(usize, usize)) -> String {
+    format!("x_{}_{}", p.0 + 1, p.1 + 1)
+}
+
+impl PolytopeResult {
+    /// The `lowrank study polytope --json` document.
+    pub fn to_json(&self) -> Value {
+        let mut doc = serde_json::Map::new();
+        doc.insert("study".into(), json!("polytope"));
+        if let (Some(b), Some(p)) = (&self.options.b, &self.polytope) {
+            let components = u64::try_from(p.components).unwrap_or(u64::MAX);
+            doc.insert(
+                "polytope".into(),
+                json!({
+                    "b": b,
+                    "regions": p.r,
+                    "pairs": p.pairs.iter().map(|(m, n)| [m + 1, n + 1]).collect::<Vec<_>>(),
+                    "vertices": p.vertices,
+                    "fracture": p.fracture.iter().map(|&j| [p.pairs[j].0 + 1, p.pairs[j].1 + 1]).collect::<Vec<_>>(),
+                    "components": components,
+                    "dimension": p.dimension,
+                    "empty": p.is_empty(),
+                }),
+            );
+        }
+        if let Some(counts) = &self.fracture_counts {
+            doc.insert(
+                "fracture_statistics".into(),
+                json!({
+                    "regions": self.options.regions,
+                    "draws": self.options.fracture_draws,
+                    "seed": self.options.seed,
+                    "counts": counts,
+                }),
+            );
+        }
+        Value::Object(doc)
+    }
+
+    /// The vertex CSV of `--csv` (`vertex, x_1_2, ...`), when there is a polytope.
+    pub fn to_csv(&self) -> Option<String> {
+        let p = self.polytope.as_ref()?;
+        let mut header = vec!["vertex".to_string()];
+        header.extend(p.pairs.iter().map(pair_name));
+        let mut out = header.join(",");
+        out.push('\n');
+        for (i, v) in p.vertices.iter().enumerate() {
+            let mut line = vec![(i + 1).to_string()];
+            line.extend(v.iter().map(|x| format!("{x}")));
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+        Some(out)
+    }
+}
+
+/// Run the polytope study (the enumeration is exact; see [`MAX_BASES`]).
+///
+/// # Errors
+/// [`StudyError::Option`]; [`StudyError::Theory`] when the enumeration fails.
+///
+/// # Examples
+/// ```
+/// use lowrank::study::{polytope, PolytopeOptions};
+/// let r = polytope(&PolytopeOptions { b: Some(vec![2.0, 2.0, 2.0]), ..Default::default() }).unwrap();
+/// assert!(!r.polytope.unwrap().vertices.is_empty());
+/// ```
+pub fn polytope(opts: &PolytopeOptions) -> Result<PolytopeResult, StudyError> {
+    opts.check()?;
+    let polytope = match &opts.b {
+        Some(b) => Some(attractor_polytope(b).map_err(|source| StudyError::Theory {
+            context: "--b".into(),
+            source,
+        })?),
+        None => None,
+    };
+    let fracture_counts = match opts.fracture_draws {
+        Some(draws) => Some(fracture_statistics(opts.regions, draws, opts.seed).map_err(
+            |source| StudyError::Theory {
+                context: "--fracture-draws".into(),
+                source,
+            },
+        )?),
+        None => None,
+    };
+    Ok(PolytopeResult {
+        options: opts.clone(),
+        polytope,
+        fracture_counts,
+    })
+}
