@@ -1,4 +1,4 @@
-//! End-to-end tests of `lowrank study fig5|fig6|switch|polytope` (the built binary), with small
+//! End-to-end tests of `lowrank study fig4|fig5|fig6|switch|polytope` (the built binary), with small
 //! budgets. Physical checks use closed forms of docs/theory §3 and the numbers of §5.
 
 use std::path::PathBuf;
@@ -355,4 +355,118 @@ fn bad_arguments_name_the_option() {
             "{args:?}: stderr does not name {name}: {err}"
         );
     }
+}
+
+/// Fig. 4 against the closed forms of docs/theory §3.2–§3.6 and the published g*(2) = 1.945:
+/// Δ₀ pinned at (2/π)(b² − 1) on every current-carrying state, the static branch stable exactly
+/// below g_c(b) = (2b² − 1)^{1/4}, pure chaos (A = 0) beyond g*, the zero-current state stable
+/// exactly beyond g*, and Δ(τ) panels that start at Δ₀ and stay above Δ∞.
+#[test]
+fn fig4_closed_forms_plot_and_panels() {
+    let dir = tmpdir("fig4");
+    let png = dir.join("fig4.png");
+    let csv = dir.join("fig4.csv");
+    for b in [1.5f64, 2.0, 2.5] {
+        let bs = b.to_string();
+        let mut args = vec![
+            "study",
+            "fig4",
+            "--b",
+            &bs,
+            "--g",
+            "0:3.2:33",
+            "--acf",
+            "0.5,1.8,2.8",
+            "--tau-max",
+            "10",
+            "--json",
+        ];
+        let (png_s, csv_s) = (png.display().to_string(), csv.display().to_string());
+        if b == 2.0 {
+            args.extend(["--plot", &png_s, "--csv", &csv_s]);
+        }
+        let doc = json(&lowrank(&args));
+        let d0 = 2.0 / std::f64::consts::PI * (b * b - 1.0);
+        assert!((f(&doc["delta0_pinned"]) - d0).abs() < 1e-10, "b = {b}");
+        let g_c = (2.0 * b * b - 1.0).powf(0.25);
+        assert!((f(&doc["onset"]) - g_c).abs() < 1e-9, "b = {b}");
+        assert!((f(&doc["onset_exact"]) - g_c).abs() < 1e-15);
+        let g_star = f(&doc["g_star"]["value"]);
+        assert!(doc["g_star"]["converged"].as_bool().unwrap());
+        assert!(g_star > g_c, "b = {b}: g* = {g_star} ≤ g_c = {g_c}");
+        if b == 2.0 {
+            assert!((g_star - 1.945).abs() < 5e-4, "g*(2) = {g_star}");
+        }
+        for r in doc["rows"].as_array().unwrap() {
+            let g = f(&r["g"]);
+            let branch = r["branch"].as_str().unwrap();
+            if (g - g_c).abs() > 1e-9 {
+                assert_eq!(
+                    r["static_stable"].as_bool().unwrap(),
+                    g < g_c,
+                    "b = {b}, g = {g}"
+                );
+            }
+            if (g - g_star).abs() > 1e-6 {
+                assert_eq!(
+                    r["pure_chaos_stable"].as_bool().unwrap(),
+                    g > g_star,
+                    "g = {g}"
+                );
+                let expected = if g < g_c {
+                    "static"
+                } else if g < g_star {
+                    "chaotic"
+                } else {
+                    "pure-chaos"
+                };
+                assert_eq!(branch, expected, "b = {b}, g = {g}");
+            }
+            if branch == "pure-chaos" {
+                assert_eq!(f(&r["sqrt_a"]), 0.0);
+                assert_eq!(f(&r["delta_inf"]), 0.0);
+            } else {
+                assert!((f(&r["delta0"]) - d0).abs() < 1e-10, "b = {b}, g = {g}");
+                assert!(f(&r["sqrt_a"]) > 0.0);
+            }
+            if branch == "chaotic" {
+                assert!(f(&r["delta_inf"]) < d0 && f(&r["delta_inf"]) > 0.0);
+            }
+        }
+        for p in doc["autocorrelation"].as_array().unwrap() {
+            let g = f(&p["g"]);
+            let delta: Vec<f64> = p["delta"].as_array().unwrap().iter().map(f).collect();
+            let row = doc["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .min_by(|x, y| (f(&x["g"]) - g).abs().total_cmp(&(f(&y["g"]) - g).abs()))
+                .unwrap();
+            let (delta0, delta_inf) = if (f(&row["g"]) - g).abs() < 1e-12 {
+                (f(&row["delta0"]), f(&row["delta_inf"]))
+            } else {
+                (delta[0], delta[0].min(*delta.last().unwrap()))
+            };
+            assert!((delta[0] - delta0).abs() < 1e-12, "Δ(0) = Δ₀ at g = {g}");
+            assert!(delta
+                .iter()
+                .all(|&d| d >= delta_inf - 1e-6 && d <= delta0 + 1e-12));
+            if p["branch"] == "static" {
+                assert!(
+                    delta.iter().all(|&d| (d - delta0).abs() < 1e-9),
+                    "static: Δ(τ) = Δ₀"
+                );
+            }
+        }
+    }
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    assert!(std::fs::metadata(dir.join("fig4-acf.png")).unwrap().len() > 1000);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 34);
+    assert!(text.starts_with("g,static_sqrt_a,static_stable,"));
+    // a bad option is named
+    let out = lowrank(&["study", "fig4", "--b", "0.9"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--b"), "{err}");
 }

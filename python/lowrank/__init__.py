@@ -585,6 +585,12 @@ def study(name: str, *, progress: Any = False, **options: Any) -> Dict[str, Any]
     fields of ``lowrank study NAME --json`` (option names with ``_`` for ``-``; ranges as tuples,
     lists as lists or arrays). Defaults are the command line's.
 
+    - ``"fig4"``: one region with self-loop ``b`` against ``g=(start, stop, count)`` (§3.6):
+      returns ``delta0_pinned``, ``onset`` (g_c(b)), ``onset_exact``, ``g_star`` and ``rows``
+      (``static_sqrt_a``, ``static_stable``, ``chaotic_sqrt_a``, ``pure_chaos_delta0``,
+      ``branch``, ``sqrt_a``, ``delta0``, ``delta_inf``, ...); ``acf=[g, ...]`` adds the Δ(τ)
+      panels (``autocorrelation``: ``g``, ``branch``, ``tau``, ``delta``) up to ``tau_max`` in
+      steps ``tau_step``.
     - ``"fig5"``: the dynamics phase diagram over the leading eigenvalue λ of T̂ (§3.8):
       ``grid`` cells per axis over ``re=(1.0, 2.5)`` × ``im=(0.0, 1.5)``, ``samples`` tensors per
       cell, ``regions``, ``g``, ``window``, ``max_tries``, ``seed``, DMFT ``t``, ``dt``, ``band``;
@@ -606,6 +612,9 @@ def study(name: str, *, progress: Any = False, **options: Any) -> Dict[str, Any]
     (``KeyboardInterrupt``). Bad options raise :class:`ScenarioError` naming the option.
     """
     options = {k: _plain(v) for k, v in options.items()}
+    if name == "fig4":
+        doc = _lowrank.study_fig4_json(progress=_progress_callback(progress, "fig4"), **options)
+        return json.loads(doc)
     if name == "fig5":
         doc = _lowrank.study_fig5_json(progress=_progress_callback(progress, "fig5"), **options)
         return json.loads(doc)
@@ -622,4 +631,4 @@ def study(name: str, *, progress: Any = False, **options: Any) -> Dict[str, Any]
         return out
     if name == "polytope":
         return json.loads(_lowrank.study_polytope_json(**options))
-    raise ScenarioError(f"study `{name}`: expected fig5, fig6, switch or polytope")
+    raise ScenarioError(f"study `{name}`: expected fig4, fig5, fig6, switch or polytope")

@@ -95,6 +95,14 @@ def study_fig5_json(
     band: Optional[int] = ...,
     progress: Optional[Callable[[int, int], Any]] = ...,
 ) -> str: ...
+def study_fig4_json(
+    b: Optional[float] = ...,
+    g: Optional[Tuple[float, float, int]] = ...,
+    acf: Optional[List[float]] = ...,
+    tau_max: Optional[float] = ...,
+    tau_step: Optional[float] = ...,
+    progress: Optional[Callable[[int, int], Any]] = ...,
+) -> str: ...
 def study_fig6_json(
     regions: Optional[int] = ...,
     tensor: Optional[List[float]] = ...,

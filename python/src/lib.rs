@@ -941,6 +941,40 @@ fn study_fig5_json(
     Ok(result.to_json().to_string())
 }
 
+/// The [CB] Fig. 4 study (`lowrank study fig4 --json`, as a JSON string).
+#[pyfunction]
+#[pyo3(signature = (b = None, g = None, acf = None, tau_max = None, tau_step = None,
+    progress = None))]
+fn study_fig4_json(
+    py: Python<'_>,
+    b: Option<f64>,
+    g: Option<(f64, f64, usize)>,
+    acf: Option<Vec<f64>>,
+    tau_max: Option<f64>,
+    tau_step: Option<f64>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let d = lowrank::study::Fig4Options::default();
+    let opts = lowrank::study::Fig4Options {
+        b: b.unwrap_or(d.b),
+        g: g.unwrap_or(d.g),
+        acf_g: acf.unwrap_or_default(),
+        tau_max: tau_max.unwrap_or(d.tau_max),
+        tau_step: tau_step.unwrap_or(d.tau_step),
+    };
+    opts.check().map_err(|e| study_error(py, e))?;
+    let state = Progress::default();
+    let interrupt = state.interrupt().clone();
+    let result = interruptible(
+        py,
+        &interrupt,
+        progress.as_ref().map(|cb| (&state, cb)),
+        || lowrank::study::fig4(&opts, &state),
+    )?
+    .map_err(|e| study_error(py, e))?;
+    Ok(result.to_json().to_string())
+}
+
 /// The [CB] Fig. 6 study (`lowrank study fig6 --json`, as a JSON string).
 #[pyfunction]
 #[pyo3(signature = (regions = None, tensor = None, g1 = None, seed = None, max_tries = None,
@@ -1126,6 +1160,7 @@ fn _lowrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep_table, m)?)?;
     m.add_function(wrap_pyfunction!(threshold_json, m)?)?;
     m.add_function(wrap_pyfunction!(spectrum, m)?)?;
+    m.add_function(wrap_pyfunction!(study_fig4_json, m)?)?;
     m.add_function(wrap_pyfunction!(study_fig5_json, m)?)?;
     m.add_function(wrap_pyfunction!(study_fig6_json, m)?)?;
     m.add_function(wrap_pyfunction!(study_switch_json, m)?)?;

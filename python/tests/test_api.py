@@ -289,6 +289,16 @@ def test_study_fig5_equals_the_cli():
         lowrank.study("fig7")
 
 
+def test_study_fig4_equals_the_cli():
+    doc = lowrank.study("fig4", b=2.5, g=(0.0, 3.0, 13), acf=[1.5], tau_max=5.0, tau_step=0.5)
+    ref = cli("study", "fig4", "--b", "2.5", "--g", "0:3:13", "--acf", "1.5", "--tau-max", "5",
+              "--tau-step", "0.5", "--json")
+    assert doc == ref
+    with pytest.raises(lowrank.ScenarioError) as e:
+        lowrank.study("fig4", b=0.5)
+    assert e.value.field == "b"
+
+
 def test_studies_fig6_switch_polytope_equal_the_cli():
     doc = lowrank.study("fig6", g1=np.array([0.5, 1.5]), t=20.0)
     assert doc == cli("study", "fig6", "--g1", "0.5,1.5", "--t", "20", "--json")
@@ -321,3 +331,32 @@ def test_studies_fig6_switch_polytope_equal_the_cli():
     with pytest.raises(lowrank.ScenarioError) as e:
         lowrank.study("fig6", regions=2, tensor=[1.0, 2.0])
     assert e.value.field == "tensor"
+
+
+def test_dmft_equals_the_cli(tmp_path):
+    """Every array of lowrank.dmft against `lowrank dmft --json --csv --delta-npy`, exactly."""
+    sc = lowrank.Scenario("cb2025-limit-cycle")
+    r = lowrank.dmft(sc, t=10.0, slice_t0=3.0, matrix=True)
+    csv_path, npy_path = tmp_path / "d.csv", tmp_path / "d.npy"
+    doc = cli("dmft", "cb2025-limit-cycle", "--t", "10", "--slice", "3", "--json",
+              "--csv", str(csv_path), "--delta-npy", str(npy_path))
+    assert r.regime == doc["regime"] and r.frequency == doc["frequency"]
+    assert r.nt == doc["nt"] and r.dt == doc["dt"]
+    np.testing.assert_array_equal(r.slice, doc["slice"]["delta"])
+    np.testing.assert_array_equal(r.slice_hat, doc["slice"]["delta_hat"])
+    np.testing.assert_array_equal(r.lags, doc["slice"]["lags"])
+    np.testing.assert_array_equal(r.currents[-1], doc["currents"])
+    np.testing.assert_array_equal(r.kappa[-1], doc["kappa"])
+    np.testing.assert_array_equal(r.gain[-1], doc["gain"])
+    np.testing.assert_array_equal(r.delta0[-1], doc["delta0"])
+    header = open(csv_path).readline().strip().split(",")
+    table = np.loadtxt(csv_path, delimiter=",", skiprows=1)
+    col = {h: table[:, j] for j, h in enumerate(header)}
+    k, p = r.currents.shape[1], r.delta0.shape[1]
+    for i in range(k):
+        np.testing.assert_array_equal(col[f"S{i}"], r.currents[:, i])
+        np.testing.assert_array_equal(col[f"kappa{i}"], r.kappa[:, i])
+    for i in range(p):
+        np.testing.assert_array_equal(col[f"gain{i}"], r.gain[:, i])
+        np.testing.assert_array_equal(col[f"delta0_{i}"], r.delta0[:, i])
+    np.testing.assert_array_equal(np.load(npy_path), r.delta)

@@ -26,7 +26,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lowrank::plot::{category_map, line_plot, shaded_category_map, Series, ShadedMap};
 use lowrank::progress::Progress;
 use lowrank::study::polytope::pair_name;
-use lowrank::study::{Fig5Options, Fig6Options, PolytopeOptions, SwitchStudyOptions};
+use lowrank::study::{Fig4Options, Fig5Options, Fig6Options, PolytopeOptions, SwitchStudyOptions};
 use lowrank::theory::currents::InputGain;
 use lowrank::theory::dmft::DynamicsClass;
 use serde_json::Value;
@@ -45,6 +45,16 @@ pub struct StudyArgs {
 /// The studies.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Study {
+    /// Fig. 4: one region with self-loop b — √A, Δ₀, Δ∞ of the static, chaotic and pure-chaos
+    /// branches against g, the chaos onset g_c(b), the generator–transmitter point g*(b) and
+    /// the Δ(τ) panels (docs/theory §3.2–§3.6).
+    ///
+    /// JSON: `b`, `delta0_pinned`, `onset`, `onset_exact`, `g_star` (`value`, `converged`,
+    /// `residual`, `iterations`), `rows` (per g: `static_sqrt_a`, `static_stable`,
+    /// `chaotic_sqrt_a`, `chaotic_delta_inf`, `pure_chaos_delta0`, `pure_chaos_gain`,
+    /// `pure_chaos_stable`, `branch`, `sqrt_a`, `delta0`, `delta_inf`), `autocorrelation`
+    /// (per `--acf` g: `g`, `branch`, `tau`, `delta`).
+    Fig4(Fig4Args),
     /// Fig. 5: R = 2 dynamics phase diagram over the leading eigenvalue of T̂ (docs/theory §3.8).
     ///
     /// Defaults: 10 × 10 cells × 6 tensors at the paper's N_t = 2500 (600 DMFT runs, under a
@@ -57,6 +67,34 @@ pub enum Study {
     Switch(SwitchArgs),
     /// Attractor polytope of exchange-mode symmetric interactions; fracture statistics (§3.7).
     Polytope(PolytopeArgs),
+}
+
+/// Arguments of `lowrank study fig4`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Fig4Args {
+    /// Self-loop b (> 1) of the region; the paper plots 1.5, 2 and 2.5.
+    #[arg(long, default_value_t = 2.0, allow_hyphen_values = true)]
+    pub b: f64,
+    /// Grid of the disorder gain g.
+    #[arg(
+        long,
+        default_value = "0:3:121",
+        value_name = "START:STOP:COUNT",
+        allow_hyphen_values = true
+    )]
+    pub g: String,
+    /// Disorder gains of the Δ(τ) panels (the realised state at each), e.g. `1.2,1.8,2.4`.
+    #[arg(long, value_name = "G,G,...", allow_hyphen_values = true)]
+    pub acf: Option<String>,
+    /// Largest lag of the panels.
+    #[arg(long, default_value_t = 20.0, allow_hyphen_values = true)]
+    pub tau_max: f64,
+    /// Lag step of the panels.
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub tau_step: f64,
+    /// Outputs (`--plot FILE` draws √A against g, and with `--acf` the panels in FILE-acf).
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// Outputs shared by the studies.
@@ -274,6 +312,7 @@ pub struct PolytopeArgs {
 /// Run `lowrank study`.
 pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
     match &args.study {
+        Study::Fig4(a) => fig4(a),
         Study::Fig5(a) => fig5(a),
         Study::Fig6(a) => fig6(a),
         Study::Switch(a) => switch(a),
@@ -441,6 +480,157 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 // ---------------------------------------------------------------------------------------------
 // fig5
+
+fn fig4(a: &Fig4Args) -> anyhow::Result<()> {
+    let parts: Vec<&str> = a.g.split(':').collect();
+    if parts.len() != 3 {
+        bail!("--g `{}`: expected START:STOP:COUNT", a.g);
+    }
+    let (g0, g1) = parse_range("g", &format!("{}:{}", parts[0], parts[1]))?;
+    let count: usize = parts[2]
+        .trim()
+        .parse()
+        .with_context(|| format!("--g `{}`: COUNT", a.g))?;
+    let opts = Fig4Options {
+        b: a.b,
+        g: (g0, g1, count),
+        acf_g: a
+            .acf
+            .as_deref()
+            .map(|t| parse_list("acf", t))
+            .transpose()?
+            .unwrap_or_default(),
+        tau_max: a.tau_max,
+        tau_step: a.tau_step,
+    };
+    opts.check()?;
+    let mut outputs = Outputs::new();
+    let csv_out = match &a.out.csv {
+        Some(p) => Some(outputs.reserve("--csv", p, &[])?),
+        None => None,
+    };
+    let plot_out = match &a.out.plot {
+        Some(p) => Some((
+            outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?,
+            if opts.acf_g.is_empty() {
+                None
+            } else {
+                Some(outputs.reserve(
+                    "--plot (Δ(τ) panels)",
+                    &sibling(p, "acf"),
+                    &PLOT_EXTENSIONS,
+                )?)
+            },
+        )),
+        None => None,
+    };
+    let state = Progress::default();
+    let result = with_bar(&state, "fig4 g values", || {
+        lowrank::study::fig4(&opts, &state)
+    })?;
+    if let Some(i) = csv_out {
+        outputs.write_all(i, result.to_csv().as_bytes())?;
+    }
+    let mut extra = Vec::new();
+    if let Some((i, acf)) = plot_out {
+        let pts = |f: &dyn Fn(&lowrank::study::fig4::Fig4Row) -> Option<f64>| -> Vec<(f64, f64)> {
+            result
+                .rows
+                .iter()
+                .filter_map(|r| f(r).map(|v| (r.g, v)))
+                .collect()
+        };
+        let series = vec![
+            Series {
+                name: "static branch, stable".into(),
+                points: pts(&|r| r.static_sqrt_a.filter(|_| r.static_stable)),
+                markers: false,
+            },
+            Series {
+                name: "static branch, unstable continuation".into(),
+                points: pts(&|r| r.static_sqrt_a.filter(|_| !r.static_stable)),
+                markers: false,
+            },
+            Series {
+                name: "chaotic branch with currents".into(),
+                points: pts(&|r| r.chaotic_sqrt_a),
+                markers: false,
+            },
+            Series {
+                name: "realised state".into(),
+                points: pts(&|r| Some(r.sqrt_a)),
+                markers: true,
+            },
+        ];
+        line_plot(
+            outputs.path(i),
+            &format!(
+                "b = {}: sqrt(A) against g (g_c = {:.4}, g* = {:.4})",
+                opts.b, result.onset, result.g_star.value
+            ),
+            "g",
+            "sqrt(A)",
+            &series,
+        )?;
+        if let Some(ai) = acf {
+            let panels: Vec<Series> = result
+                .panels
+                .iter()
+                .map(|p| Series {
+                    name: format!("g = {} ({})", p.g, p.branch),
+                    points: p.tau.iter().copied().zip(p.delta.iter().copied()).collect(),
+                    markers: false,
+                })
+                .collect();
+            line_plot(
+                outputs.path(ai),
+                &format!("b = {}: autocorrelation Δ(τ) of the realised state", opts.b),
+                "tau",
+                "Delta(tau)",
+                &panels,
+            )?;
+            extra.push(outputs.target(ai).to_path_buf());
+        }
+    }
+    if a.out.json {
+        print_json(&result.to_json())?;
+    } else {
+        outln!(
+            "Fig. 4, one region with self-loop b = {}: Δ₀ pinned at {:.6} while currents flow",
+            opts.b,
+            result.delta0_pinned
+        );
+        outln!(
+            "chaos onset g_c(b) = {:.6} (closed form (2b² − 1)^(1/4) = {:.6}); g*(b) = {:.6} (residual {:.1e})",
+            result.onset,
+            result.onset_exact,
+            result.g_star.value,
+            result.g_star.residual
+        );
+        outln!(
+            "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            "g",
+            "branch",
+            "sqrt(A)",
+            "Δ₀",
+            "Δ∞",
+            "ψ₀(g)"
+        );
+        for r in &result.rows {
+            outln!(
+                "{:>8.4} {:>10} {:>10.5} {:>10.5} {:>10.5} {:>10.5}",
+                r.g,
+                r.branch,
+                r.sqrt_a,
+                r.delta0,
+                r.delta_inf,
+                r.pure_chaos_gain
+            );
+        }
+        report_files(&a.out, &extra)?;
+    }
+    outputs.commit()
+}
 
 fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
     let opts = Fig5Options {

@@ -2,6 +2,7 @@
 //! `lowrank study` and the Python package's `lowrank.study`. Each has validated options with a
 //! cost estimate, a run function that reports to a [`Progress`](crate::progress::Progress) and stops on its interrupt, and
 //! a result with the `--json` document (and the `--csv` table):
+//! - [`fig4()`]: the generator–transmitter tension of one region against g (§3.6);
 //! - [`fig5()`]: the dynamics phase diagram over the leading eigenvalue λ of T̂ (§3.8);
 //! - [`fig6()`]: disorder in region 1 only, swept over g¹ (§3.9);
 //! - [`switch()`]: the input-driven switch of the currents (§3.10);
@@ -10,11 +11,13 @@
 use crate::theory::dmft::DynamicsClass;
 use crate::theory::TheoryError;
 
+pub mod fig4;
 pub mod fig5;
 pub mod fig6;
 pub mod polytope;
 pub mod switch;
 
+pub use fig4::{fig4, Fig4Options, Fig4Result};
 pub use fig5::{fig5, Fig5Options, Fig5Result};
 pub use fig6::{fig6, Fig6Options, Fig6Result};
 pub use polytope::{polytope, PolytopeOptions, PolytopeResult};
