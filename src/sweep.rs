@@ -76,6 +76,16 @@ pub enum SweepError {
         /// The value as text.
         value: String,
     },
+    /// The range of grid points is not inside the grid.
+    #[error("grid points {start}..{end} are not a range inside the grid of {len} points")]
+    Points {
+        /// First index.
+        start: usize,
+        /// One past the last index.
+        end: usize,
+        /// Grid size.
+        len: usize,
+    },
     /// `--time` is not finite.
     #[error("--time ({0}) must be finite")]
     Time(f64),
@@ -451,7 +461,8 @@ fn seeds(sols: &[MeanFieldSolution]) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
 /// # Errors
 /// [`SweepError::Base`] when the base scenario does not load; [`SweepError::Scenario`] when a
 /// point's does; [`SweepError::ShapeChanged`], [`SweepError::Solve`], [`SweepError::NonFinite`],
-/// [`SweepError::Time`]; [`SweepError::Interrupted`] when stopped.
+/// [`SweepError::Time`], [`SweepError::Points`] for a range outside the grid;
+/// [`SweepError::Interrupted`] when stopped.
 ///
 /// # Examples
 /// ```
@@ -463,6 +474,8 @@ fn seeds(sols: &[MeanFieldSolution]) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
 /// let t = run(&src, &[], &grid, 0..grid.len(), &SweepOptions::default(), &Progress::default()).unwrap();
 /// assert_eq!(t.header[1], "mo2018.g");
 /// assert!(t.rows.len() >= 3);
+/// // a range outside the grid is an error, never clamped
+/// assert!(run(&src, &[], &grid, 2..5, &SweepOptions::default(), &Progress::default()).is_err());
 /// ```
 pub fn run(
     source: &ScenarioSource,
@@ -477,7 +490,13 @@ pub fn run(
             return Err(SweepError::Time(t));
         }
     }
-    let points = points.start.min(grid.len)..points.end.min(grid.len);
+    if points.start > points.end || points.end > grid.len {
+        return Err(SweepError::Points {
+            start: points.start,
+            end: points.end,
+            len: grid.len,
+        });
+    }
     progress.set_total(points.len());
     let base: Scenario = source.load(overrides).map_err(SweepError::Base)?;
     let shape = |s: &Scenario| {

@@ -400,6 +400,10 @@ fn fig4_closed_forms_plot_and_panels() {
         for r in doc["rows"].as_array().unwrap() {
             let g = f(&r["g"]);
             let branch = r["branch"].as_str().unwrap();
+            assert!(
+                r["converged"].as_bool().unwrap(),
+                "b = {b}, g = {g}: a root did not converge"
+            );
             if (g - g_c).abs() > 1e-9 {
                 assert_eq!(
                     r["static_stable"].as_bool().unwrap(),

@@ -912,23 +912,7 @@ fn study_fig5_json(
     };
     let nt = opts.check().map_err(|e| study_error(py, e))?;
     let (memory, work) = opts.cost(nt);
-    if memory.is_nan() || memory > available_memory() {
-        return Err(PyMemoryError::new_err(format!(
-            "the Fig. 5 study needs an estimated {memory:.3e} bytes; use a smaller grid, a \
-             larger dt or a shorter t"
-        )));
-    }
-    if work > DEFAULT_MAX_WORK {
-        return Err(scenario_error(
-            py,
-            Some("grid"),
-            format!(
-                "the Fig. 5 study is an estimated {work:.3e} operations, over the limit of \
-                 {DEFAULT_MAX_WORK:.0e}; use a smaller grid or fewer samples, a band, or a \
-                 larger dt / shorter t"
-            ),
-        ));
-    }
+    refuse(py, "the Fig. 5 study", memory, work, "grid")?;
     let state = Progress::default();
     let interrupt = state.interrupt().clone();
     let result = interruptible(
@@ -1067,8 +1051,8 @@ fn study_switch_json(
         every,
         series,
     };
-    let (_, _, _, steps, every) = opts.check().map_err(|e| study_error(py, e))?;
-    let (memory, work) = opts.cost(steps, every);
+    let (regions, _, _, steps, every) = opts.check().map_err(|e| study_error(py, e))?;
+    let (memory, work) = opts.cost(regions, steps, every);
     refuse(py, "the input switch", memory, work, "t")?;
     let interrupt = Interrupt::default();
     let result = interruptible(py, &interrupt, None, || lowrank::study::switch(&opts))?

@@ -453,6 +453,23 @@ fn reserve(out: &OutputArgs) -> anyhow::Result<(Outputs, Option<usize>, Option<u
     Ok((o, csv, plot))
 }
 
+/// Reserve `--plot FILE` and, when `sibling_suffix` is given, its companion `FILE-<suffix>`.
+fn reserve_plots(
+    outputs: &mut Outputs,
+    plot: Option<&Path>,
+    sibling_suffix: Option<(&str, &str)>,
+) -> anyhow::Result<Option<(usize, Option<usize>)>> {
+    let Some(p) = plot else { return Ok(None) };
+    let main = outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?;
+    let second = match sibling_suffix {
+        Some((suffix, what)) => {
+            Some(outputs.reserve(what, &sibling(p, suffix), &PLOT_EXTENSIONS)?)
+        }
+        None => None,
+    };
+    Ok(Some((main, second)))
+}
+
 fn print_json(doc: &Value) -> anyhow::Result<()> {
     outln!("{}", serde_json::to_string_pretty(doc)?);
     Ok(())
@@ -509,21 +526,11 @@ fn fig4(a: &Fig4Args) -> anyhow::Result<()> {
         Some(p) => Some(outputs.reserve("--csv", p, &[])?),
         None => None,
     };
-    let plot_out = match &a.out.plot {
-        Some(p) => Some((
-            outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?,
-            if opts.acf_g.is_empty() {
-                None
-            } else {
-                Some(outputs.reserve(
-                    "--plot (Δ(τ) panels)",
-                    &sibling(p, "acf"),
-                    &PLOT_EXTENSIONS,
-                )?)
-            },
-        )),
-        None => None,
-    };
+    let plot_out = reserve_plots(
+        &mut outputs,
+        a.out.plot.as_deref(),
+        (!opts.acf_g.is_empty()).then_some(("acf", "--plot (Δ(τ) panels)")),
+    )?;
     let state = Progress::default();
     let result = with_bar(&state, "fig4 g values", || {
         lowrank::study::fig4(&opts, &state)
@@ -814,17 +821,11 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         Some(p) => Some(outputs.reserve("--csv", p, &[])?),
         None => None,
     };
-    let plot_out = match &a.out.plot {
-        Some(p) => Some((
-            outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?,
-            outputs.reserve(
-                "--plot (classes map)",
-                &sibling(p, "classes"),
-                &PLOT_EXTENSIONS,
-            )?,
-        )),
-        None => None,
-    };
+    let plot_out = reserve_plots(
+        &mut outputs,
+        a.out.plot.as_deref(),
+        Some(("classes", "--plot (classes map)")),
+    )?;
     let start = Instant::now();
     let state = Progress::default();
     let result = with_bar(&state, "fig6 g1 values", || {
@@ -842,7 +843,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         outputs.write_all(i, result.to_csv().as_bytes())?;
     }
     let mut extra = Vec::new();
-    if let Some((i, ci)) = plot_out {
+    if let Some((i, Some(ci))) = plot_out {
         let path = outputs.path(i);
         let mut series = vec![
             Series {
@@ -990,8 +991,8 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
         every: a.every,
         series: a.out.csv.is_some() || a.out.plot.is_some(),
     };
-    let (_, _, _, steps, every) = opts.check()?;
-    let (memory, work) = opts.cost(steps, every);
+    let (regions, _, _, steps, every) = opts.check()?;
+    let (memory, work) = opts.cost(regions, steps, every);
     super::budget::check_work(
         &format!("the input switch ({} Euler steps)", 2 * steps),
         work,

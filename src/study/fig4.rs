@@ -46,8 +46,11 @@ impl Default for Fig4Options {
     }
 }
 
-/// Largest number of g values (and of lags per panel).
+/// Largest number of lags per Δ(τ) panel.
 pub const MAX_POINTS: usize = 1_000_000;
+
+/// Largest number of Δ(τ) panels (their lags are held in memory: ≤ 16 bytes × MAX_POINTS each).
+pub const MAX_PANELS: usize = 100;
 
 impl Fig4Options {
     /// Check every option.
@@ -72,6 +75,12 @@ impl Fig4Options {
             return Err(option(
                 "g",
                 format!("`{a}:{z}:{n}`: COUNT must be in 1..=100000"),
+            ));
+        }
+        if self.acf_g.len() > MAX_PANELS {
+            return Err(option(
+                "acf",
+                format!("{} panels, at most {MAX_PANELS}", self.acf_g.len()),
             ));
         }
         if let Some(g) = self.acf_g.iter().find(|g| !(g.is_finite() && **g >= 0.0)) {
@@ -130,6 +139,11 @@ pub struct Fig4Row {
     pub delta0: f64,
     /// Δ∞ of the realised state.
     pub delta_inf: f64,
+    /// Every root behind the row converged (the chaotic Δ∞ and the pure-chaos Δ₀; the static
+    /// branch is a closed form).
+    pub converged: bool,
+    /// Largest residual of those roots.
+    pub residual: f64,
 }
 
 /// One Δ(τ) panel.
@@ -197,11 +211,11 @@ impl Fig4Result {
         let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
         let mut out = String::from(
             "g,static_sqrt_a,static_stable,chaotic_sqrt_a,chaotic_delta_inf,pure_chaos_delta0,\
-             pure_chaos_gain,pure_chaos_stable,branch,sqrt_a,delta0,delta_inf\n",
+             pure_chaos_gain,pure_chaos_stable,branch,sqrt_a,delta0,delta_inf,converged,residual\n",
         );
         for r in &self.rows {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{:e}\n",
                 r.g,
                 opt(r.static_sqrt_a),
                 r.static_stable,
@@ -213,7 +227,9 @@ impl Fig4Result {
                 r.branch,
                 r.sqrt_a,
                 r.delta0,
-                r.delta_inf
+                r.delta_inf,
+                r.converged,
+                r.residual
             ));
         }
         out
@@ -230,6 +246,12 @@ fn row(gauss: &Gauss, g: f64, b: f64, d0: f64) -> Result<Fig4Row, TheoryError> {
     };
     let pc = pure_chaos(gauss, phi, g)?;
     let real = region_state(gauss, phi, g, b)?;
+    let roots = [Some(pc), ch, Some(real)];
+    let converged = roots.iter().flatten().all(|r| r.converged);
+    let residual = roots
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, r| m.max(r.residual));
     Ok(Fig4Row {
         g,
         static_sqrt_a: (st.structured_variance >= 0.0).then(|| st.structured_variance.sqrt()),
@@ -243,6 +265,8 @@ fn row(gauss: &Gauss, g: f64, b: f64, d0: f64) -> Result<Fig4Row, TheoryError> {
         sqrt_a: real.structured_variance.max(0.0).sqrt(),
         delta0: real.delta0,
         delta_inf: real.delta_inf,
+        converged,
+        residual,
     })
 }
 

@@ -144,10 +144,17 @@ impl SwitchStudyOptions {
         Ok((r, t, sym, steps, every))
     }
 
-    /// Estimated (bytes of the series, operations) for `steps` per phase recorded every `every`.
-    pub fn cost(&self, steps: usize, every: usize) -> (f64, f64) {
-        let rows = (2 * steps / every.max(1)) as f64;
-        let memory = if self.series { 8.0 * rows * 64.0 } else { 0.0 };
+    /// Estimated (bytes of the series, operations) for R = `regions`, `steps` per phase recorded
+    /// every `every`: a series row holds t, the input, R² currents, R norms and R gains.
+    pub fn cost(&self, regions: usize, steps: usize, every: usize) -> (f64, f64) {
+        let rows = (2 * steps / every.max(1) + 4) as f64;
+        let r = regions as f64;
+        let width = 2.0 + r * r + 2.0 * r;
+        let memory = if self.series {
+            8.0 * rows * (width + 3.0)
+        } else {
+            0.0
+        };
         (memory, 2.0 * steps as f64 * 64.0 * 64.0 * 30.0)
     }
 }
