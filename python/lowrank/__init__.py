@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
@@ -372,12 +372,18 @@ def dmft(
     band: Optional[int] = None,
     slice_t0: Optional[float] = None,
     matrix: bool = False,
+    s0: Optional[Sequence[float]] = None,
+    reference_ordering: bool = False,
+    classifier: str = "default",
 ) -> DmftResult:
     """Integrate the two-time DMFT for a duration ``t`` with step ``dt`` (default the
-    scenario's), initial currents drawn from ``seed``, keeping ``band`` lags (all by default);
-    ``slice_t0`` chooses the time of the autocorrelation slice (default t/3). With ``matrix``
-    the result also has ``delta`` = Δ_p(t_i, t_j), shape P × N_t × N_t (NaN beyond the band;
-    8·P·N_t² bytes)."""
+    scenario's), initial currents ``s0`` (one per current; default drawn U[0, 1) from
+    ``seed``), keeping ``band`` lags (all by default); ``slice_t0`` chooses the time of the
+    autocorrelation slice (default t/3). With ``matrix`` the result also has ``delta`` =
+    Δ_p(t_i, t_j), shape P × N_t × N_t (NaN beyond the band; 8·P·N_t² bytes).
+    ``reference_ordering`` reproduces the reference implementation's scheme step for step
+    (docs/theory §3.11); ``classifier="reference"`` uses its classification rules verbatim
+    instead of the default ones (docs/theory §3.8)."""
     return DmftResult(
         dict(
             _lowrank.dmft(
@@ -388,6 +394,9 @@ def dmft(
                 band=band,
                 slice_t0=slice_t0,
                 matrix=matrix,
+                s0=None if s0 is None else [float(x) for x in s0],
+                reference_ordering=reference_ordering,
+                classifier=classifier,
             )
         )
     )

@@ -526,10 +526,23 @@ fn simulate_json(
     // runtime errors; every option was checked above)
 }
 
+/// Option `classifier`: "default" or "reference" (`lowrank dmft --classifier`).
+fn parse_classifier(py: Python<'_>, name: &str) -> PyResult<lowrank::theory::dmft::Classifier> {
+    match name {
+        "default" => Ok(lowrank::theory::dmft::Classifier::Default),
+        "reference" => Ok(lowrank::theory::dmft::Classifier::Reference),
+        other => Err(scenario_error(
+            py,
+            Some("classifier"),
+            format!("classifier `{other}` is not one of \"default\", \"reference\""),
+        )),
+    }
+}
+
 /// The two-time DMFT: a dict of NumPy arrays (time series N_t × K or N_t × P, the slice
 /// Δ_p(t0, t0 + τ) and its normalised form) plus the classification and the frequency.
 #[pyfunction]
-#[pyo3(signature = (scenario, t = 125.0, dt = None, seed = None, band = None, slice_t0 = None, matrix = false))]
+#[pyo3(signature = (scenario, t = 125.0, dt = None, seed = None, band = None, slice_t0 = None, matrix = false, s0 = None, reference_ordering = false, classifier = "default"))]
 #[allow(clippy::too_many_arguments)]
 fn dmft<'py>(
     py: Python<'py>,
@@ -540,8 +553,32 @@ fn dmft<'py>(
     band: Option<usize>,
     slice_t0: Option<f64>,
     matrix: bool,
+    s0: Option<Vec<f64>>,
+    reference_ordering: bool,
+    classifier: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let s = &scenario.inner;
+    let classifier = parse_classifier(py, classifier)?;
+    if let Some(v) = &s0 {
+        if v.len() != s.model.rank() {
+            return Err(scenario_error(
+                py,
+                Some("s0"),
+                format!(
+                    "s0 has {} values, but the model has {} currents",
+                    v.len(),
+                    s.model.rank()
+                ),
+            ));
+        }
+        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+            return Err(scenario_error(
+                py,
+                Some("s0"),
+                format!("s0 value {x} is not finite"),
+            ));
+        }
+    }
     let dt = dt.unwrap_or(s.simulation.dt);
     if !(dt.is_finite() && dt > 0.0) {
         return Err(scenario_error(
@@ -613,6 +650,9 @@ fn dmft<'py>(
         band,
         t0: slice_t0.map(|t0| ((t0 / dt).round() as usize).min(nt as usize - 1)),
         keep_matrix: matrix,
+        s0,
+        reference_ordering,
+        classifier,
         ..Default::default()
     };
     let model = &s.model;
@@ -878,7 +918,7 @@ fn spectrum<'py>(
 #[pyfunction]
 #[pyo3(signature = (grid = 10, re = (1.0, 2.5), im = (0.0, 1.5), samples = 6, regions = 2,
     g = 1.5, window = 0.01875, max_tries = 1_000_000, seed = 0, t = 125.0, dt = 0.05,
-    band = None, progress = None))]
+    band = None, reference_ordering = false, classifier = "default", progress = None))]
 #[allow(clippy::too_many_arguments)]
 fn study_fig5_json(
     py: Python<'_>,
@@ -894,8 +934,11 @@ fn study_fig5_json(
     t: f64,
     dt: f64,
     band: Option<usize>,
+    reference_ordering: bool,
+    classifier: &str,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<String> {
+    let classifier = parse_classifier(py, classifier)?;
     let opts = lowrank::study::Fig5Options {
         grid,
         re,
@@ -909,6 +952,8 @@ fn study_fig5_json(
         t,
         dt,
         band,
+        reference_ordering,
+        classifier,
     };
     let nt = opts.check().map_err(|e| study_error(py, e))?;
     let (memory, work) = opts.cost(nt);

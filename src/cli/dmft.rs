@@ -1,5 +1,6 @@
 //! `lowrank dmft SCENARIO [--t T] [--dt DT] [--set KEY=VALUE]... [--json] [--csv FILE]
-//! [--slice T0] [--slice-csv FILE] [--delta-npy FILE.npy]`: the
+//! [--slice T0] [--slice-csv FILE] [--delta-npy FILE.npy] [--s0 S,...] [--tensor T,...]
+//! [--reference-ordering] [--classifier default|reference]`: the
 //! time-dependent two-time DMFT (docs/theory §1.8, §3.11) of the scenario's model, with the dynamics
 //! classification of §3.8 per population and the dominant frequency of the currents.
 //!
@@ -10,10 +11,12 @@
 //! T/3) go to the JSON field `slice` and to `--slice-csv`; `--delta-npy` writes the whole
 //! two-time matrix Δ_p(t_i, t_j) (P × N_t × N_t) for NumPy.
 
+use super::common::{parse_list, parse_tensor};
 use super::ScenarioArgs;
-use anyhow::Context;
+use anyhow::{bail, Context};
 use lowrank::gauss::Gauss;
-use lowrank::theory::dmft::{run as run_dmft, DmftOptions, DmftResult, SourceMethod};
+use lowrank::source::ScenarioSource;
+use lowrank::theory::dmft::{run as run_dmft, Classifier, DmftOptions, DmftResult, SourceMethod};
 use serde_json::json;
 
 /// Arguments of `lowrank dmft`.
@@ -34,9 +37,23 @@ pub struct DmftArgs {
     /// Keep only this many recent lags (O(N_t·b) cost; classification row limited to b·dt).
     #[arg(long, allow_hyphen_values = true)]
     pub band: Option<usize>,
-    /// Reproduce the reference implementation's lag order and Δ00 = g_1² quirk (docs/theory §6).
+    /// Reproduce the reference implementation's scheme step for step (docs/theory §3.11, §6): its
+    /// lag order, ψ_0 = H_0 = 0 (so S_1 = (1 − dt)S_0), Δ00 = g_1² in every region and the erf
+    /// source at the unclamped Δ12.
     #[arg(long)]
     pub reference_ordering: bool,
+    /// Initial currents S(0), one value per current in the model's order ([CB]: S^{11}, S^{12},
+    /// …, S^{RR}), instead of the U[0, 1) draw from --seed.
+    #[arg(long, value_name = "S1,S2,...", allow_hyphen_values = true)]
+    pub s0: Option<String>,
+    /// A full tensor T^{μνρ} (R³ values at (μR + ν)R + ρ) replacing the [CB] scenario's
+    /// interactions (its `cb2025.t` or `cb2025.symmetric`); R must be the scenario's region count.
+    #[arg(long, value_name = "T111,T112,...", allow_hyphen_values = true)]
+    pub tensor: Option<String>,
+    /// Rules classifying Δ̂(t0, t0 + τ): `default` (peaks need a prominence, τ = 0 is always the
+    /// first peak) or `reference` (the reference implementation's rules verbatim; docs/theory §3.8).
+    #[arg(long, value_enum, default_value_t = ClassifierArg::Default)]
+    pub classifier: ClassifierArg,
     /// Evaluate the source by Gauss–Hermite tensor quadrature of this order per dimension instead
     /// of the closed forms (erf, linear) / the Mehler expansion (every other φ); a cross-check.
     #[arg(long, allow_hyphen_values = true)]
@@ -60,6 +77,61 @@ pub struct DmftArgs {
     /// P × N_t × N_t, NaN beyond --band); costs 8·P·N_t² bytes of memory and file.
     #[arg(long = "delta-npy", value_name = "FILE.npy")]
     pub delta_npy: Option<std::path::PathBuf>,
+}
+
+/// Option `--classifier`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassifierArg {
+    /// Prominent peaks, τ = 0 always the first peak.
+    Default,
+    /// The reference implementation's rules verbatim.
+    Reference,
+}
+
+impl From<ClassifierArg> for Classifier {
+    fn from(c: ClassifierArg) -> Classifier {
+        match c {
+            ClassifierArg::Default => Classifier::Default,
+            ClassifierArg::Reference => Classifier::Reference,
+        }
+    }
+}
+
+/// The scenario of `args`, with `--tensor` (if given) replacing its [CB] interactions.
+fn load_scenario(args: &DmftArgs) -> anyhow::Result<lowrank::model::Scenario> {
+    let Some(text) = &args.tensor else {
+        return args.scenario.load();
+    };
+    let (r, t) = parse_tensor(text, None)?;
+    args.scenario.overrides()?;
+    let source = ScenarioSource::resolve(&args.scenario.scenario);
+    let toml_text = source.resolved_toml(&args.scenario.set)?;
+    let mut doc: toml::Table = toml_text
+        .parse()
+        .context("re-reading the resolved scenario")?;
+    let cb = doc
+        .get_mut("cb2025")
+        .and_then(|v| v.as_table_mut())
+        .with_context(|| {
+            format!(
+                "--tensor needs a [CB] scenario (one with a [cb2025] section); `{}` has none",
+                source.label()
+            )
+        })?;
+    let regions = cb.get("regions").and_then(|v| v.as_integer());
+    if regions != Some(r as i64) {
+        bail!(
+            "--tensor: {} values = {r}³, but the scenario has {} regions",
+            t.len(),
+            regions.map_or("no".to_string(), |n| n.to_string())
+        );
+    }
+    cb.remove("symmetric");
+    cb.insert(
+        "t".into(),
+        toml::Value::Array(t.into_iter().map(toml::Value::Float).collect()),
+    );
+    Ok(ScenarioSource::Toml(toml::to_string(&doc)?).load(&[])?)
 }
 
 /// A little-endian float64 array as a NumPy `.npy` (format 1.0) file.
@@ -191,8 +263,22 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         Some(path) => Some(outputs.reserve("--delta-npy", path, &["npy"])?),
         None => None,
     };
-    let scenario = args.scenario.load()?;
+    let scenario = load_scenario(args)?;
     let model = &scenario.model;
+    let s0 = match &args.s0 {
+        Some(text) => {
+            let s0 = parse_list("s0", text)?;
+            if s0.len() != model.rank() {
+                bail!(
+                    "--s0: {} values, but the model has {} currents",
+                    s0.len(),
+                    model.rank()
+                );
+            }
+            Some(s0)
+        }
+        None => None,
+    };
     let dt = args.dt.unwrap_or(scenario.simulation.dt);
     if args.t <= dt {
         anyhow::bail!("--t ({}) must be larger than --dt ({dt})", args.t);
@@ -237,6 +323,8 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
         seed: args.seed.unwrap_or(scenario.simulation.seed),
         band: args.band,
         reference_ordering: args.reference_ordering,
+        s0,
+        classifier: args.classifier.into(),
         source,
         t0: args
             .slice
@@ -275,6 +363,8 @@ pub fn run(args: &DmftArgs) -> anyhow::Result<()> {
             "delta0": res.delta_at(j),
             "delta_inf": delta_inf,
             "regime": classes.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "classifier": res.classifier.label(),
+            "reference_ordering": args.reference_ordering,
             "frequency": freq,
             "clipped_variances": res.clipped_variances,
             "source_pairs": res.source_pairs,

@@ -20,6 +20,7 @@
 //! Every study takes `--json` (one JSON document on stdout; field names in the doc comment of each
 //! `*Args`), and the long ones show a progress bar on a terminal only.
 
+use super::common::{parse_list, parse_tensor};
 use super::output::{Outputs, PLOT_EXTENSIONS};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -172,6 +173,13 @@ pub struct Fig5Args {
     /// Keep only this many recent lags in the DMFT (O(N_t·b) cost).
     #[arg(long)]
     pub band: Option<usize>,
+    /// Run each DMFT with the reference implementation's scheme step for step (as `lowrank dmft
+    /// --reference-ordering`).
+    #[arg(long)]
+    pub reference_ordering: bool,
+    /// Classification rules (as `lowrank dmft --classifier`).
+    #[arg(long, value_enum, default_value_t = super::dmft::ClassifierArg::Default)]
+    pub classifier: super::dmft::ClassifierArg,
     /// Outputs.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -323,27 +331,6 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // parsing helpers
 
-/// Parse a comma-separated list of finite numbers for option `--{name}`.
-fn parse_list(name: &str, text: &str) -> anyhow::Result<Vec<f64>> {
-    let out: Vec<f64> = text
-        .split(',')
-        .map(|s| {
-            let v: f64 = s
-                .trim()
-                .parse()
-                .with_context(|| format!("--{name}: `{}` is not a number", s.trim()))?;
-            if !v.is_finite() {
-                bail!("--{name}: `{}` is not finite", s.trim());
-            }
-            Ok(v)
-        })
-        .collect::<anyhow::Result<_>>()?;
-    if out.is_empty() {
-        bail!("--{name}: empty list");
-    }
-    Ok(out)
-}
-
 /// Parse `START:STOP` for option `--{name}`.
 fn parse_range(name: &str, text: &str) -> anyhow::Result<(f64, f64)> {
     let v = text
@@ -382,24 +369,6 @@ fn parse_values(name: &str, text: &str) -> anyhow::Result<Vec<f64>> {
     } else {
         parse_list(name, text)
     }
-}
-
-/// A flat tensor T^{μνρ} of R³ values for option `--tensor`.
-fn parse_tensor(text: &str, r: Option<usize>) -> anyhow::Result<(usize, Vec<f64>)> {
-    let t = parse_list("tensor", text)?;
-    let cube = (t.len() as f64).cbrt().round() as usize;
-    if cube * cube * cube != t.len() || cube == 0 {
-        bail!("--tensor: {} values is not R³ for any R", t.len());
-    }
-    if let Some(r) = r {
-        if r != cube {
-            bail!(
-                "--tensor: {} values = {cube}³ but --regions is {r}",
-                t.len()
-            );
-        }
-    }
-    Ok((cube, t))
 }
 
 fn progress(len: usize, what: &str) -> ProgressBar {
@@ -653,6 +622,8 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
         t: a.t,
         dt: a.dt,
         band: a.band,
+        reference_ordering: a.reference_ordering,
+        classifier: a.classifier.into(),
     };
     let nt = opts.check()?;
     let runs = (a.grid as f64).powi(2) * a.samples as f64;

@@ -6,7 +6,7 @@ use crate::gauss::{Gauss, Phi};
 use crate::progress::Progress;
 use crate::theory::cb2025::potential::pure_chaos;
 use crate::theory::cb2025::studies::{phase_diagram, PhaseCell, PhaseDiagramOptions};
-use crate::theory::dmft::DmftOptions;
+use crate::theory::dmft::{Classifier, DmftOptions};
 use crate::theory::TheoryError;
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -43,6 +43,11 @@ pub struct Fig5Options {
     pub dt: f64,
     /// DMFT lags kept (`None`: all).
     pub band: Option<usize>,
+    /// Run each DMFT with the reference implementation's scheme
+    /// ([`DmftOptions::reference_ordering`]).
+    pub reference_ordering: bool,
+    /// Classification rules ([`Classifier`]).
+    pub classifier: Classifier,
 }
 
 impl Default for Fig5Options {
@@ -60,6 +65,8 @@ impl Default for Fig5Options {
             t: 125.0,
             dt: 0.05,
             band: None,
+            reference_ordering: false,
+            classifier: Classifier::Default,
         }
     }
 }
@@ -198,6 +205,8 @@ impl Fig5Result {
             "dt": o.dt,
             "nt": self.nt,
             "seed": o.seed,
+            "reference_ordering": o.reference_ordering,
+            "classifier": o.classifier.label(),
             "re": self.re,
             "im": self.im,
             "psi0": self.psi0,
@@ -268,6 +277,8 @@ pub fn fig5(opts: &Fig5Options, progress: &Progress) -> Result<Fig5Result, Study
             dt: opts.dt,
             nt,
             band: opts.band,
+            reference_ordering: opts.reference_ordering,
+            classifier: opts.classifier,
             interrupt: progress.interrupt().clone(),
             ..Default::default()
         },

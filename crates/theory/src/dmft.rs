@@ -44,9 +44,14 @@
 //!
 //! **Orderings.** Default: S_j = (1−dt)S_{j−1} + dt κ_{j−1}, gain ψ_j at (μ_j, Δ_{j−1,j−1}) (the
 //! only O(dt) lag, since Δ_jj is only known after the sweep), κ_j from (S_j, ψ_j). The reference
-//! ordering ([`DmftOptions::reference_ordering`]) reproduces the authors' code: κ_j from
-//! (S_{j−1}, ψ_{j−1}) (one more O(dt) lag) and Δ00 = G_11 (g_1²) for every population. Both converge
-//! as dt → 0.
+//! ordering ([`DmftOptions::reference_ordering`]) reproduces the reference implementation
+//! step for step: κ_j from (S_{j−1}, ψ_{j−1}) (one more O(dt) lag); ψ_0 = 0 and κ_0 = 0 (H_0 = 0)
+//! instead of their values at S_0, so S_1 = (1 − dt)S_0 and κ_1 = 0; Γ_{0,j} = 0; Δ00 = G_11
+//! (g_1²) for every population; and the zero-mean erf source at the raw Δ_ij, with only the
+//! square-root argument of its arctan form clipped at 10⁻²⁰ (the default clamps Δ_ij to the
+//! Cauchy–Schwarz bound ±√(Δ_ii Δ_jj), which the O(dt) lag of the provisional diagonal can
+//! overshoot in transients). Both orderings converge to the same equations as dt → 0
+//! (docs/theory/3-multiregion.md §3.11).
 //!
 //! **Band.** With a band of b lags, Γ at lag b + 1 (needed to start the Γ sweep) is taken from the
 //! previous column, Γ_{j−b−1,j} ≈ Γ_{j−b−1,j−1} — an approximation, exact when Δ has relaxed at
@@ -128,7 +133,9 @@ pub struct DmftOptions {
     /// variance of x(0) = Σ_k m^k S_k(0) + Σ_a I^a u_a(0) + h(0) with Var h(0) = Σ_q G_pq), or G_11
     /// for every population under `reference_ordering`.
     pub delta00: Option<Vec<f64>>,
-    /// Reproduce the reference implementation's lag order and Δ00 = G_11 quirk (§3.11, §6).
+    /// Reproduce the reference implementation's scheme step for step (§3.11, §6): its lag order,
+    /// ψ_0 = κ_0 = 0, Γ_{0,j} = 0, Δ00 = G_11 for every population and the unclamped zero-mean
+    /// erf source (module docs, "Orderings").
     pub reference_ordering: bool,
     /// Keep only the `b` most recent lags (O(N_t·b) cost); `None` = all lags.
     pub band: Option<usize>,
@@ -139,6 +146,8 @@ pub struct DmftOptions {
     /// Keep the whole two-time matrix Δ_p(t_i, t_j) in [`DmftResult::matrix`] (8·P·N_t² bytes;
     /// check the size first with [`matrix_memory`]).
     pub keep_matrix: bool,
+    /// Rules that classify Δ̂(t0, t0+τ) ([`DmftResult::classify`]).
+    pub classifier: Classifier,
     /// Stop request, checked once per time step: when raised, [`run`] returns
     /// [`TheoryError::Interrupted`].
     pub interrupt: lowrank_model::Interrupt,
@@ -166,6 +175,7 @@ impl Default for DmftOptions {
             source: SourceMethod::Auto,
             t0: None,
             keep_matrix: false,
+            classifier: Classifier::Default,
             interrupt: lowrank_model::Interrupt::default(),
         }
     }
@@ -244,23 +254,103 @@ impl std::fmt::Display for DynamicsClass {
 /// assert_eq!(classify_autocorrelation(&vec![1.0; 100]), DynamicsClass::FixedPoint);
 /// ```
 pub fn classify_autocorrelation(x: &[f64]) -> DynamicsClass {
-    if x.is_empty() || x.iter().any(|v| !v.is_finite()) || x.iter().all(|&v| v == 0.0) {
-        return DynamicsClass::Invalid;
+    if let Some(class) = classify_flat(x) {
+        return class;
     }
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-    if sd < 1e-2 {
-        return DynamicsClass::FixedPoint;
-    }
-    let mut peaks: Vec<usize> = (1..x.len().saturating_sub(1))
-        .filter(|&k| x[k] > x[k - 1] && x[k] >= x[k + 1] && prominence(x, k) > PEAK_PROMINENCE)
+    let mut peaks: Vec<usize> = interior_maxima(x)
+        .filter(|&k| prominence(x, k) > PEAK_PROMINENCE)
         .collect();
     match peaks.first() {
         Some(&p) if p < 10 => peaks[0] = 0,
         _ => peaks.insert(0, 0),
     }
-    let last = *x.last().unwrap();
+    classify_peaks(x, &peaks)
+}
+
+/// The reference implementation's classifier of Δ̂(t0, t0+τ) (docs/theory §3.8), rules verbatim:
+///
+/// 1. all zero: invalid; standard deviation < 10⁻²: FP;
+/// 2. peaks = every interior local maximum (x_k > x_{k−1}, x_k ≥ x_{k+1}); none: invalid; if the
+///    first is at index < 10 it is replaced by index 0, otherwise the list is kept;
+/// 3. to 6. as rules 3–6 of [`classify_autocorrelation`].
+///
+/// It differs from [`classify_autocorrelation`] in two ways, both of which matter only near
+/// ties: (a) a ripple of round-off size on a plateau counts as a peak here (so a static
+/// baseline with 10⁻¹⁶ noise can become LC or LC+chaos), and (b) a monotone decay (no interior
+/// maximum) is invalid here, and a first peak at index ≥ 10 is compared as the "first" peak
+/// instead of Δ̂(0) = 1. [`Classifier`] selects one for a DMFT run.
+///
+/// ```
+/// use lowrank_theory::dmft::{classify_autocorrelation_reference, DynamicsClass};
+/// let cos: Vec<f64> = (0..2000).map(|i| (i as f64 * 0.05).cos()).collect();
+/// assert_eq!(classify_autocorrelation_reference(&cos), DynamicsClass::LimitCycle);
+/// // a monotone decay has no interior maximum: invalid for the reference rules
+/// let decay: Vec<f64> = (0..2000).map(|i| (-(i as f64) * 0.05).exp()).collect();
+/// assert_eq!(classify_autocorrelation_reference(&decay), DynamicsClass::Invalid);
+/// ```
+pub fn classify_autocorrelation_reference(x: &[f64]) -> DynamicsClass {
+    if let Some(class) = classify_flat(x) {
+        return class;
+    }
+    let mut peaks: Vec<usize> = interior_maxima(x).collect();
+    match peaks.first() {
+        None => return DynamicsClass::Invalid,
+        Some(&p) if p < 10 => peaks[0] = 0,
+        Some(_) => {}
+    }
+    classify_peaks(x, &peaks)
+}
+
+/// Which rule set classifies a DMFT run's Δ̂(t0, t0+τ) (docs/theory §3.8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum Classifier {
+    /// [`classify_autocorrelation`]: peaks need a prominence above [`PEAK_PROMINENCE`], and
+    /// τ = 0 always counts as the first peak.
+    #[default]
+    #[serde(rename = "default")]
+    Default,
+    /// [`classify_autocorrelation_reference`]: the reference implementation's rules verbatim.
+    #[serde(rename = "reference")]
+    Reference,
+}
+
+impl Classifier {
+    /// Class of one normalised autocorrelation under these rules.
+    pub fn classify(self, x: &[f64]) -> DynamicsClass {
+        match self {
+            Classifier::Default => classify_autocorrelation(x),
+            Classifier::Reference => classify_autocorrelation_reference(x),
+        }
+    }
+
+    /// `"default"` or `"reference"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Classifier::Default => "default",
+            Classifier::Reference => "reference",
+        }
+    }
+}
+
+/// Rule 1 of §3.8: invalid (empty, non-finite or all zero) or FP (standard deviation < 10⁻²).
+fn classify_flat(x: &[f64]) -> Option<DynamicsClass> {
+    if x.is_empty() || x.iter().any(|v| !v.is_finite()) || x.iter().all(|&v| v == 0.0) {
+        return Some(DynamicsClass::Invalid);
+    }
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    (sd < 1e-2).then_some(DynamicsClass::FixedPoint)
+}
+
+/// Interior local maxima x_k > x_{k−1}, x_k ≥ x_{k+1}.
+fn interior_maxima(x: &[f64]) -> impl Iterator<Item = usize> + '_ {
+    (1..x.len().saturating_sub(1)).filter(|&k| x[k] > x[k - 1] && x[k] >= x[k + 1])
+}
+
+/// Rules 3–6 of §3.8 on a non-empty peak list.
+fn classify_peaks(x: &[f64], peaks: &[usize]) -> DynamicsClass {
+    let last = x[x.len() - 1];
     let np = peaks.len();
     if np == 1 && last > 0.05 {
         return DynamicsClass::FixedPointChaos;
@@ -344,6 +434,8 @@ pub struct DmftResult {
     /// Of those, the pairs whose Mehler bound exceeded the tolerance, evaluated by the
     /// accuracy-controlled quadrature `Gauss::c_phi` instead.
     pub source_fallbacks: usize,
+    /// Rules of [`DmftResult::classify`] ([`DmftOptions::classifier`]).
+    pub classifier: Classifier,
 }
 
 impl DmftResult {
@@ -390,9 +482,10 @@ impl DmftResult {
             .collect()
     }
 
-    /// Dynamics class of population p from its normalised row (§3.8).
+    /// Dynamics class of population p from its normalised row (§3.8), by the rules of
+    /// [`DmftResult::classifier`].
     pub fn classify(&self, p: usize) -> DynamicsClass {
-        classify_autocorrelation(&self.normalized_row(p))
+        self.classifier.classify(&self.normalized_row(p))
     }
 
     /// Dynamics class of every population.
@@ -400,54 +493,27 @@ impl DmftResult {
         (0..self.p).map(|p| self.classify(p)).collect()
     }
 
-    /// Dominant frequency (cycles per unit time) of the currents on t ≥ t0: the peak of the summed
-    /// periodogram Σ_k |DFT(S_k − mean)|² over f_m = m/(n·dt), m = 1..n/2. `None` when the currents
-    /// are constant (total variance < 10⁻¹²) or fewer than 4 samples remain.
+    /// Dominant frequency (cycles per unit time) of the currents on t ≥ t0, refined well below
+    /// the periodogram's bin 1/((N_t − t0)·dt) ([`frequency::dominant_frequency`]). `None` for
+    /// a fixed point (every population classified FP), for constant currents, for fewer than 4
+    /// samples, or when fewer than [`frequency::MIN_PERIODS`] periods fit in the window.
     pub fn dominant_frequency(&self) -> Option<f64> {
+        if self
+            .classes()
+            .iter()
+            .all(|c| *c == DynamicsClass::FixedPoint)
+        {
+            return None;
+        }
         let n = self.nt - self.t0;
-        if n < 4 || self.k == 0 {
-            return None;
-        }
         let k = self.k;
-        let mut centred = vec![0.0; n * k];
-        let mut var = 0.0;
+        let mut series = vec![0.0; n * k];
         for c in 0..k {
-            let mean = (0..n)
-                .map(|j| self.currents[(self.t0 + j) * k + c])
-                .sum::<f64>()
-                / n as f64;
             for j in 0..n {
-                let v = self.currents[(self.t0 + j) * k + c] - mean;
-                centred[c * n + j] = v;
-                var += v * v;
+                series[c * n + j] = self.currents[(self.t0 + j) * k + c];
             }
         }
-        if var / (n as f64) < 1e-12 {
-            return None;
-        }
-        let mut best = (0.0, 0usize);
-        for m in 1..=n / 2 {
-            let w = 2.0 * std::f64::consts::PI * m as f64 / n as f64;
-            let (c1, s1) = (w.cos(), w.sin());
-            let mut power = 0.0;
-            for c in 0..k {
-                // rotate the twiddle by complex multiplication (no trig in the inner loop)
-                let (mut cr, mut ci) = (1.0, 0.0);
-                let (mut re, mut im) = (0.0, 0.0);
-                for &v in &centred[c * n..(c + 1) * n] {
-                    re += v * cr;
-                    im -= v * ci;
-                    let t = cr * c1 - ci * s1;
-                    ci = cr * s1 + ci * c1;
-                    cr = t;
-                }
-                power += re * re + im * im;
-            }
-            if power > best.0 {
-                best = (power, m);
-            }
-        }
-        Some(best.1 as f64 / (n as f64 * self.dt))
+        frequency::dominant_frequency(&series, k, n, self.dt)
     }
 }
 
@@ -594,15 +660,24 @@ macro_rules! dispatch_simd {
     }};
 }
 
+pub mod frequency;
 mod mehler_source;
 
 /// Zero-mean erf source on one column (docs/theory §1.10, §3.11), in time order: for
 /// k = 0..n, `c[k] = C_φ(0, 0; Δ_ii, Δ_jj, Δ_ij)` at i = j − n + 1 + k, with Δ_ij =
-/// `dc[n − 1 − k]` (`dc` is lag-ordered) clamped to ±√(Δ_ii Δ_jj) as in [`Kernel::eval`];
-/// `q[k]`/`sd[k]` hold Δ_ii + 2/π and √Δ_ii, `qj`/`sdj` the same at t_j. Branch-free per element
-/// (vectorises); it differs from `lowrank_gauss::erf::c_phi` only by the ≤ 3ε arctan error and
-/// the rounding of the clamp bound √Δ_ii·√Δ_jj (vs √(Δ_ii Δ_jj)).
-fn erf_zero_mean_column(c: &mut [f64], dc: &[f64], q: &[f64], sd: &[f64], qj: f64, sdj: f64) {
+/// `dc[n − 1 − k]` (`dc` is lag-ordered), with `clamp` clamped to ±√(Δ_ii Δ_jj) as in
+/// [`Kernel::eval`]; `q[k]`/`sd[k]` hold Δ_ii + 2/π and √Δ_ii, `qj`/`sdj` the same at t_j.
+/// Branch-free per element (vectorises); it differs from `lowrank_gauss::erf::c_phi` only by the
+/// ≤ 3ε arctan error and the rounding of the clamp bound √Δ_ii·√Δ_jj (vs √(Δ_ii Δ_jj)).
+fn erf_zero_mean_column(
+    c: &mut [f64],
+    dc: &[f64],
+    q: &[f64],
+    sd: &[f64],
+    qj: f64,
+    sdj: f64,
+    clamp: bool,
+) {
     #[inline(always)]
     fn body(c: &mut [f64], dc: &[f64], q: &[f64], sd: &[f64], qj: f64, sdj: f64) {
         for ((cl, &d), (&qi, &si)) in c.iter_mut().zip(dc.iter().rev()).zip(q.iter().zip(sd)) {
@@ -617,7 +692,17 @@ fn erf_zero_mean_column(c: &mut [f64], dc: &[f64], q: &[f64], sd: &[f64], qj: f6
             *cl = lowrank_gauss::erf::c_phi_zero_mean_q(qi * qj, d);
         }
     }
-    dispatch_simd!(body, (c: &mut [f64], dc: &[f64], q: &[f64], sd: &[f64], qj: f64, sdj: f64))
+    #[inline(always)]
+    fn raw(c: &mut [f64], dc: &[f64], q: &[f64], qj: f64) {
+        for ((cl, &d), &qi) in c.iter_mut().zip(dc.iter().rev()).zip(q) {
+            *cl = lowrank_gauss::erf::c_phi_zero_mean_q(qi * qj, d);
+        }
+    }
+    if clamp {
+        dispatch_simd!(body, (c: &mut [f64], dc: &[f64], q: &[f64], sd: &[f64], qj: f64, sdj: f64))
+    } else {
+        dispatch_simd!(raw, (c: &mut [f64], dc: &[f64], q: &[f64], qj: f64))
+    }
 }
 
 /// Adds the structured cross term 𝒜_p(t_i, t_j) = Σ_r λ_r y_r(t_i) y_r(t_j) (docs/theory §1.8) to a
@@ -927,6 +1012,9 @@ fn run_impl(
         .collect();
     // the branch-free arcsine column is specific to the plain erf (its zero-mean C_φ)
     let erf_kernel = matches!(kernel, Kernel::Closed(_, phi) if phi == Phi::Erf);
+    // the reference ordering evaluates the zero-mean erf source at the raw Δ_ij (no
+    // Cauchy–Schwarz clamp), as the reference implementation does
+    let raw_erf = opts.reference_ordering && erf_kernel;
     // Mehler source: coefficient sets of the last `lagw` (at most N_t) times per needed
     // population, [`mehler_source::VALUES_PER_TIME`] values each
     let mut mehler = match kernel {
@@ -1002,7 +1090,16 @@ fn run_impl(
             ms.store_final(q, 0, mu[q], delta00[q])?;
         }
     }
-    mf.drive(&s_cur, &v_cur, &phi_mean, &gain, &mut kappa);
+    if opts.reference_ordering {
+        // the reference implementation starts from ψ_0 = 0 and H_0 = 0 (not from S_0), so
+        // S_1 = (1 − dt)S_0 and H_1 = 0
+        phi_mean.fill(0.0);
+        gain.fill(0.0);
+        gains[..np].fill(0.0);
+        kappa.fill(0.0);
+    } else {
+        mf.drive(&s_cur, &v_cur, &phi_mean, &gain, &mut kappa);
+    }
     currents[..nk].copy_from_slice(&s_cur);
     drives[..nk].copy_from_slice(&kappa);
     store_factor(0, &kappa, &u_cur, &mut w, &mut y, &mut yl);
@@ -1150,12 +1247,19 @@ fn run_impl(
                     &sdt[col],
                     qt[q * nt + j],
                     sdt[q * nt + j],
+                    !raw_erf,
                 );
             } else {
                 let djj = diag[j * np + q];
                 for (k, (cl, &d)) in c.iter_mut().zip(dc.iter().rev()).enumerate() {
                     let i = ilo + k;
-                    *cl = kernel.eval(means[i * np + q], mu[q], diag[i * np + q], djj, d)?;
+                    let mi = means[i * np + q];
+                    *cl = if raw_erf && mi == 0.0 && mu[q] == 0.0 {
+                        // arctan form with the clipped square root: defined for any Δ_ij
+                        lowrank_gauss::erf::c_phi(0.0, 0.0, diag[i * np + q], djj, d)
+                    } else {
+                        kernel.eval(mi, mu[q], diag[i * np + q], djj, d)?
+                    };
                 }
             }
             Ok(())
@@ -1282,6 +1386,7 @@ fn run_impl(
         clipped_variances: clipped,
         source_pairs: mehler.as_ref().map_or(0, |m| m.pairs),
         source_fallbacks: mehler.as_ref().map_or(0, |m| m.fallbacks),
+        classifier: opts.classifier,
     })
 }
 
@@ -1546,6 +1651,81 @@ mod tests {
         }
     }
 
+    /// The reference ordering's first steps, in closed form: ψ_0 = H_0 = 0, so S_1 = (1 − dt)S_0
+    /// and H_1 = 0; S_2 = (1 − dt)S_1; ψ_1 = Ψ(Δ00) with Δ00 = g_1² in every region
+    /// (Ψ(Δ) = 1/√(1 + πΔ/2) for the erf). The default ordering has H_0 ≠ 0.
+    #[test]
+    fn reference_ordering_starts_from_zero_gain_and_drive() {
+        let model = Multiregion::new(
+            2,
+            vec![0.7, 1.3],
+            vec![0.9, -1.1, 0.4, 2.0, -0.3, 1.7, 0.6, -1.4],
+        )
+        .build()
+        .unwrap()
+        .model;
+        let s0 = vec![0.1, -0.2, 0.3, 0.4];
+        let dt = 0.05;
+        let opts = DmftOptions {
+            dt,
+            nt: 10,
+            s0: Some(s0.clone()),
+            reference_ordering: true,
+            ..Default::default()
+        };
+        let r = run(&model, Gauss::new(16), &opts).unwrap();
+        let psi = |d: f64| 1.0 / (1.0 + std::f64::consts::PI * d / 2.0).sqrt();
+        for k in 0..4 {
+            assert_eq!(r.currents_at(0)[k], s0[k]);
+            assert!((r.currents_at(1)[k] - (1.0 - dt) * s0[k]).abs() < 1e-15);
+            assert!((r.currents_at(2)[k] - (1.0 - dt).powi(2) * s0[k]).abs() < 1e-15);
+            assert_eq!(r.drives[k], 0.0);
+            assert_eq!(r.drives[4 + k], 0.0);
+        }
+        assert_eq!(r.gains_at(0), &[0.0, 0.0]);
+        for p in 0..2 {
+            assert_eq!(r.delta_at(0)[p], 0.7 * 0.7);
+            assert!((r.gains_at(1)[p] - psi(0.7 * 0.7)).abs() < 1e-15);
+        }
+        let default = run(
+            &model,
+            Gauss::new(16),
+            &DmftOptions {
+                reference_ordering: false,
+                ..opts
+            },
+        )
+        .unwrap();
+        assert!(default.drives[..4].iter().any(|&h| h.abs() > 1e-3));
+    }
+
+    /// The two classifiers on the cases where they differ (docs/theory §3.11).
+    #[test]
+    fn reference_classifier_differences() {
+        // a monotone decay: chaos by default, invalid for the reference rules
+        let decay: Vec<f64> = (0..1000).map(|i| (-(i as f64) * 0.02).exp()).collect();
+        assert_eq!(classify_autocorrelation(&decay), DynamicsClass::Chaos);
+        assert_eq!(
+            classify_autocorrelation_reference(&decay),
+            DynamicsClass::Invalid
+        );
+        // the same decay with a ripple of 1e−9 on its tail: the ripple is a peak for the
+        // reference rules only
+        let mut rippled = decay.clone();
+        rippled[900] = rippled[899] + 1e-9;
+        assert_eq!(classify_autocorrelation(&rippled), DynamicsClass::Chaos);
+        assert_ne!(
+            classify_autocorrelation_reference(&rippled),
+            DynamicsClass::Invalid
+        );
+        // identical on a clean oscillation and on a flat state
+        let cos: Vec<f64> = (0..2000).map(|i| (i as f64 * 0.05).cos()).collect();
+        for c in [Classifier::Default, Classifier::Reference] {
+            assert_eq!(c.classify(&cos), DynamicsClass::LimitCycle);
+            assert_eq!(c.classify(&[0.5; 50]), DynamicsClass::FixedPoint);
+        }
+    }
+
     /// The vectorised zero-mean column equals the erf closed-form kernel (i.e. `erf::c_phi` with the clamp
     /// to the Cauchy–Schwarz bound) element by element to a few ε, including Δ_ij beyond
     /// ±√(Δ_ii Δ_jj).
@@ -1564,16 +1744,25 @@ mod tests {
         let q: Vec<f64> = dii.iter().map(|d| d + FRAC_2_PI).collect();
         let sd: Vec<f64> = dii.iter().map(|d| d.sqrt()).collect();
         let mut c = vec![0.0; n];
-        erf_zero_mean_column(&mut c, &dc, &q, &sd, djj + FRAC_2_PI, djj.sqrt());
-        for k in 0..n {
-            let want = Kernel::Closed(Gauss::new(2), Phi::Erf)
-                .eval(0.0, 0.0, dii[k], djj, dc[n - 1 - k])
-                .unwrap();
-            assert!(
-                (c[k] - want).abs() <= 2e-15 * want.abs().max(1e-3),
-                "k={k}: {} vs {want}",
-                c[k]
-            );
+        for clamp in [true, false] {
+            erf_zero_mean_column(&mut c, &dc, &q, &sd, djj + FRAC_2_PI, djj.sqrt(), clamp);
+            for k in 0..n {
+                let d = dc[n - 1 - k];
+                let want = if clamp {
+                    Kernel::Closed(Gauss::new(2), Phi::Erf)
+                        .eval(0.0, 0.0, dii[k], djj, d)
+                        .unwrap()
+                } else {
+                    // independent: (2/π) arctan(Δ12/√max(q_i q_j − Δ12², 1e−20))
+                    let v = ((dii[k] + FRAC_2_PI) * (djj + FRAC_2_PI) - d * d).max(1e-20);
+                    FRAC_2_PI * (d / v.sqrt()).atan()
+                };
+                assert!(
+                    (c[k] - want).abs() <= 2e-15 * want.abs().max(1e-3),
+                    "clamp={clamp} k={k}: {} vs {want}",
+                    c[k]
+                );
+            }
         }
     }
 }
