@@ -306,6 +306,7 @@ fn corpus() -> Vec<Case> {
         c(&["study", "polytope", "--fracture-draws", "10", "--regions", "1"], "--regions"),
         c(&["study", "polytope", "--fracture-draws", "10", "--regions", "40"], "--regions"),
         c(&["study", "polytope", "--b", "2,2", "--plot", "{D}/p.png"], "--plot"),
+        c(&["study", "polytope", "--fracture-draws", "5", "--plot", "{D}/p.txt"], "--plot"),
         // ---- usage errors (clap)
         c(&["simulate"], "SCENARIO"),
         c(&["frobnicate"], "frobnicate"),

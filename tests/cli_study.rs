@@ -330,6 +330,56 @@ fn fracture_statistics_for_three_regions() {
         .map(|c| c.as_u64().unwrap())
         .collect();
     assert_eq!(counts, vec![0, 0, 0, 40]);
+    // a point: one vertex each
+    let rows = v["fracture_statistics"]["vertices"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["f"], 3);
+    assert_eq!(rows[0]["mean"], 1.0);
+    assert_eq!(rows[0]["histogram"], serde_json::json!([[1, 40]]));
+}
+
+/// R = 4: the polytope {x ≥ 0, A x = c} in ℝ⁶ has dimension 6 − 4 = 2 — a polygon, so every
+/// non-empty one has ≥ 3 vertices unless it degenerates to an edge or a point (measure zero);
+/// and the CSV and the plot of the vertex statistics are written.
+#[test]
+fn fracture_vertex_counts_for_four_regions() {
+    let dir = tmpdir("vertex-counts");
+    let csv = dir.join("f.csv");
+    let png = dir.join("f.png");
+    let v = json(&lowrank(&[
+        "study",
+        "polytope",
+        "--fracture-draws",
+        "60",
+        "--regions",
+        "4",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+        "--json",
+    ]));
+    let stats = &v["fracture_statistics"];
+    let rows = stats["vertices"].as_array().unwrap();
+    let mut total = 0;
+    for r in rows {
+        let n = r["polytopes"].as_u64().unwrap();
+        assert_eq!(n, stats["counts"][r["f"].as_u64().unwrap() as usize]);
+        assert!(r["min"].as_u64().unwrap() >= 3, "{r}");
+        let hist_total: u64 = r["histogram"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[1].as_u64().unwrap())
+            .sum();
+        assert_eq!(hist_total, n);
+        total += n;
+    }
+    assert_eq!(total, 60);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("f,polytopes,mean_vertices,min_vertices,max_vertices\n"));
+    assert_eq!(text.lines().count(), rows.len() + 1);
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
 }
 
 /// Bad arguments: non-zero exit, nothing on stdout, and a message naming the option.

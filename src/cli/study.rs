@@ -295,9 +295,13 @@ pub struct SwitchArgs {
 /// JSON fields: `study` ("polytope"); with `--b`: `polytope`: {`b`, `regions`, `pairs`
 /// ([μ, ν], 1-based, μ < ν), `vertices` (x_{μν} = (S^{μν})² per pair), `fracture` (pairs nonzero
 /// at every vertex), `components` (2^f, 0 if empty), `dimension`, `empty`}; with
-/// `--fracture-draws`: `fracture_statistics`: {`regions`, `draws`, `seed`, `counts` (index = f)}.
+/// `--fracture-draws`: `fracture_statistics`: {`regions`, `draws`, `seed`, `counts` (index = f),
+/// `vertices`: per f with polytopes {`f`, `polytopes`, `mean`, `min`, `max`, `histogram`
+/// ([vertex count, polytopes] pairs)}}.
 ///
-/// CSV (with `--b`): one row per vertex, columns `vertex,x_1_2,...`.
+/// CSV: with `--b` one row per vertex, columns `vertex,x_1_2,...`; otherwise one row per f,
+/// columns `f,polytopes,mean_vertices,min_vertices,max_vertices`. Plot (with `--fracture-draws`):
+/// mean, least and largest vertex count against f.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PolytopeArgs {
     /// Exchange interactions b^μ > 1, comma-separated (R = their number).
@@ -1052,8 +1056,8 @@ fn switch(a: &SwitchArgs) -> anyhow::Result<()> {
 // polytope
 
 fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
-    if a.out.plot.is_some() {
-        bail!("--plot: the polytope study has no figure (use --json or --csv)");
+    if a.out.plot.is_some() && a.fracture_draws.is_none() {
+        bail!("--plot: the polytope study's figure is of the fracture statistics (give --fracture-draws N)");
     }
     let opts = PolytopeOptions {
         b: a.b.as_deref().map(|t| parse_list("b", t)).transpose()?,
@@ -1069,10 +1073,33 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
             "use fewer --fracture-draws (several runs with different --seed add up)",
         )?;
     }
-    let (outputs, csv_out, _) = reserve(&a.out)?;
+    let (outputs, csv_out, plot_out) = reserve(&a.out)?;
     let result = lowrank::study::polytope(&opts)?;
     if let (Some(i), Some(csv)) = (csv_out, result.to_csv()) {
         outputs.write_all(i, csv.as_bytes())?;
+    }
+    if let Some(i) = plot_out {
+        let rows = result.vertex_rows();
+        let series = |name: &str, y: &dyn Fn(&lowrank::study::polytope::VertexRow) -> f64| Series {
+            name: name.into(),
+            points: rows.iter().map(|r| (r.f as f64, y(r))).collect(),
+            markers: true,
+        };
+        line_plot(
+            outputs.path(i),
+            &format!(
+                "R = {}: vertices of the attractor polytope by number f of fracture variables ({} draws)",
+                a.regions,
+                a.fracture_draws.unwrap_or(0)
+            ),
+            "f (fracture variables)",
+            "vertices",
+            &[
+                series("mean", &|r| r.mean),
+                series("least", &|r| r.min as f64),
+                series("largest", &|r| r.max as f64),
+            ],
+        )?;
     }
     if a.out.json {
         print_json(&result.to_json())?;
@@ -1112,15 +1139,24 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
         }
         report_files(&a.out, &[])?;
     }
-    if let Some(counts) = &result.fracture_counts {
+    if let Some(stats) = &result.fracture {
         outln!(
             "fracture statistics: R = {}, {} non-empty polytopes (sorted b ~ U[1, 3]^R, seed {})",
             a.regions,
-            counts.iter().sum::<usize>(),
+            stats.counts.iter().sum::<usize>(),
             a.seed
         );
-        for (f, n) in counts.iter().enumerate() {
-            outln!("  f = {f:>2}: {n}");
+        let rows = result.vertex_rows();
+        for (f, n) in stats.counts.iter().enumerate() {
+            match rows.iter().find(|r| r.f == f) {
+                Some(r) => outln!(
+                    "  f = {f:>2}: {n} polytopes, vertices mean {:.2} (least {}, largest {})",
+                    r.mean,
+                    r.min,
+                    r.max
+                ),
+                None => outln!("  f = {f:>2}: {n}"),
+            }
         }
     }
     outputs.commit()

@@ -3,7 +3,9 @@
 //! and the statistics of the number f of fracture variables over random b.
 
 use super::{option, StudyError};
-use crate::theory::cb2025::polytope::{attractor_polytope, fracture_statistics, Polytope};
+use crate::theory::cb2025::polytope::{
+    attractor_polytope, fracture_statistics, FractureStatistics, Polytope,
+};
 use serde_json::{json, Value};
 
 /// Number of bases C(n, R) the exact enumeration may visit.
@@ -109,8 +111,9 @@ pub struct PolytopeResult {
     pub options: PolytopeOptions,
     /// The polytope of `b`.
     pub polytope: Option<Polytope>,
-    /// Non-empty polytopes counted by their number f of fracture variables (index f).
-    pub fracture_counts: Option<Vec<usize>>,
+    /// Non-empty polytopes counted by their number f of fracture variables, with the
+    /// distribution of their vertex counts per f.
+    pub fracture: Option<FractureStatistics>,
 }
 
 /// Name of pair variable (μ, ν), numbered from 1: `x_μ_ν`.
@@ -139,23 +142,71 @@ impl PolytopeResult {
                 }),
             );
         }
-        if let Some(counts) = &self.fracture_counts {
+        if let Some(stats) = &self.fracture {
+            let vertices: Vec<Value> = self
+                .vertex_rows()
+                .into_iter()
+                .map(|r| {
+                    json!({
+                        "f": r.f,
+                        "polytopes": r.polytopes,
+                        "mean": r.mean,
+                        "min": r.min,
+                        "max": r.max,
+                        "histogram": stats.vertex_counts[r.f],
+                    })
+                })
+                .collect();
             doc.insert(
                 "fracture_statistics".into(),
                 json!({
                     "regions": self.options.regions,
                     "draws": self.options.fracture_draws,
                     "seed": self.options.seed,
-                    "counts": counts,
+                    "counts": stats.counts,
+                    "vertices": vertices,
                 }),
             );
         }
         Value::Object(doc)
     }
 
-    /// The vertex CSV of `--csv` (`vertex, x_1_2, ...`), when there is a polytope.
+    /// Per number f of fracture variables with at least one polytope: how many polytopes, and
+    /// the mean, least and largest number of vertices (empty without fracture statistics).
+    pub fn vertex_rows(&self) -> Vec<VertexRow> {
+        let Some(stats) = &self.fracture else {
+            return Vec::new();
+        };
+        stats
+            .vertex_counts
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.is_empty())
+            .map(|(f, h)| VertexRow {
+                f,
+                polytopes: stats.counts[f],
+                mean: stats.mean_vertices(f).unwrap_or(f64::NAN),
+                min: h[0].0,
+                max: h[h.len() - 1].0,
+            })
+            .collect()
+    }
+
+    /// The CSV of `--csv`: with a polytope (`--b`) one row per vertex (`vertex, x_1_2, ...`);
+    /// otherwise, with fracture statistics, one row per f
+    /// (`f,polytopes,mean_vertices,min_vertices,max_vertices`).
     pub fn to_csv(&self) -> Option<String> {
-        let p = self.polytope.as_ref()?;
+        let Some(p) = self.polytope.as_ref() else {
+            self.fracture.as_ref()?;
+            let mut out = "f,polytopes,mean_vertices,min_vertices,max_vertices\n".to_string();
+            for r in self.vertex_rows() {
+                out.push_str(&format!(
+                    "{},{},{},{},{}\n",
+                    r.f, r.polytopes, r.mean, r.min, r.max
+                ));
+            }
+            return Some(out);
+        };
         let mut header = vec!["vertex".to_string()];
         header.extend(p.pairs.iter().map(pair_name));
         let mut out = header.join(",");
@@ -168,6 +219,21 @@ impl PolytopeResult {
         }
         Some(out)
     }
+}
+
+/// Vertex counts of the polytopes with f fracture variables ([`PolytopeResult::vertex_rows`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VertexRow {
+    /// Number of fracture variables.
+    pub f: usize,
+    /// Polytopes with f fracture variables.
+    pub polytopes: usize,
+    /// Their mean number of vertices.
+    pub mean: f64,
+    /// Their least number of vertices.
+    pub min: usize,
+    /// Their largest number of vertices.
+    pub max: usize,
 }
 
 /// Run the polytope study (the enumeration is exact; see [`MAX_BASES`]).
@@ -190,7 +256,7 @@ pub fn polytope(opts: &PolytopeOptions) -> Result<PolytopeResult, StudyError> {
         })?),
         None => None,
     };
-    let fracture_counts = match opts.fracture_draws {
+    let fracture = match opts.fracture_draws {
         Some(draws) => Some(fracture_statistics(opts.regions, draws, opts.seed).map_err(
             |source| StudyError::Theory {
                 context: "--fracture-draws".into(),
@@ -202,6 +268,6 @@ pub fn polytope(opts: &PolytopeOptions) -> Result<PolytopeResult, StudyError> {
     Ok(PolytopeResult {
         options: opts.clone(),
         polytope,
-        fracture_counts,
+        fracture,
     })
 }

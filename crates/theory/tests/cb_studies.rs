@@ -84,8 +84,48 @@ fn polytope_vertices_solve_the_pinning_equalities_and_contain_ode_fixed_points()
 
 #[test]
 fn fracture_statistics_counts_draws() {
-    let c = fracture_statistics(5, 20, 1).unwrap();
-    assert_eq!(c.iter().sum::<usize>(), 20);
+    let s = fracture_statistics(5, 20, 1).unwrap();
+    assert_eq!(s.counts.iter().sum::<usize>(), 20);
+    // the vertex-count histogram of each f holds exactly that f's polytopes
+    for (f, hist) in s.vertex_counts.iter().enumerate() {
+        assert_eq!(hist.iter().map(|&(_, c)| c).sum::<usize>(), s.counts[f]);
+    }
+}
+
+/// The vertex counts per f against an independent recount: the same seeded draws of sorted
+/// b ~ U[1, 3]^R (R = 5), each polytope enumerated again here, its vertices counted and its
+/// fracture variables found from the vertices themselves.
+#[test]
+fn fracture_vertex_counts_match_a_recount() {
+    use rand::{Rng, SeedableRng};
+    let (r, draws, seed) = (5, 30, 4);
+    let s = fracture_statistics(r, draws, seed).unwrap();
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut want = std::collections::BTreeMap::<(usize, usize), usize>::new();
+    let mut got = 0;
+    while got < draws {
+        let mut b: Vec<f64> = (0..r).map(|_| rng.random_range(1.0..3.0)).collect();
+        b.sort_by(f64::total_cmp);
+        let p = attractor_polytope(&b).unwrap();
+        if p.vertices.is_empty() {
+            continue;
+        }
+        let n = p.pairs.len();
+        let f = (0..n)
+            .filter(|&j| p.vertices.iter().all(|v| v[j] > 1e-9))
+            .count();
+        *want.entry((f, p.vertices.len())).or_insert(0) += 1;
+        got += 1;
+    }
+    let have: std::collections::BTreeMap<(usize, usize), usize> = s
+        .vertex_counts
+        .iter()
+        .enumerate()
+        .flat_map(|(f, h)| h.iter().map(move |&(v, c)| ((f, v), c)))
+        .collect();
+    assert_eq!(have, want);
+    // R = 5 polytopes have dimension 10 − 5 = 5: more than one vertex
+    assert!(want.keys().any(|&(_, v)| v > 1));
 }
 
 #[test]

@@ -169,13 +169,48 @@ fn next_combination(idx: &mut [usize], n: usize) -> bool {
     false
 }
 
+/// Fracture statistics over random exchange-mode networks ([`fracture_statistics`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FractureStatistics {
+    /// Non-empty polytopes counted by their number f of fracture variables (index f).
+    pub counts: Vec<usize>,
+    /// For each f (index), `(vertices, polytopes)`: how many of those polytopes have each vertex
+    /// count, in increasing vertex count.
+    pub vertex_counts: Vec<Vec<(usize, usize)>>,
+}
+
+impl FractureStatistics {
+    /// Mean number of vertices of the polytopes with f fracture variables (`None` if there are
+    /// none).
+    ///
+    /// ```
+    /// use lowrank_theory::cb2025::polytope::fracture_statistics;
+    /// // R = 3: every non-empty polytope is one point with its three pairs nonzero
+    /// let s = fracture_statistics(3, 10, 1).unwrap();
+    /// assert_eq!(s.counts, vec![0, 0, 0, 10]);
+    /// assert_eq!(s.mean_vertices(3), Some(1.0));
+    /// assert_eq!(s.mean_vertices(0), None);
+    /// ```
+    pub fn mean_vertices(&self, f: usize) -> Option<f64> {
+        let hist = self.vertex_counts.get(f)?;
+        let n: usize = hist.iter().map(|&(_, c)| c).sum();
+        (n > 0).then(|| hist.iter().map(|&(v, c)| (v * c) as f64).sum::<f64>() / n as f64)
+    }
+}
+
 /// Statistics of fracture variables over random exchange-mode networks (the \[CB\] A.6 experiment):
 /// `draws` non-empty polytopes with sorted b ~ U[1, 3]^R (empty ones are redrawn, at most
-/// 100·draws attempts); returns counts indexed by the number of fracture variables f.
-pub fn fracture_statistics(r: usize, draws: usize, seed: u64) -> Result<Vec<usize>, TheoryError> {
+/// 100·draws attempts); counts by the number f of fracture variables, and for each f the
+/// distribution of the number of vertices.
+pub fn fracture_statistics(
+    r: usize,
+    draws: usize,
+    seed: u64,
+) -> Result<FractureStatistics, TheoryError> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let n = r * (r.saturating_sub(1)) / 2;
     let mut counts = vec![0usize; n + 1];
+    let mut hist = vec![std::collections::BTreeMap::<usize, usize>::new(); n + 1];
     let (mut got, mut tries) = (0, 0);
     while got < draws {
         tries += 1;
@@ -194,7 +229,11 @@ pub fn fracture_statistics(r: usize, draws: usize, seed: u64) -> Result<Vec<usiz
             continue;
         }
         counts[p.fracture.len()] += 1;
+        *hist[p.fracture.len()].entry(p.vertices.len()).or_insert(0) += 1;
         got += 1;
     }
-    Ok(counts)
+    Ok(FractureStatistics {
+        counts,
+        vertex_counts: hist.into_iter().map(|h| h.into_iter().collect()).collect(),
+    })
 }
