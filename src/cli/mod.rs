@@ -28,6 +28,7 @@ pub mod check;
 pub mod common;
 pub mod dmft;
 pub mod output;
+pub mod reproduce;
 pub mod simulate;
 pub mod solve;
 pub mod spectrum;
@@ -78,6 +79,8 @@ pub enum Command {
     Threshold(threshold::ThresholdArgs),
     /// Clark & Beiran (2025) studies: Fig. 5 phase diagram, Fig. 6, input switch, polytope.
     Study(study::StudyArgs),
+    /// Every figure panel of both papers (PNG + CSV) with an index of commands and run times.
+    Reproduce(reproduce::ReproduceArgs),
 }
 
 /// Dispatch a parsed command line.
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dmft(args) => dmft::run(&args),
         Command::Threshold(args) => threshold::run(&args),
         Command::Study(args) => study::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
     };
     result.and_then(|()| output::flush_stdout())
 }

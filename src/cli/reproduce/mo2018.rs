@@ -1,0 +1,133 @@
+//! \[MO\] panels (docs/theory/2-low-rank.md): the states of a rank-one network against g and
+//! against the structure strength, Δ(τ), the (g, λ₀) phase diagram and the spectrum of J (Fig. 1);
+//! the tasks of Figs. 2–5 and the ring are in [`super::mo2018_tasks`].
+
+use super::common::Ctx;
+use super::{Kind, Panel, Paper};
+use lowrank::plot::Series;
+
+/// The \[MO\] panels.
+pub fn panels() -> Vec<Panel> {
+    let mut v = vec![
+        Panel {
+            paper: Paper::Mo2018,
+            name: "mo-fig1-states",
+            figure: "Fig. 1 c",
+            shows: "Rank one, M_m = 1.1, M_n = 2, φ = tanh: |κ| and Δ₀ of the attractor against the \
+                    disorder g — heterogeneous stationary state, then chaos — theory lines with \
+                    simulated networks (points, 95 % intervals over seeds).",
+            kind: Kind::Internal(|c| c.validation_figure("mo-fig1", true).map(|_| ())),
+        },
+        Panel {
+            paper: Paper::Mo2018,
+            name: "mo-fig1-branches",
+            figure: "Fig. 1 c",
+            shows: "Every mean-field branch (stable or not) of the same network against g: κ₁ per \
+                    branch, static and chaotic (`lowrank sweep`).",
+            kind: Kind::Command(|b| {
+                let g = format!("mo2018.g=0.1:3:{}", b.pick(30, 146));
+                vec![
+                    "sweep".into(),
+                    "mo2018-fig1".into(),
+                    "--param".into(),
+                    g,
+                    "--csv".into(),
+                    "{stem}.csv".into(),
+                    "--plot".into(),
+                    "{stem}.png".into(),
+                ]
+            }),
+        },
+        Panel {
+            paper: Paper::Mo2018,
+            name: "mo-fig1-structure",
+            figure: "Fig. 1 b",
+            shows: "States against the structure strength λ₀ = M_m M_n (M_m = 1.1, M_n swept, \
+                    g = 0.5): the homogeneous state gives way to two heterogeneous ones at λ₀ = 1.",
+            kind: Kind::Command(|b| {
+                let p = format!("mo2018.mean_n=0:3:{}", b.pick(31, 151));
+                vec![
+                    "sweep".into(),
+                    "mo2018-fig1".into(),
+                    "--set".into(),
+                    "mo2018.g=0.5".into(),
+                    "--param".into(),
+                    p,
+                    "--csv".into(),
+                    "{stem}.csv".into(),
+                    "--plot".into(),
+                    "{stem}.png".into(),
+                ]
+            }),
+        },
+        Panel {
+            paper: Paper::Mo2018,
+            name: "mo-fig1-acf",
+            figure: "Fig. 1 d",
+            shows: "Autocorrelation Δ(τ) of the chaotic state at g = 2.5: the theory's Δ(τ) against \
+                    the simulated network's.",
+            kind: Kind::Internal(|c| c.validation_figure("mo-fig1-acf", true).map(|_| ())),
+        },
+        Panel {
+            paper: Paper::Mo2018,
+            name: "mo-phase",
+            figure: "Fig. 1 a",
+            shows: "Phase diagram in (g, λ₀): homogeneous stationary, heterogeneous stationary, \
+                    chaotic; the boundaries λ₀ = 1, g = 1, λ₀^BB(g) and g_C(λ₀).",
+            kind: Kind::Internal(|c| c.validation_figure("mo-phase", false).map(|_| ())),
+        },
+        Panel {
+            paper: Paper::Mo2018,
+            name: "mo-fig1-spectrum",
+            figure: "Fig. 1 b (insets)",
+            shows: "Eigenvalues of J = gχ + m nᵀ/N for one network (g = 0.5): the bulk in the disc \
+                    of radius g and the outlier at λ₀ = M_m M_n = 2.2.",
+            kind: Kind::Internal(spectrum),
+        },
+    ];
+    v.extend(super::mo2018_tasks::panels());
+    v
+}
+
+fn spectrum(ctx: &Ctx) -> anyhow::Result<()> {
+    let g = 0.5;
+    let s = lowrank::model::bundled::load("mo2018-fig1", &[lowrank::model::Override::parse(&format!("mo2018.g={g}"))?])
+        .ok_or_else(|| anyhow::anyhow!("bundled scenario mo2018-fig1 missing"))??;
+    let n = ctx.budget.pick(1000, 3000);
+    let r = lowrank::spectrum::compute(&s, n, 1, false, &ctx.interrupt)?;
+    let eig: Vec<(f64, f64)> = r
+        .spectrum
+        .eigenvalues
+        .iter()
+        .map(|e| (e[0], e[1]))
+        .collect();
+    let circle: Vec<(f64, f64)> = (0..=200)
+        .map(|i| {
+            let a = std::f64::consts::TAU * i as f64 / 200.0;
+            (r.predicted_bulk * a.cos(), r.predicted_bulk * a.sin())
+        })
+        .collect();
+    let outliers: Vec<(f64, f64)> = r.omega.iter().map(|e| (e[0], e[1])).collect();
+    ctx.lines(
+        &format!("[MO] Fig. 1: eigenvalues of J, g = {g}, N = {}", r.n),
+        "Re λ",
+        "Im λ",
+        &[
+            Series {
+                name: format!("eigenvalues (N = {})", r.n),
+                points: eig,
+                markers: true,
+            },
+            Series {
+                name: format!("bulk radius g = {:.3}", r.predicted_bulk),
+                points: circle,
+                markers: false,
+            },
+            Series {
+                name: "predicted outlier λ₀".into(),
+                points: outliers,
+                markers: true,
+            },
+        ],
+    )
+}

@@ -1,0 +1,342 @@
+//! `lowrank reproduce mo2018|cb2025|all --out DIR [--budget quick|paper] [--panel NAME]...`:
+//! every figure panel of both papers that the theory and the simulator can produce, each as PNG
+//! + CSV, with `DIR/index.md` listing every panel, what the paper shows in it, the exact command
+//! that makes it alone and its run time (docs/gallery.md shows the `quick` figures).
+//!
+//! A panel is either a standalone `lowrank` command (a study, a sweep: run as a child process of
+//! this binary, its text report kept in `NAME.txt`) or computed here (theory curves with
+//! simulation points, time courses, spectra), in which case its command is
+//! `lowrank reproduce PAPER --panel NAME --out DIR --budget B`.
+
+mod cb2025;
+mod common;
+mod mo2018;
+mod mo2018_tasks;
+
+use anyhow::{bail, Context};
+use common::Ctx;
+use lowrank::model::Interrupt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `lowrank reproduce`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReproduceArgs {
+    /// Which paper: `mo2018` (low-rank networks), `cb2025` (multiregion networks) or `all`.
+    #[arg(value_enum)]
+    pub paper: PaperArg,
+    /// Output directory (created if missing): `NAME.png`, `NAME.csv` per panel and `index.md`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// `quick` (everything in a few minutes on 2 cores: smaller N, fewer seeds, coarser grids)
+    /// or `paper` (the papers' grids and sample counts; N as large as the validation uses).
+    #[arg(long, value_enum, default_value_t = Budget::Quick)]
+    pub budget: Budget,
+    /// Only these panels (repeatable); `--list` shows the names.
+    #[arg(long, value_name = "NAME")]
+    pub panel: Vec<String>,
+    /// List the panels and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// Option `PAPER`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaperArg {
+    /// Mastrogiuseppe & Ostojic (2018).
+    Mo2018,
+    /// Clark & Beiran (2025).
+    Cb2025,
+    /// Both.
+    All,
+}
+
+/// The paper a panel belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    /// \[MO\].
+    Mo2018,
+    /// \[CB\].
+    Cb2025,
+}
+
+impl Paper {
+    fn arg(self) -> &'static str {
+        match self {
+            Paper::Mo2018 => "mo2018",
+            Paper::Cb2025 => "cb2025",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Paper::Mo2018 => "[MO] Mastrogiuseppe & Ostojic (2018), low-rank networks",
+            Paper::Cb2025 => "[CB] Clark & Beiran (2025), multiregion networks",
+        }
+    }
+}
+
+/// Option `--budget`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Budget {
+    /// A few minutes on 2 cores.
+    Quick,
+    /// The papers' grids and samples.
+    Paper,
+}
+
+impl Budget {
+    fn arg(self) -> &'static str {
+        match self {
+            Budget::Quick => "quick",
+            Budget::Paper => "paper",
+        }
+    }
+
+    /// `quick` or `paper` value.
+    pub fn pick<T>(self, quick: T, paper: T) -> T {
+        match self {
+            Budget::Quick => quick,
+            Budget::Paper => paper,
+        }
+    }
+}
+
+/// How a panel is made.
+pub enum Kind {
+    /// A standalone `lowrank` command: its arguments for a budget, with `{stem}` standing for
+    /// `DIR/NAME` (so `{stem}.csv`, `{stem}.png`).
+    Command(fn(Budget) -> Vec<String>),
+    /// Computed by `lowrank reproduce` itself; writes `NAME.png` and `NAME.csv`.
+    Internal(fn(&Ctx) -> anyhow::Result<()>),
+}
+
+/// One figure panel.
+pub struct Panel {
+    /// Paper.
+    pub paper: Paper,
+    /// File stem and `--panel` name.
+    pub name: &'static str,
+    /// Figure of the paper, e.g. "Fig. 1 b".
+    pub figure: &'static str,
+    /// One line: what the paper shows in it (and what this panel draws).
+    pub shows: &'static str,
+    /// How it is made.
+    pub kind: Kind,
+}
+
+/// Every panel, \[MO\] first.
+pub fn panels() -> Vec<Panel> {
+    let mut v = mo2018::panels();
+    v.extend(cb2025::panels());
+    v
+}
+
+fn substitute(args: &[String], stem: &Path) -> Vec<String> {
+    let s = stem.display().to_string();
+    args.iter().map(|a| a.replace("{stem}", &s)).collect()
+}
+
+/// Shell-quoted for index.md.
+fn quoted(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The command line that makes `panel` alone.
+fn command_line(panel: &Panel, out: &Path, budget: Budget) -> String {
+    match &panel.kind {
+        Kind::Command(f) => format!(
+            "lowrank {}",
+            quoted(&substitute(&f(budget), &out.join(panel.name)))
+        ),
+        Kind::Internal(_) => format!(
+            "lowrank reproduce {} --panel {} --out {} --budget {}",
+            panel.paper.arg(),
+            panel.name,
+            quoted(&[out.display().to_string()]),
+            budget.arg()
+        ),
+    }
+}
+
+/// Outcome of one panel.
+struct Done {
+    seconds: f64,
+    files: Vec<String>,
+    error: Option<String>,
+}
+
+fn run_panel(panel: &Panel, out: &Path, budget: Budget) -> Done {
+    let start = Instant::now();
+    let stem = out.join(panel.name);
+    let result = match &panel.kind {
+        Kind::Command(f) => run_command(&substitute(&f(budget), &stem), &stem),
+        Kind::Internal(f) => f(&Ctx::new(out, panel.name, budget, Interrupt::default())),
+    };
+    let files = ["png", "csv", "txt"]
+        .iter()
+        .map(|e| format!("{}.{e}", panel.name))
+        .filter(|f| out.join(f).exists())
+        .collect();
+    Done {
+        seconds: start.elapsed().as_secs_f64(),
+        files,
+        error: result.err().map(|e| format!("{e:#}")),
+    }
+}
+
+/// Run this binary with `args`; its stdout goes to `STEM.txt`.
+fn run_command(args: &[String], stem: &Path) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("locating the lowrank binary")?;
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running `lowrank {}`", quoted(args)))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(5).collect();
+        bail!(
+            "`lowrank {}` failed: {}",
+            quoted(args),
+            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        );
+    }
+    common::write_atomic(&stem.with_extension("txt"), &out.stdout)
+}
+
+/// Run `lowrank reproduce`.
+pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
+    let all = panels();
+    if args.list {
+        for p in &all {
+            outln!(
+                "{:<24} {} {:<10} {}",
+                p.name,
+                p.paper.arg(),
+                p.figure,
+                p.shows
+            );
+        }
+        return Ok(());
+    }
+    for name in &args.panel {
+        if !all.iter().any(|p| p.name == name) {
+            let names: Vec<&str> = all.iter().map(|p| p.name).collect();
+            bail!("--panel `{name}`: no such panel (panels: {})", names.join(", "));
+        }
+    }
+    let chosen: Vec<&Panel> = all
+        .iter()
+        .filter(|p| match args.paper {
+            PaperArg::Mo2018 => p.paper == Paper::Mo2018,
+            PaperArg::Cb2025 => p.paper == Paper::Cb2025,
+            PaperArg::All => true,
+        })
+        .filter(|p| args.panel.is_empty() || args.panel.iter().any(|n| n == p.name))
+        .collect();
+    if chosen.is_empty() {
+        bail!("--panel: none of the named panels belongs to `{:?}`", args.paper);
+    }
+    if args.out.exists() && !args.out.is_dir() {
+        bail!("--out `{}` exists and is not a directory", args.out.display());
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("--out `{}`: cannot create the directory", args.out.display()))?;
+    let start = Instant::now();
+    let mut done = Vec::new();
+    for (i, p) in chosen.iter().enumerate() {
+        eprint!("[{}/{}] {} ({}) ... ", i + 1, chosen.len(), p.name, p.figure);
+        let d = run_panel(p, &args.out, args.budget);
+        match &d.error {
+            None => eprintln!("{:.1} s", d.seconds),
+            Some(e) => eprintln!("FAILED after {:.1} s: {e}", d.seconds),
+        }
+        done.push(d);
+    }
+    let total = start.elapsed().as_secs_f64();
+    // a partial run (--panel) keeps the index of the panels it made
+    let index = index_markdown(&chosen, &done, &args.out, args.budget, total);
+    let name = if args.panel.is_empty() {
+        "index.md".to_string()
+    } else {
+        format!(
+            "index-{}.md",
+            chosen.iter().map(|p| p.name).collect::<Vec<_>>().join("+")
+        )
+    };
+    common::write_atomic(&args.out.join(&name), index.as_bytes())?;
+    let failed: Vec<&str> = chosen
+        .iter()
+        .zip(&done)
+        .filter(|(_, d)| d.error.is_some())
+        .map(|(p, _)| p.name)
+        .collect();
+    outln!(
+        "{} panels in {:.1} s → {}",
+        chosen.len(),
+        total,
+        args.out.join(&name).display()
+    );
+    if !failed.is_empty() {
+        bail!("{} panel(s) failed: {}", failed.len(), failed.join(", "));
+    }
+    Ok(())
+}
+
+fn index_markdown(chosen: &[&Panel], done: &[Done], out: &Path, budget: Budget, total: f64) -> String {
+    let mut s = format!(
+        "# Figures of both papers (`lowrank reproduce`, budget `{}`)\n\n{} panels in {:.1} s wall \
+         time. Each panel's command makes it alone; `lowrank reproduce all --out {} --budget {}` \
+         makes them all.\n",
+        budget.arg(),
+        chosen.len(),
+        total,
+        quoted(&[out.display().to_string()]),
+        budget.arg()
+    );
+    for paper in [Paper::Mo2018, Paper::Cb2025] {
+        let rows: Vec<(&&Panel, &Done)> = chosen
+            .iter()
+            .zip(done)
+            .filter(|(p, _)| p.paper == paper)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("\n## {}\n\n", paper.title()));
+        for (p, d) in rows {
+            s.push_str(&format!("### `{}` — {}\n\n{}\n\n", p.name, p.figure, p.shows));
+            if d.files.iter().any(|f| f.ends_with(".png")) {
+                s.push_str(&format!("![{}]({}.png)\n\n", p.name, p.name));
+            }
+            let links: Vec<String> = d.files.iter().map(|f| format!("[{f}]({f})")).collect();
+            s.push_str(&format!(
+                "- files: {}\n- command: `{}`\n- run time: {:.1} s\n",
+                if links.is_empty() {
+                    "none".to_string()
+                } else {
+                    links.join(", ")
+                },
+                command_line(p, out, budget),
+                d.seconds
+            ));
+            if let Some(e) = &d.error {
+                s.push_str(&format!("- **FAILED**: {e}\n"));
+            }
+            s.push('\n');
+        }
+    }
+    s
+}
