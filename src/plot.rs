@@ -22,6 +22,17 @@ pub struct Series {
     pub markers: bool,
 }
 
+/// How a [`Series`] is drawn by [`line_plot_styled`]: a fixed palette colour (so a theory line and
+/// its simulation points can share one), and dashed lines (e.g. a prediction or an unstable
+/// branch).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Palette index (`None`: the series' position).
+    pub color: Option<usize>,
+    /// Dashed line.
+    pub dashed: bool,
+}
+
 fn ensure_font() -> anyhow::Result<()> {
     static FONT: OnceLock<Result<(), String>> = OnceLock::new();
     FONT.get_or_init(|| {
@@ -73,6 +84,28 @@ pub fn line_plot(
     ylabel: &str,
     series: &[Series],
 ) -> anyhow::Result<()> {
+    line_plot_styled(path, title, xlabel, ylabel, series, &[])
+}
+
+/// [`line_plot`] with a [`Style`] per series (`styles[i]` for `series[i]`; missing entries are the
+/// default style).
+///
+/// ```no_run
+/// use lowrank::plot::{line_plot_styled, Series, Style};
+/// let theory = Series { name: "theory".into(), points: vec![(0.0, 1.0), (1.0, 1.0)], markers: false };
+/// let sim = Series { name: "simulation".into(), points: vec![(0.5, 1.02)], markers: true };
+/// let dashed = Style { color: Some(0), dashed: true };
+/// let same = Style { color: Some(0), dashed: false };
+/// line_plot_styled("fit.png".as_ref(), "t", "x", "y", &[theory, sim], &[dashed, same]).unwrap();
+/// ```
+pub fn line_plot_styled(
+    path: &Path,
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    series: &[Series],
+    styles: &[Style],
+) -> anyhow::Result<()> {
     ensure_font()?;
     if is_svg(path) {
         draw_lines(
@@ -81,6 +114,7 @@ pub fn line_plot(
             xlabel,
             ylabel,
             series,
+            styles,
         )
     } else {
         draw_lines(
@@ -89,6 +123,7 @@ pub fn line_plot(
             xlabel,
             ylabel,
             series,
+            styles,
         )
     }
     .with_context(|| format!("plot `{}`", path.display()))
@@ -100,6 +135,7 @@ fn draw_lines<DB: DrawingBackend>(
     xlabel: &str,
     ylabel: &str,
     series: &[Series],
+    styles: &[Style],
 ) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
@@ -122,7 +158,8 @@ where
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         for (i, s) in series.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
+            let style = styles.get(i).copied().unwrap_or_default();
+            let color = PALETTE[style.color.unwrap_or(i) % PALETTE.len()];
             let pts: Vec<(f64, f64)> = s
                 .points
                 .iter()
@@ -147,9 +184,12 @@ where
                 }
                 let mut first = true;
                 for seg in segments.into_iter().filter(|s| !s.is_empty()) {
-                    let ann = chart
-                        .draw_series(LineSeries::new(seg, color.stroke_width(2)))
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let ann = if style.dashed {
+                        chart.draw_series(DashedLineSeries::new(seg, 8, 5, color.stroke_width(2)))
+                    } else {
+                        chart.draw_series(LineSeries::new(seg, color.stroke_width(2)))
+                    }
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                     if first {
                         ann.label(s.name.clone()).legend(move |(x, y)| {
                             PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))

@@ -524,3 +524,89 @@ fn fig4_closed_forms_plot_and_panels() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--b"), "{err}");
 }
+
+/// `lowrank reproduce`: the named panels are written (PNG, CSV, the command's text report) with
+/// an index naming each panel's standalone command and run time, and a standalone command
+/// panel equals its own command's output byte for byte.
+#[test]
+fn reproduce_writes_panels_and_an_index() {
+    let dir = tmpdir("reproduce");
+    let out = lowrank(&[
+        "reproduce",
+        "cb2025",
+        "--panel",
+        "cb-polytope-r5",
+        "--panel",
+        "cb-fig4a",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "cb-polytope-r5.png",
+        "cb-polytope-r5.csv",
+        "cb-polytope-r5.txt",
+        "cb-fig4a.png",
+        "cb-fig4a.csv",
+    ] {
+        assert!(dir.join(f).metadata().unwrap().len() > 50, "{f}");
+    }
+    let index = std::fs::read_to_string(dir.join("index-cb-fig4a+cb-polytope-r5.md")).unwrap();
+    assert!(index.contains("lowrank study polytope --fracture-draws 500 --regions 5"));
+    assert!(index.contains("lowrank reproduce cb2025 --panel cb-fig4a"));
+    assert!(index.contains("run time:"));
+    // the Fig. 4a figure carries theory curves and simulation points
+    let csv = std::fs::read_to_string(dir.join("cb-fig4a.csv")).unwrap();
+    assert!(csv.lines().any(|l| l.starts_with("theory,")));
+    assert!(csv.lines().any(|l| l.starts_with("simulation,")));
+    // the command panel's CSV is what the command writes alone
+    let alone = dir.join("alone.csv");
+    let o = lowrank(&[
+        "study",
+        "polytope",
+        "--fracture-draws",
+        "500",
+        "--regions",
+        "5",
+        "--csv",
+        alone.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read(&alone).unwrap(),
+        std::fs::read(dir.join("cb-polytope-r5.csv")).unwrap()
+    );
+}
+
+/// `reproduce --list` names every panel of both papers; a wrong panel or output is an error
+/// naming the option.
+#[test]
+fn reproduce_lists_panels_and_rejects_bad_options() {
+    let out = lowrank(&["reproduce", "all", "--out", "unused", "--list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "mo-fig1-states",
+        "mo-phase",
+        "cb-fig5",
+        "cb-switch",
+        "cb-polytope-r6",
+    ] {
+        assert!(text.contains(name), "{name} missing from --list");
+    }
+    let bad = lowrank(&["reproduce", "all", "--out", "x", "--panel", "nope"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--panel `nope`"));
+    let wrong_paper = lowrank(&["reproduce", "mo2018", "--out", "x", "--panel", "cb-fig5"]);
+    assert!(!wrong_paper.status.success());
+    assert!(String::from_utf8_lossy(&wrong_paper.stderr).contains("--panel"));
+    let file = tmpdir("reproduce-file").join("f");
+    std::fs::write(&file, "x").unwrap();
+    let not_dir = lowrank(&["reproduce", "cb2025", "--out", file.to_str().unwrap()]);
+    assert!(!not_dir.status.success());
+    assert!(String::from_utf8_lossy(&not_dir.stderr).contains("--out"));
+}

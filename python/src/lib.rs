@@ -51,7 +51,9 @@ fn model_error(py: Python<'_>, e: &ModelError) -> PyErr {
 
 fn theory_error(py: Python<'_>, e: TheoryError) -> PyErr {
     match e {
-        TheoryError::NotConverged { .. } => ConvergenceError::new_err(e.to_string()),
+        TheoryError::NotConverged { .. } | TheoryError::EigenStalled { .. } => {
+            ConvergenceError::new_err(e.to_string())
+        }
         TheoryError::InvalidParameter { ref name, .. } => {
             let name = name.clone();
             scenario_error(py, Some(&name), e.to_string())
@@ -1165,7 +1167,7 @@ fn study_error(py: Python<'_>, e: lowrank::study::StudyError) -> PyErr {
             scenario_error(py, Some(&field), e.to_string())
         }
         StudyError::Theory { source, context } => match source {
-            TheoryError::NotConverged { .. } => {
+            TheoryError::NotConverged { .. } | TheoryError::EigenStalled { .. } => {
                 ConvergenceError::new_err(format!("{context}: {source}"))
             }
             other => PyRuntimeError::new_err(format!("{context}: {other}")),

@@ -324,9 +324,7 @@ pub fn fig5(opts: &Fig5Options, progress: &Progress) -> Result<Fig5Result, Study
                         })?;
                         return Ok((cell, redraw));
                     }
-                    Err(TheoryError::NotConverged { what, .. })
-                        if what.starts_with("eigenvalues") && redraw < MAX_REDRAWS =>
-                    {
+                    Err(TheoryError::EigenStalled { .. }) if redraw < MAX_REDRAWS => {
                         redraw += 1;
                     }
                     Err(TheoryError::Interrupted { .. }) => return Err(StudyError::Interrupted),

@@ -684,11 +684,12 @@ pub fn eigenvalues(m: &DMatrix<f64>) -> Result<Vec<[f64; 2]>, TheoryError> {
     }
     // nalgebra's bounded Schur occasionally stalls on drawn Jacobians/T̂ (observed for 4×4
     // T̂ in the Fig. 5 sampler); faer's Hessenberg–QR eigensolver is an independent fallback.
-    eigenvalues_faer(m).ok_or_else(|| TheoryError::NotConverged {
-        what: "eigenvalues (real Schur, then faer)".into(),
-        residual: f64::NAN,
-        iterations: 1000 * n,
-        reason: "QR iteration did not converge".into(),
+    eigenvalues_faer(m).ok_or_else(|| TheoryError::EigenStalled {
+        n,
+        reason: format!(
+            "real Schur ({} sweeps) and faer's QR iteration did not converge",
+            1000 * n
+        ),
     })
 }
 

@@ -22,6 +22,15 @@ pub enum TheoryError {
         /// Why the solver stopped.
         reason: String,
     },
+    /// A dense eigensolver (bounded real Schur, then the fallback) did not converge on an
+    /// `n`×`n` matrix: a property of that matrix, so a caller drawing random matrices can redraw.
+    #[error("eigenvalues of a {n}×{n} matrix did not converge ({reason})")]
+    EigenStalled {
+        /// Matrix size.
+        n: usize,
+        /// What the solver reported.
+        reason: String,
+    },
     /// A parameter is outside the domain where the equations hold.
     #[error("invalid parameter `{name}` = {value}: {reason}")]
     InvalidParameter {

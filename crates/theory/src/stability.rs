@@ -87,15 +87,16 @@ pub fn eigenvalues(m: &DMatrix<f64>) -> Vec<Eigenvalue> {
 }
 
 /// Eigenvalues of a real square matrix, sorted by decreasing real part, by a bounded real Schur
-/// decomposition: [`TheoryError::NotConverged`] instead of an endless loop.
+/// decomposition: [`TheoryError::EigenStalled`] instead of an endless loop.
 pub fn try_eigenvalues(m: &DMatrix<f64>) -> Result<Vec<Eigenvalue>, TheoryError> {
     let n = m.nrows();
     let mut ev: Vec<Eigenvalue> = lowrank_model::linalg::try_complex_eigenvalues(m)
-        .map_err(|e| TheoryError::NotConverged {
-            what: format!("eigenvalues of a {n}×{n} matrix"),
-            residual: f64::NAN,
-            iterations: lowrank_model::linalg::MAX_SWEEPS_PER_DIM * n,
-            reason: e.to_string(),
+        .map_err(|e| TheoryError::EigenStalled {
+            n,
+            reason: format!(
+                "{e} after {} sweeps",
+                lowrank_model::linalg::MAX_SWEEPS_PER_DIM * n
+            ),
         })?
         .into_iter()
         .map(Eigenvalue::from)

@@ -5,7 +5,7 @@
 use super::common::Ctx;
 use super::{Kind, Panel, Paper};
 use anyhow::Context;
-use lowrank::plot::Series;
+use lowrank::plot::{Series, Style};
 use lowrank_validate::cases::common::{load, scenario, simulate, window, Field, Plan};
 
 fn args(v: &[&str]) -> Vec<String> {
@@ -147,14 +147,24 @@ fn fig3_currents(ctx: &Ctx) -> anyhow::Result<()> {
     let sref = scenario("cb2025-fig3-set1", &[]);
     let sc = load(&sref)?;
     let r = theory.len();
-    let n = ctx.budget.pick(1000, 8000);
+    // g = 0: no random block, the cost per step is O(N·R²), so N can be large
+    let n = ctx.budget.pick(5000, 50_000);
     let mut plan = Plan::new(200.0, 0.0, 0.1);
     plan.method = lowrank_sim::Method::Heun;
     plan.record_every = Some(0.5);
     let res = simulate(&sc.model, n, 1, &plan)?;
     let w = window(&res, Field::Currents, 0);
     let mut series = Vec::new();
+    let mut styles = Vec::new();
     for (mu, th) in theory.iter().enumerate() {
+        styles.push(Style {
+            color: Some(mu),
+            dashed: false,
+        });
+        styles.push(Style {
+            color: Some(mu),
+            dashed: true,
+        });
         let idx: Vec<usize> = (0..r)
             .map(|nu| term_index(&sc, mu, nu))
             .collect::<anyhow::Result<_>>()?;
@@ -172,11 +182,14 @@ fn fig3_currents(ctx: &Ctx) -> anyhow::Result<()> {
             markers: false,
         });
     }
-    ctx.lines(
-        &format!("[CB] Fig. 3 set 1: √A^μ(t), simulation N = {n} per region, and theory"),
+    ctx.lines_styled(
+        &format!(
+            "[CB] Fig. 3 set 1: √A^μ(t), simulation N = {n} per region (solid), theory (dashed)"
+        ),
         "t",
         "sqrt(A)",
         &series,
+        &styles,
     )
 }
 

@@ -4,7 +4,7 @@
 use super::Budget;
 use anyhow::Context;
 use lowrank::model::Interrupt;
-use lowrank::plot::{line_plot, Series};
+use lowrank::plot::{line_plot_styled, Series, Style};
 use lowrank_validate::report::{figure_data, FigureData};
 use lowrank_validate::runner::{run_case, Grid, SuiteResult};
 use std::io::Write;
@@ -39,6 +39,18 @@ impl Ctx {
     /// Write `NAME.csv` (long format: `series,x,y`) and draw `NAME.png` from line/marker
     /// series.
     pub fn lines(&self, title: &str, x: &str, y: &str, series: &[Series]) -> anyhow::Result<()> {
+        self.lines_styled(title, x, y, series, &[])
+    }
+
+    /// [`Ctx::lines`] with a [`Style`] per series.
+    pub fn lines_styled(
+        &self,
+        title: &str,
+        x: &str,
+        y: &str,
+        series: &[Series],
+        styles: &[Style],
+    ) -> anyhow::Result<()> {
         let mut csv = String::from("series,x,y\n");
         for s in series {
             for (px, py) in &s.points {
@@ -46,7 +58,7 @@ impl Ctx {
             }
         }
         write_atomic(&self.path("csv"), csv.as_bytes())?;
-        self.plot(|p| line_plot(p, title, x, y, series))
+        self.plot(|p| line_plot_styled(p, title, x, y, series, styles))
     }
 
     /// Draw `NAME.png` with `draw(path)` into a temporary file renamed on success.
@@ -111,9 +123,7 @@ impl Ctx {
         fig.points.retain(|p| p.2.is_finite());
         fig.title = format!(
             "{} (simulation: N = {}, {} seeds)",
-            fig.title,
-            result.grid.sizes[0],
-            result.grid.seeds
+            fig.title, result.grid.sizes[0], result.grid.seeds
         );
         let mut csv = String::from("kind,series,x,y,half_width\n");
         for c in &fig.curves {
@@ -125,9 +135,7 @@ impl Ctx {
             csv.push_str(&format!("simulation,{},{x},{y},{h}\n", csv_field(s)));
         }
         write_atomic(&self.path("csv"), csv.as_bytes())?;
-        self.plot(|p| {
-            lowrank_validate::plot::theory_figure(&fig, p).map_err(anyhow::Error::from)
-        })?;
+        self.plot(|p| lowrank_validate::plot::theory_figure(&fig, p).map_err(anyhow::Error::from))?;
         Ok(fig)
     }
 }

@@ -13,7 +13,8 @@ pub fn panels() -> Vec<Panel> {
             paper: Paper::Mo2018,
             name: "mo-fig1-states",
             figure: "Fig. 1 c",
-            shows: "Rank one, M_m = 1.1, M_n = 2, φ = tanh: |κ| and Δ₀ of the attractor against the \
+            shows:
+                "Rank one, M_m = 1.1, M_n = 2, φ = tanh: |κ| and Δ₀ of the attractor against the \
                     disorder g — heterogeneous stationary state, then chaos — theory lines with \
                     simulated networks (points, 95 % intervals over seeds).",
             kind: Kind::Internal(|c| c.validation_figure("mo-fig1", true).map(|_| ())),
@@ -64,7 +65,8 @@ pub fn panels() -> Vec<Panel> {
             paper: Paper::Mo2018,
             name: "mo-fig1-acf",
             figure: "Fig. 1 d",
-            shows: "Autocorrelation Δ(τ) of the chaotic state at g = 2.5: the theory's Δ(τ) against \
+            shows:
+                "Autocorrelation Δ(τ) of the chaotic state at g = 2.5: the theory's Δ(τ) against \
                     the simulated network's.",
             kind: Kind::Internal(|c| c.validation_figure("mo-fig1-acf", true).map(|_| ())),
         },
@@ -80,7 +82,8 @@ pub fn panels() -> Vec<Panel> {
             paper: Paper::Mo2018,
             name: "mo-fig1-spectrum",
             figure: "Fig. 1 b (insets)",
-            shows: "Eigenvalues of J = gχ + m nᵀ/N for one network (g = 0.5): the bulk in the disc \
+            shows:
+                "Eigenvalues of J = gχ + m nᵀ/N for one network (g = 0.5): the bulk in the disc \
                     of radius g and the outlier at λ₀ = M_m M_n = 2.2.",
             kind: Kind::Internal(spectrum),
         },
@@ -91,8 +94,11 @@ pub fn panels() -> Vec<Panel> {
 
 fn spectrum(ctx: &Ctx) -> anyhow::Result<()> {
     let g = 0.5;
-    let s = lowrank::model::bundled::load("mo2018-fig1", &[lowrank::model::Override::parse(&format!("mo2018.g={g}"))?])
-        .ok_or_else(|| anyhow::anyhow!("bundled scenario mo2018-fig1 missing"))??;
+    let s = lowrank::model::bundled::load(
+        "mo2018-fig1",
+        &[lowrank::model::Override::parse(&format!("mo2018.g={g}"))?],
+    )
+    .ok_or_else(|| anyhow::anyhow!("bundled scenario mo2018-fig1 missing"))??;
     let n = ctx.budget.pick(1000, 3000);
     let r = lowrank::spectrum::compute(&s, n, 1, false, &ctx.interrupt)?;
     let eig: Vec<(f64, f64)> = r

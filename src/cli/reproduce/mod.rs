@@ -16,6 +16,7 @@ mod mo2018_tasks;
 use anyhow::{bail, Context};
 use common::Ctx;
 use lowrank::model::Interrupt;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -199,17 +200,27 @@ fn run_panel(panel: &Panel, out: &Path, budget: Budget) -> Done {
 /// Run this binary with `args`; its stdout goes to `STEM.txt`.
 fn run_command(args: &[String], stem: &Path) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("locating the lowrank binary")?;
+    // on a terminal the child's progress bar (long studies) is shown; otherwise its stderr is
+    // kept for the error message
+    let interactive = std::io::stderr().is_terminal();
     let out = std::process::Command::new(exe)
         .args(args)
         .stdin(std::process::Stdio::null())
+        .stderr(if interactive {
+            std::process::Stdio::inherit()
+        } else {
+            std::process::Stdio::piped()
+        })
         .output()
         .with_context(|| format!("running `lowrank {}`", quoted(args)))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = err.lines().rev().take(5).collect();
         bail!(
-            "`lowrank {}` failed: {}",
+            "`lowrank {}` failed ({}){}{}",
             quoted(args),
+            out.status,
+            if tail.is_empty() { "" } else { ": " },
             tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
         );
     }
@@ -234,7 +245,10 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     for name in &args.panel {
         if !all.iter().any(|p| p.name == name) {
             let names: Vec<&str> = all.iter().map(|p| p.name).collect();
-            bail!("--panel `{name}`: no such panel (panels: {})", names.join(", "));
+            bail!(
+                "--panel `{name}`: no such panel (panels: {})",
+                names.join(", ")
+            );
         }
     }
     let chosen: Vec<&Panel> = all
@@ -247,17 +261,33 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         .filter(|p| args.panel.is_empty() || args.panel.iter().any(|n| n == p.name))
         .collect();
     if chosen.is_empty() {
-        bail!("--panel: none of the named panels belongs to `{:?}`", args.paper);
+        bail!(
+            "--panel: none of the named panels belongs to `{:?}`",
+            args.paper
+        );
     }
     if args.out.exists() && !args.out.is_dir() {
-        bail!("--out `{}` exists and is not a directory", args.out.display());
+        bail!(
+            "--out `{}` exists and is not a directory",
+            args.out.display()
+        );
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("--out `{}`: cannot create the directory", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).with_context(|| {
+        format!(
+            "--out `{}`: cannot create the directory",
+            args.out.display()
+        )
+    })?;
     let start = Instant::now();
     let mut done = Vec::new();
     for (i, p) in chosen.iter().enumerate() {
-        eprint!("[{}/{}] {} ({}) ... ", i + 1, chosen.len(), p.name, p.figure);
+        eprint!(
+            "[{}/{}] {} ({}) ... ",
+            i + 1,
+            chosen.len(),
+            p.name,
+            p.figure
+        );
         let d = run_panel(p, &args.out, args.budget);
         match &d.error {
             None => eprintln!("{:.1} s", d.seconds),
@@ -295,7 +325,13 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn index_markdown(chosen: &[&Panel], done: &[Done], out: &Path, budget: Budget, total: f64) -> String {
+fn index_markdown(
+    chosen: &[&Panel],
+    done: &[Done],
+    out: &Path,
+    budget: Budget,
+    total: f64,
+) -> String {
     let mut s = format!(
         "# Figures of both papers (`lowrank reproduce`, budget `{}`)\n\n{} panels in {:.1} s wall \
          time. Each panel's command makes it alone; `lowrank reproduce all --out {} --budget {}` \
@@ -317,7 +353,10 @@ fn index_markdown(chosen: &[&Panel], done: &[Done], out: &Path, budget: Budget, 
         }
         s.push_str(&format!("\n## {}\n\n", paper.title()));
         for (p, d) in rows {
-            s.push_str(&format!("### `{}` — {}\n\n{}\n\n", p.name, p.figure, p.shows));
+            s.push_str(&format!(
+                "### `{}` — {}\n\n{}\n\n",
+                p.name, p.figure, p.shows
+            ));
             if d.files.iter().any(|f| f.ends_with(".png")) {
                 s.push_str(&format!("![{}]({}.png)\n\n", p.name, p.name));
             }
