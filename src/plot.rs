@@ -201,6 +201,7 @@ where
         }
         chart
             .configure_series_labels()
+            .position(legend_position(series, (x0, x1), (y0, y1)))
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()
@@ -208,6 +209,37 @@ where
         root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }
+}
+
+/// The legend goes where it hides the fewest points: the emptiest of the four corners and the
+/// middle of the right edge (each a box of 40 % of the width and 30 % of the height).
+fn legend_position(
+    series: &[Series],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> SeriesLabelPosition {
+    let candidates = [
+        (SeriesLabelPosition::UpperRight, (0.6, 1.0), (0.7, 1.0)),
+        (SeriesLabelPosition::UpperLeft, (0.0, 0.4), (0.7, 1.0)),
+        (SeriesLabelPosition::LowerRight, (0.6, 1.0), (0.0, 0.3)),
+        (SeriesLabelPosition::LowerLeft, (0.0, 0.4), (0.0, 0.3)),
+        (SeriesLabelPosition::MiddleRight, (0.6, 1.0), (0.35, 0.65)),
+    ];
+    let (w, h) = ((x1 - x0).max(1e-300), (y1 - y0).max(1e-300));
+    let hidden = |(bx, by): ((f64, f64), (f64, f64))| -> usize {
+        series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|(x, y)| {
+                let (u, v) = ((x - x0) / w, (y - y0) / h);
+                u >= bx.0 && u <= bx.1 && v >= by.0 && v <= by.1
+            })
+            .count()
+    };
+    candidates
+        .into_iter()
+        .min_by_key(|(_, bx, by)| hidden((*bx, *by)))
+        .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
 }
 
 /// Categorical heat map: `codes[i][j]` (row i ↔ `y[i]`, column j ↔ `x[j]`) coloured by code, with a

@@ -88,7 +88,7 @@ impl Ctx {
         });
         let grid = Grid {
             sizes: vec![self.budget.pick(1000, 8000)],
-            seeds: self.budget.pick(2, 6),
+            seeds: self.budget.pick(3, 6),
             base_seed: 1,
             effort: self.budget.pick(0.5, 1.0),
         };
@@ -121,10 +121,12 @@ impl Ctx {
             );
         }
         fig.points.retain(|p| p.2.is_finite());
-        fig.title = format!(
-            "{} (simulation: N = {}, {} seeds)",
-            fig.title, result.grid.sizes[0], result.grid.seeds
-        );
+        if !fig.points.is_empty() {
+            fig.title = format!(
+                "{} (simulation: N = {}, {} seeds)",
+                fig.title, result.grid.sizes[0], result.grid.seeds
+            );
+        }
         let mut csv = String::from("kind,series,x,y,half_width\n");
         for c in &fig.curves {
             for (x, y) in &c.points {

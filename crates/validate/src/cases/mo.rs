@@ -587,7 +587,12 @@ pub fn fig1_figure() -> FigureSpec {
         y_label: "|κ|, Δ₀".into(),
         curves: Box::new(|| {
             let gs: Vec<f64> = (0..=50).map(|i| 0.3 + 2.2 * i as f64 / 50.0).collect();
-            let rows = fig1_sweep(&RankOne::default(), &gs, &opts())?;
+            // a point where no branch was resolved (right at g_C the chaotic solution starts
+            // from the static one and can be missed) is left out, not drawn as κ = 0
+            let rows: Vec<_> = fig1_sweep(&RankOne::default(), &gs, &opts())?
+                .into_iter()
+                .filter(|r| r.converged)
+                .collect();
             Ok(vec![
                 Curve {
                     label: "|κ| theory".into(),
