@@ -31,6 +31,7 @@ pub mod equations;
 pub mod error;
 pub mod meanfield;
 pub mod mo2018;
+pub mod numerics;
 pub mod phase;
 pub mod roots;
 pub mod solve;

@@ -10,6 +10,8 @@
 
 use crate::equations::pure_chaos_delta0;
 use crate::meanfield::MeanField;
+/// Kept here for existing callers; the grid lives in [`crate::numerics`].
+pub use crate::numerics::linspace;
 use crate::roots::{brent, ScalarSolution};
 use crate::solve::branches::{solve_all, AllSolutions, ChaoticSystem, SolveOptions, StaticSystem};
 use crate::solve::solve;
@@ -384,17 +386,6 @@ pub struct PhaseDiagram {
     pub regimes: Vec<Vec<Regime>>,
     /// κ of the heterogeneous state per point (0 where none).
     pub kappa: Vec<Vec<f64>>,
-}
-
-/// Evenly spaced grid of `count` points from `start` to `stop` (inclusive).
-pub fn linspace(start: f64, stop: f64, count: usize) -> Vec<f64> {
-    match count {
-        0 => vec![],
-        1 => vec![start],
-        n => (0..n)
-            .map(|i| start + (stop - start) * i as f64 / (n - 1) as f64)
-            .collect(),
-    }
 }
 
 /// The \[MO\] rank-one phase diagram in (g, λ₀) around `base` (docs/theory §2.3), rows in parallel

@@ -136,14 +136,10 @@ pub struct PhaseCell {
     pub entropy_bits: f64,
 }
 
+/// The grid of a (start, stop, count) spec; at least its start.
 fn grid(spec: (f64, f64, usize)) -> Vec<f64> {
     let (a, b, n) = spec;
-    if n <= 1 {
-        return vec![a];
-    }
-    (0..n)
-        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-        .collect()
+    crate::numerics::linspace(a, b, n.max(1))
 }
 
 /// Modal class and Shannon entropy (bits) of class counts.
