@@ -33,7 +33,9 @@ pub struct Style {
     pub dashed: bool,
 }
 
-fn ensure_font() -> anyhow::Result<()> {
+/// Register the embedded DejaVu Sans with plotters once (the machine may have no font library);
+/// call before drawing text with plotters directly.
+pub fn ensure_font() -> anyhow::Result<()> {
     static FONT: OnceLock<Result<(), String>> = OnceLock::new();
     FONT.get_or_init(|| {
         register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())

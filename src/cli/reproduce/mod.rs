@@ -1,7 +1,7 @@
 //! `lowrank reproduce mo2018|cb2025|all --out DIR [--budget quick|paper] [--panel NAME]...`:
-//! every figure panel of both papers that the theory and the simulator can produce, each as PNG
-//! + CSV, with `DIR/index.md` listing every panel, what the paper shows in it, the exact command
-//! that makes it alone and its run time (docs/gallery.md shows the `quick` figures).
+//! every figure panel of both papers that the theory and the simulator can produce, each as a
+//! PNG and a CSV, with `DIR/index.md` listing every panel, what the paper shows in it, the exact
+//! command that makes it alone and its run time (docs/gallery.md shows the `quick` figures).
 //!
 //! A panel is either a standalone `lowrank` command (a study, a sweep: run as a child process of
 //! this binary, its text report kept in `NAME.txt`) or computed here (theory curves with
