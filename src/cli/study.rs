@@ -843,7 +843,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
             name: "frequency of the currents".into(),
             points: rows
                 .iter()
-                .map(|w| (w.g1, w.frequency.unwrap_or(0.0)))
+                .map(|w| (w.g1, w.frequency.unwrap_or(f64::NAN)))
                 .collect(),
             markers: true,
         });

@@ -27,7 +27,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Cb2025,
             name: "cb-fig4a",
-            figure: "Fig. 4 a",
+            figure: "Fig. 4",
             shows: "One region with self-loop b = 2 and 3: √A of the static and chaotic branches \
                     against the disorder g (theory lines), with simulated networks (points).",
             kind: Kind::Internal(|c| c.validation_figure("cb-fig4a", true).map(|_| ())),
@@ -35,7 +35,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Cb2025,
             name: "cb-fig4b-acf",
-            figure: "Fig. 4 b",
+            figure: "Fig. 4 (Δ(τ))",
             shows: "Autocorrelation Δ(τ) of the chaotic state with currents (b = 3, g = 2.4): the \
                     theory's Δ(τ) against the simulated network's.",
             kind: Kind::Internal(|c| c.validation_figure("cb-fig4b-acf", true).map(|_| ())),
@@ -43,7 +43,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Cb2025,
             name: "cb-fig4-branches",
-            figure: "Fig. 4 a, b",
+            figure: "Fig. 4",
             shows: "b = 2: √A of the static, chaotic and realised branches against g with the chaos \
                     onset g_c(b) and the generator–transmitter point g*(b); Δ(τ) panels at \
                     g = 1 and 2 in `cb-fig4-branches-acf.png`.",
@@ -84,7 +84,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Cb2025,
             name: "cb-switch",
-            figure: "Section 7",
+            figure: "§3.10 (switch)",
             shows: "Five regions, region 1 in self-loop mode: an input into region 1 raises its \
                     variance, lowers its gain and moves the currents to another attractor (routing \
                     by exciting a pattern): S^{μν}, Σ_ρ(S^{μρ})² and ψ^μ over the two phases.",
@@ -95,7 +95,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Cb2025,
             name: "cb-polytope-r5",
-            figure: "A.6",
+            figure: "§3.7 (polytopes)",
             shows: "R = 5 regions in exchange mode, sorted b ~ U[1, 3]: the number of vertices of the \
                     attractor polytope against the number f of fracture variables (2^f disconnected \
                     components).",
@@ -110,7 +110,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Cb2025,
             name: "cb-polytope-r6",
-            figure: "A.6",
+            figure: "§3.7 (polytopes)",
             shows: "As `cb-polytope-r5` with R = 6.",
             kind: Kind::Command(|b| {
                 let n = b.pick("200", "10000");
@@ -123,7 +123,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Cb2025,
             name: "cb-limit-cycle",
-            figure: "§3.4, Fig. 5 (LC)",
+            figure: "§3.4 (limit cycle)",
             shows: "Two regions whose T̂ has a complex leading eigenvalue (g = 0.8): the limit cycle \
                     of the currents in the (S^{11}, S^{21}) plane from the two-time DMFT and from a \
                     simulated network (the orbits, phase-free).",

@@ -87,10 +87,10 @@ impl Ctx {
                     .any(|p| p.figure == figure && p.y.is_none())
         });
         let grid = Grid {
-            sizes: vec![self.budget.pick(1000, 8000)],
-            seeds: self.budget.pick(3, 6),
+            sizes: vec![self.budget.pick(2000, 8000)],
+            seeds: self.budget.pick(4, 6),
             base_seed: 1,
-            effort: self.budget.pick(0.5, 1.0),
+            effort: 1.0,
         };
         let cases = suite
             .cases

@@ -1,6 +1,6 @@
 //! \[MO\] panels (docs/theory/2-low-rank.md): the states of a rank-one network against g and
-//! against the structure strength, Δ(τ), the (g, λ₀) phase diagram and the spectrum of J (Fig. 1);
-//! the tasks of Figs. 2–5 and the ring are in [`super::mo2018_tasks`].
+//! against the structure strength, Δ(τ) (Fig. 1), the (g, λ₀) phase diagram and the spectrum of J;
+//! the input-driven bistability (Fig. 2), the tasks and the ring are in [`super::mo2018_tasks`].
 
 use super::common::Ctx;
 use super::{Kind, Panel, Paper};
@@ -12,7 +12,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-fig1-states",
-            figure: "Fig. 1 c",
+            figure: "Fig. 1",
             shows:
                 "Rank one, M_m = 1.1, M_n = 2, φ = tanh: |κ| and Δ₀ of the attractor against the \
                     disorder g — heterogeneous stationary state, then chaos — theory lines with \
@@ -22,7 +22,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-fig1-branches",
-            figure: "Fig. 1 c",
+            figure: "Fig. 1",
             shows: "Every mean-field branch (stable or not) of the same network against g: κ₁ per \
                     branch, static and chaotic (`lowrank sweep`).",
             kind: Kind::Command(|b| {
@@ -42,7 +42,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-fig1-structure",
-            figure: "Fig. 1 b",
+            figure: "§2.1 (λ₀)",
             shows: "States against the structure strength λ₀ = M_m M_n (M_m = 1.1, M_n swept, \
                     g = 0.5): the homogeneous state gives way to two heterogeneous ones at λ₀ = 1.",
             kind: Kind::Command(|b| {
@@ -64,7 +64,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-fig1-acf",
-            figure: "Fig. 1 d",
+            figure: "Fig. 1 (Δ(τ))",
             shows:
                 "Autocorrelation Δ(τ) of the chaotic state at g = 2.5: the theory's Δ(τ) against \
                     the simulated network's.",
@@ -73,7 +73,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-phase",
-            figure: "Fig. 1 a",
+            figure: "§2.3 (phase diagram)",
             shows: "Phase diagram in (g, λ₀): homogeneous stationary, heterogeneous stationary, \
                     chaotic; the boundaries λ₀ = 1, g = 1, λ₀^BB(g) and g_C(λ₀).",
             kind: Kind::Internal(|c| c.validation_figure("mo-phase", false).map(|_| ())),
@@ -81,7 +81,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-fig1-spectrum",
-            figure: "Fig. 1 b (insets)",
+            figure: "§2.2 (spectrum)",
             shows:
                 "Eigenvalues of J = gχ + m nᵀ/N for one network (g = 0.5): the bulk in the disc \
                     of radius g and the outlier at λ₀ = M_m M_n = 2.2.",
@@ -115,7 +115,7 @@ fn spectrum(ctx: &Ctx) -> anyhow::Result<()> {
         .collect();
     let outliers: Vec<(f64, f64)> = r.omega.iter().map(|e| (e[0], e[1])).collect();
     ctx.lines(
-        &format!("[MO] Fig. 1: eigenvalues of J, g = {g}, N = {}", r.n),
+        &format!("[MO] eigenvalues of J, g = {g}, N = {}", r.n),
         "Re λ",
         "Im λ",
         &[

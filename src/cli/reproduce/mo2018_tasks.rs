@@ -1,6 +1,6 @@
 //! \[MO\] task panels (docs/theory/2-low-rank.md §2.4–2.6): the loss of bistability under an
-//! input along n (Fig. 2), Go/Nogo (Fig. 3), noisy detection (Fig. 4), context-dependent
-//! discrimination (Fig. 5) and the ring attractor. Each draws the mean-field prediction together
+//! input along n (Fig. 2), Go/Nogo, noisy detection, context-dependent discrimination (§2.6)
+//! and the ring attractor (§2.5). Each draws the mean-field prediction together
 //! with finite-N simulations run with the protocols of the validation cases
 //! (`lowrank_validate::cases::mo`).
 //!
@@ -47,7 +47,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-gonogo",
-            figure: "Fig. 3",
+            figure: "§2.6 (Go/Nogo)",
             shows: "Go/Nogo (m = w, n = I_A, g = 0.1): the readout z(t) rises during a Go stimulus on \
                     [5, 15) and stays at zero for a Nogo stimulus, with no memory afterwards. Drawn: \
                     z(t) of simulated networks (one trial each) and the theory's stationary readout \
@@ -57,7 +57,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-detection",
-            figure: "Fig. 4",
+            figure: "§2.6 (detection)",
             shows: "Noisy detection (bistable rank one, stimulus noise σ = 0.4): a trial detects the \
                     stimulus when its readout z, averaged over the last time unit of the stimulus, \
                     is positive (\"Go\" = z > 0: the network left the lower branch, where z < 0). \
@@ -69,7 +69,7 @@ pub fn panels() -> Vec<Panel> {
         Panel {
             paper: Paper::Mo2018,
             name: "mo-context",
-            figure: "Fig. 5",
+            figure: "§2.6 (context)",
             shows: "Context-dependent discrimination (rank two): the same stimulus flips the readout z \
                     in the context where it is relevant and is ignored in the other. Drawn: z(t) for \
                     context A/B × stimulus A/B (stimulus on from t = 15, held until the state is \
@@ -503,7 +503,7 @@ fn fig2_bistable(ctx: &Ctx) -> anyhow::Result<()> {
     .write(ctx)
 }
 
-/// \[MO\] Fig. 3: readout z(t) of Go and Nogo trials with the theory's readout during the
+/// \[MO\] Go/Nogo (§2.6): readout z(t) of Go and Nogo trials with the theory's readout during the
 /// stimulus.
 fn gonogo(ctx: &Ctx) -> anyhow::Result<()> {
     let name = "mo2018-gonogo";
@@ -536,7 +536,7 @@ fn gonogo(ctx: &Ctx) -> anyhow::Result<()> {
     let on = (p.onset, p.onset + p.duration);
     Figure {
         title: format!(
-            "[MO] Fig. 3: Go/Nogo readout z(t), stimulus on [{}, {}), N = {n}",
+            "[MO] Go/Nogo readout z(t), stimulus on [{}, {}), N = {n}",
             on.0, on.1
         ),
         xlabel: "t".into(),
@@ -573,7 +573,7 @@ fn gonogo(ctx: &Ctx) -> anyhow::Result<()> {
     .write(ctx)
 }
 
-/// \[MO\] Fig. 4: fraction of noisy trials detecting the stimulus against c, with the threshold
+/// \[MO\] detection (§2.6): fraction of noisy trials detecting the stimulus against c, with the threshold
 /// c* of the noiseless theory.
 fn detection(ctx: &Ctx) -> anyhow::Result<()> {
     let name = "mo2018-detection";
@@ -637,7 +637,7 @@ fn detection(ctx: &Ctx) -> anyhow::Result<()> {
     let c_max = cs.last().copied().unwrap_or(1.0);
     Figure {
         title: format!(
-            "[MO] Fig. 4: detection, σ = {}, N = {n}, {trials} noisy trials per c",
+            "[MO] detection, σ = {}, N = {n}, {trials} noisy trials per c",
             p.noise
         ),
         xlabel: "stimulus strength c".into(),
@@ -664,7 +664,7 @@ fn detection(ctx: &Ctx) -> anyhow::Result<()> {
     .write(ctx)
 }
 
-/// \[MO\] Fig. 5: readout z(t) in contexts A and B for stimuli A and B, with the theory's rest,
+/// \[MO\] context (§2.6): readout z(t) in contexts A and B for stimuli A and B, with the theory's rest,
 /// relevant and irrelevant readouts.
 fn context(ctx: &Ctx) -> anyhow::Result<()> {
     let name = "mo2018-context";
@@ -765,9 +765,7 @@ fn context(ctx: &Ctx) -> anyhow::Result<()> {
         ],
     ));
     Figure {
-        title: format!(
-            "[MO] Fig. 5: context-dependent discrimination, z(t), N = {n}, {networks} networks"
-        ),
+        title: format!("[MO] context-dependent discrimination, z(t), N = {n}, {networks} networks"),
         xlabel: "t".into(),
         ylabel: "readout z".into(),
         curves,

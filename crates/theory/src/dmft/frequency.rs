@@ -12,9 +12,9 @@
 use std::f64::consts::PI;
 
 /// Fewest periods that must fit in the window for a frequency to be reported: a slower
-/// component (a transient drift towards a fixed point) is not an oscillation this window can
-/// resolve.
-pub const MIN_PERIODS: f64 = 2.0;
+/// component (a transient drift towards a fixed point, whose power peaks at zero frequency and
+/// pulls the refined peak below one period) is not an oscillation this window can resolve.
+pub const MIN_PERIODS: f64 = 1.0;
 
 /// Total variance per sample below which the series count as constant.
 pub const CONSTANT_VARIANCE: f64 = 1e-12;
