@@ -1675,10 +1675,10 @@ mod tests {
         };
         let r = run(&model, Gauss::new(16), &opts).unwrap();
         let psi = |d: f64| 1.0 / (1.0 + std::f64::consts::PI * d / 2.0).sqrt();
-        for k in 0..4 {
-            assert_eq!(r.currents_at(0)[k], s0[k]);
-            assert!((r.currents_at(1)[k] - (1.0 - dt) * s0[k]).abs() < 1e-15);
-            assert!((r.currents_at(2)[k] - (1.0 - dt).powi(2) * s0[k]).abs() < 1e-15);
+        for (k, &s) in s0.iter().enumerate() {
+            assert_eq!(r.currents_at(0)[k], s);
+            assert!((r.currents_at(1)[k] - (1.0 - dt) * s).abs() < 1e-15);
+            assert!((r.currents_at(2)[k] - (1.0 - dt).powi(2) * s).abs() < 1e-15);
             assert_eq!(r.drives[k], 0.0);
             assert_eq!(r.drives[4 + k], 0.0);
         }
