@@ -56,7 +56,9 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+/// Finite range of `values` padded by 5 % (a unit range about a single value; [0, 1] when none
+/// is finite): the axis range of a plot.
+pub fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {

@@ -99,26 +99,14 @@ pub fn panels() -> Vec<Panel> {
             shows: "R = 5 regions in exchange mode, sorted b ~ U[1, 3]: the number of vertices of the \
                     attractor polytope against the number f of fracture variables (2^f disconnected \
                     components).",
-            kind: Kind::Command(|b| {
-                let n = b.pick("500", "10000");
-                args(&[
-                    "study", "polytope", "--fracture-draws", n, "--regions", "5", "--csv",
-                    "{stem}.csv", "--plot", "{stem}.png",
-                ])
-            }),
+            kind: Kind::Command(|b| polytope_args("5", b.pick("500", "10000"))),
         },
         Panel {
             paper: Paper::Cb2025,
             name: "cb-polytope-r6",
             figure: "§3.7 (polytopes)",
             shows: "As `cb-polytope-r5` with R = 6.",
-            kind: Kind::Command(|b| {
-                let n = b.pick("200", "10000");
-                args(&[
-                    "study", "polytope", "--fracture-draws", n, "--regions", "6", "--csv",
-                    "{stem}.csv", "--plot", "{stem}.png",
-                ])
-            }),
+            kind: Kind::Command(|b| polytope_args("6", b.pick("200", "10000"))),
         },
         Panel {
             paper: Paper::Cb2025,
@@ -130,6 +118,22 @@ pub fn panels() -> Vec<Panel> {
             kind: Kind::Internal(limit_cycle),
         },
     ]
+}
+
+/// `study polytope` with `draws` fracture draws at R = `regions`, CSV and plot.
+fn polytope_args(regions: &str, draws: &str) -> Vec<String> {
+    args(&[
+        "study",
+        "polytope",
+        "--fracture-draws",
+        draws,
+        "--regions",
+        regions,
+        "--csv",
+        "{stem}.csv",
+        "--plot",
+        "{stem}.png",
+    ])
 }
 
 fn term_index(sc: &lowrank::model::Scenario, mu: usize, nu: usize) -> anyhow::Result<usize> {

@@ -26,17 +26,7 @@ pub fn panels() -> Vec<Panel> {
             shows: "Every mean-field branch (stable or not) of the same network against g: κ₁ per \
                     branch, static and chaotic (`lowrank sweep`).",
             kind: Kind::Command(|b| {
-                let g = format!("mo2018.g=0.1:3:{}", b.pick(30, 146));
-                vec![
-                    "sweep".into(),
-                    "mo2018-fig1".into(),
-                    "--param".into(),
-                    g,
-                    "--csv".into(),
-                    "{stem}.csv".into(),
-                    "--plot".into(),
-                    "{stem}.png".into(),
-                ]
+                sweep_args(&[], &format!("mo2018.g=0.1:3:{}", b.pick(30, 146)))
             }),
         },
         Panel {
@@ -46,19 +36,10 @@ pub fn panels() -> Vec<Panel> {
             shows: "States against the structure strength λ₀ = M_m M_n (M_m = 1.1, M_n swept, \
                     g = 0.5): the homogeneous state gives way to two heterogeneous ones at λ₀ = 1.",
             kind: Kind::Command(|b| {
-                let p = format!("mo2018.mean_n=0:3:{}", b.pick(31, 151));
-                vec![
-                    "sweep".into(),
-                    "mo2018-fig1".into(),
-                    "--set".into(),
-                    "mo2018.g=0.5".into(),
-                    "--param".into(),
-                    p,
-                    "--csv".into(),
-                    "{stem}.csv".into(),
-                    "--plot".into(),
-                    "{stem}.png".into(),
-                ]
+                sweep_args(
+                    &["mo2018.g=0.5"],
+                    &format!("mo2018.mean_n=0:3:{}", b.pick(31, 151)),
+                )
             }),
         },
         Panel {
@@ -89,6 +70,27 @@ pub fn panels() -> Vec<Panel> {
         },
     ];
     v.extend(super::mo2018_tasks::panels());
+    v
+}
+
+/// `sweep mo2018-fig1` with `--set` overrides and one `--param`, CSV and plot.
+fn sweep_args(set: &[&str], param: &str) -> Vec<String> {
+    let mut v = vec!["sweep".to_string(), "mo2018-fig1".into()];
+    for s in set {
+        v.extend(["--set".to_string(), s.to_string()]);
+    }
+    v.extend(
+        [
+            "--param",
+            param,
+            "--csv",
+            "{stem}.csv",
+            "--plot",
+            "{stem}.png",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
     v
 }
 

@@ -169,23 +169,6 @@ fn draw_err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("drawing: {e}")
 }
 
-/// Finite range of `values`, padded by 5 % (a unit range about a single value).
-fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-    if !lo.is_finite() {
-        return (0.0, 1.0);
-    }
-    if hi - lo < 1e-12 {
-        return (lo - 0.5, hi + 0.5);
-    }
-    let pad = 0.05 * (hi - lo);
-    (lo - pad, hi + pad)
-}
-
 impl Figure {
     /// Write `NAME.csv` (`series,x,y`, one series per part) and draw `NAME.png`.
     fn write(&self, ctx: &Ctx) -> anyhow::Result<()> {
@@ -225,8 +208,8 @@ impl Figure {
         } else {
             (
                 (900, 600),
-                padded(points().map(|p| p.0)),
-                padded(points().map(|p| p.1)),
+                lowrank::plot::bounds(points().map(|p| p.0)),
+                lowrank::plot::bounds(points().map(|p| p.1)),
             )
         };
         let root = BitMapBackend::new(path, size).into_drawing_area();
@@ -457,7 +440,7 @@ fn fig2_bistable(ctx: &Ctx) -> anyhow::Result<()> {
             out.push((*s, res.kappa[0]));
         }
     }
-    let y = padded(
+    let y = lowrank::plot::bounds(
         upper
             .iter()
             .chain(&lower)
