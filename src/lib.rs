@@ -31,6 +31,7 @@ pub mod documents;
 pub mod machine;
 pub mod plot;
 pub mod progress;
+pub mod shard;
 pub mod source;
 pub mod spectrum;
 pub mod study;

@@ -262,6 +262,10 @@ fn corpus() -> Vec<Case> {
         c(&["dmft", "cb2025-limit-cycle", "--tensor", "1,2,3,4,5,6,7,inf"], "--tensor"),
         c(&["dmft", "cb2025-limit-cycle", "--classifier", "mine"], "--classifier"),
         c(&["study", "fig5", "--classifier", "x"], "--classifier"),
+        c(&["study", "fig5", "--shard", "3/3"], "--shard"),
+        c(&["study", "fig5", "--shard", "x"], "--shard"),
+        c(&["study", "fig5", "--shard", "0/2", "--plot", "{D}/p.png"], "--plot"),
+        c(&["sweep", "mo2018-fig1", "--param", "mo2018.g=0.5:1:3", "--shard", "-1/2"], "--shard"),
         // ---- studies
         c(&["study", "fig5", "--grid", "0"], "--grid"),
         c(&["study", "fig5", "--samples", "0"], "--samples"),

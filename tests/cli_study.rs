@@ -55,8 +55,17 @@ fn fig5_small_grid_csv_plot_and_zero_current_region() {
         lines.next().unwrap(),
         "re,im,modal,entropy_bits,count_FP,count_FP+chaos,count_LC,count_LC+chaos,count_chaos,count_invalid,redraws"
     );
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = lines
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split(',').collect())
+        .collect();
     assert_eq!(rows.len(), 4);
+    // the last line is the run's trailer (what `merge` checks)
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("# lowrank study fig5 shard=all; cells=4; grid=2;"));
     for r in &rows {
         assert_eq!(r.len(), 11);
         assert!(CLASSES.contains(&r[2]), "bad class {}", r[2]);
@@ -609,4 +618,82 @@ fn reproduce_lists_panels_and_rejects_bad_options() {
     let not_dir = lowrank(&["reproduce", "cb2025", "--out", file.to_str().unwrap()]);
     assert!(!not_dir.status.success());
     assert!(String::from_utf8_lossy(&not_dir.stderr).contains("--out"));
+}
+
+/// `study fig5 --shard I/N` for N ∈ {1, 3, 7}, each shard a separate process, merged: the
+/// unsharded CSV byte for byte; a missing, a duplicated and a foreign shard are errors that say
+/// which; `--shard auto` reads a Slurm array task.
+#[test]
+fn fig5_shards_merge_to_the_unsharded_csv() {
+    let dir = tmpdir("fig5-shards");
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let base = [
+        "study",
+        "fig5",
+        "--grid",
+        "4",
+        "--samples",
+        "1",
+        "--t",
+        "10",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        let o = lowrank(&a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&["--csv", &p("all.csv")]);
+    let all = std::fs::read(dir.join("all.csv")).unwrap();
+    for n in [1, 3, 7] {
+        let mut files = Vec::new();
+        for i in 0..n {
+            let f = p(&format!("s{i}-{n}.csv"));
+            run(&["--shard", &format!("{i}/{n}"), "--csv", &f]);
+            files.push(f);
+        }
+        let out = p(&format!("merged-{n}.csv"));
+        let mut args = vec!["merge", out.as_str()];
+        args.extend(files.iter().map(String::as_str));
+        let o = lowrank(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(std::fs::read(&out).unwrap(), all, "{n} shards");
+    }
+    let fails = |args: &[&str], needle: &str| {
+        let o = lowrank(args);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "`{err}` lacks `{needle}`");
+    };
+    let (s0, s1, s2) = (p("s0-3.csv"), p("s1-3.csv"), p("s2-3.csv"));
+    let bad = p("bad.csv");
+    fails(&["merge", &bad, &s0, &s2], "shard(s) 1/3 missing");
+    fails(&["merge", &bad, &s0, &s1, &s1, &s2], "given twice");
+    run(&["--seed", "9", "--shard", "1/3", "--csv", &p("seed9.csv")]);
+    fails(
+        &["merge", &bad, &s0, &p("seed9.csv"), &s2],
+        "run parameters differ",
+    );
+    fails(&["merge", &bad, &s0, &p("all.csv")], "unsharded");
+    assert!(!dir.join("bad.csv").exists());
+    // --shard auto in a Slurm array task 2 of 3 is shard 2/3
+    let mut a: Vec<&str> = base.to_vec();
+    let auto = p("auto.csv");
+    a.extend_from_slice(&["--shard", "auto", "--csv", &auto]);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_lowrank"))
+        .args(&a)
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&auto).unwrap(), std::fs::read(&s2).unwrap());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_lowrank"))
+        .args(&a)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SGE_TASK_ID")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard auto"));
 }

@@ -956,6 +956,7 @@ fn study_fig5_json(
         band,
         reference_ordering,
         classifier,
+        shard: None,
     };
     let nt = opts.check().map_err(|e| study_error(py, e))?;
     let (memory, work) = opts.cost(nt);

@@ -180,6 +180,10 @@ pub struct Fig5Args {
     /// Classification rules (as `lowrank dmft --classifier`).
     #[arg(long, value_enum, default_value_t = super::dmft::ClassifierArg::Default)]
     pub classifier: super::dmft::ClassifierArg,
+    /// Only slice I of N of the cells (0-based, e.g. `--shard 3/8`), or `auto` from a Slurm or
+    /// Grid Engine array job; join the CSVs with `lowrank merge` (docs/cluster.md).
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
     /// Outputs.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -628,7 +632,18 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
         band: a.band,
         reference_ordering: a.reference_ordering,
         classifier: a.classifier.into(),
+        shard: a
+            .shard
+            .as_deref()
+            .map(lowrank::shard::Shard::parse)
+            .transpose()?,
     };
+    if let (Some(_), Some(plot)) = (opts.shard, &a.out.plot) {
+        bail!(
+            "--plot `{}`: a shard holds only part of the map; draw it from the merged CSV",
+            plot.display()
+        );
+    }
     let nt = opts.check()?;
     let runs = (a.grid as f64).powi(2) * a.samples as f64;
     let (memory, work) = opts.cost(nt);

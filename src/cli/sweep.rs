@@ -35,7 +35,8 @@ pub struct SweepArgs {
     /// Draw a plot (PNG or SVG by extension): κ₁ per branch (1-D) or the regime map (2-D).
     #[arg(long)]
     pub plot: Option<PathBuf>,
-    /// Solve only slice I of N (0-based), e.g. `--shard 3/8` (for array jobs; join with `merge`).
+    /// Solve only slice I of N (0-based), e.g. `--shard 3/8`, or `auto` from a Slurm or Grid
+    /// Engine array job (join with `merge`; docs/cluster.md).
     #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
     /// Removed (see `lowrank solve --help`): giving it is an error that says why.
@@ -54,7 +55,7 @@ pub struct SweepArgs {
 pub struct MergeArgs {
     /// Output CSV.
     pub output: PathBuf,
-    /// Shard CSVs written by `lowrank sweep --shard`.
+    /// Shard CSVs written by `lowrank sweep --shard` or `lowrank study fig5 --shard`.
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
 }
@@ -110,7 +111,11 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             bail!("--time ({t}) must be finite");
         }
     }
-    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|t| lowrank::shard::Shard::parse(t).map(|s| (s.index(), s.count())))
+        .transpose()?;
     if let Some(plot) = &args.plot {
         if params.len() > 2 {
             bail!(
@@ -263,6 +268,25 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         );
     }
     let out_idx = outputs.reserve("merge output", &args.output, &[])?;
+    // shards of a study carry the study's trailer; the rest are sweep shards
+    let first = args.shards.first().map(std::fs::read_to_string);
+    if let Some(Ok(text)) = first {
+        let prefix = lowrank::study::fig5::META_PREFIX;
+        if text.lines().last().is_some_and(|l| l.starts_with(prefix)) {
+            let files = args
+                .shards
+                .iter()
+                .map(|p| {
+                    std::fs::read_to_string(p)
+                        .map(|t| (p.display().to_string(), t))
+                        .with_context(|| format!("read `{}`", p.display()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let merged = lowrank::shard::merge_csv(prefix, &files)?;
+            outputs.write_all(out_idx, merged.as_bytes())?;
+            return outputs.commit();
+        }
+    }
     let mut header: Option<(String, std::path::PathBuf)> = None;
     let mut meta: Option<(String, std::path::PathBuf)> = None;
     let mut shards_seen: BTreeMap<usize, std::path::PathBuf> = BTreeMap::new();

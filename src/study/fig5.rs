@@ -4,6 +4,7 @@
 use super::{class_labels, option, time_steps, StudyError};
 use crate::gauss::{Gauss, Phi};
 use crate::progress::Progress;
+use crate::shard::Shard;
 use crate::theory::cb2025::potential::pure_chaos;
 use crate::theory::cb2025::studies::{phase_diagram, PhaseCell, PhaseDiagramOptions};
 use crate::theory::dmft::{Classifier, DmftOptions};
@@ -48,6 +49,10 @@ pub struct Fig5Options {
     pub reference_ordering: bool,
     /// Classification rules ([`Classifier`]).
     pub classifier: Classifier,
+    /// Only this slice of the cells (in the order Im outer, Re inner); `None`: all. The union
+    /// of the N shards is the unsharded study bit for bit (each cell's stream depends only on
+    /// the seed and the cell index).
+    pub shard: Option<Shard>,
 }
 
 impl Default for Fig5Options {
@@ -67,6 +72,7 @@ impl Default for Fig5Options {
             band: None,
             reference_ordering: false,
             classifier: Classifier::Default,
+            shard: None,
         }
     }
 }
@@ -158,8 +164,11 @@ pub struct Fig5Result {
     pub re: Vec<f64>,
     /// Grid of target |Im λ|.
     pub im: Vec<f64>,
-    /// Cells, Im outer, Re inner (`cells[i·grid + j]` at `(re[j], im[i])`).
+    /// Cells, Im outer, Re inner (`cells[i·grid + j]` at `(re[j], im[i])`); with a shard, only
+    /// the cells `first_cell..first_cell + cells.len()` of that order.
     pub cells: Vec<PhaseCell>,
+    /// Index of the first cell in `cells` (0 unless sharded).
+    pub first_cell: usize,
     /// How many times each cell's stream was redrawn.
     pub redraws: Vec<usize>,
     /// Pure-chaos gain ψ₀(g).
@@ -205,6 +214,8 @@ impl Fig5Result {
             "dt": o.dt,
             "nt": self.nt,
             "seed": o.seed,
+            "shard": o.shard.map(|s| s.label()),
+            "first_cell": self.first_cell,
             "reference_ordering": o.reference_ordering,
             "classifier": o.classifier.label(),
             "re": self.re,
@@ -240,9 +251,43 @@ impl Fig5Result {
             out.push_str(&row.join(","));
             out.push('\n');
         }
+        out.push_str(&self.trailer());
+        out.push('\n');
         out
     }
+
+    /// The CSV's last line: `# lowrank study fig5 shard=I/N|all; cells=…; <options>`, what
+    /// `lowrank merge` checks (the same study, every shard once).
+    pub fn trailer(&self) -> String {
+        let o = &self.options;
+        format!(
+            "{META_PREFIX} shard={}; cells={}; grid={}; re={}:{}; im={}:{}; samples={}; regions={}; \
+             g={}; window={}; max_tries={}; seed={}; t={}; dt={}; band={}; reference_ordering={}; \
+             classifier={}",
+            o.shard.map_or("all".to_string(), |s| s.label()),
+            o.grid * o.grid,
+            o.grid,
+            o.re.0,
+            o.re.1,
+            o.im.0,
+            o.im.1,
+            o.samples,
+            o.regions,
+            o.g,
+            o.window,
+            o.max_tries,
+            o.seed,
+            o.t,
+            o.dt,
+            o.band.map_or("all".to_string(), |b| b.to_string()),
+            o.reference_ordering,
+            o.classifier.label()
+        )
+    }
 }
+
+/// Prefix of the trailer line of a Fig. 5 CSV ([`Fig5Result::trailer`]).
+pub const META_PREFIX: &str = "# lowrank study fig5";
 
 /// Run the Fig. 5 study: a `grid × grid` lattice of target λ, `samples` rejection-sampled tensors
 /// per cell, one two-time DMFT per tensor, every region classified; per cell the class counts,
@@ -301,6 +346,11 @@ pub fn fig5(opts: &Fig5Options, progress: &Progress) -> Result<Fig5Result, Study
         .enumerate()
         .map(|(i, (x, y))| (i, x, y))
         .collect();
+    let range = opts
+        .shard
+        .map_or(0..cells_in.len(), |s| s.range(cells_in.len()));
+    let first_cell = range.start;
+    let cells_in = &cells_in[range];
     progress.set_total(cells_in.len());
     let results: Vec<(PhaseCell, usize)> = cells_in
         .par_iter()
@@ -349,6 +399,7 @@ pub fn fig5(opts: &Fig5Options, progress: &Progress) -> Result<Fig5Result, Study
         re,
         im,
         cells,
+        first_cell,
         redraws,
         psi0,
     })
