@@ -15,6 +15,7 @@ NumPy arrays. The equations are in the repository's ``docs/theory/``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any, Dict, Iterable, List, Optional, Sequence
@@ -402,6 +403,44 @@ def dmft(
     )
 
 
+def _shard_count(shards: Optional[int], client: Any, items: int, map_fn: Any) -> int:
+    """How many shards to cut ``items`` into: ``shards``, else two per dask worker, else 4;
+    never more than the items."""
+    if client is not None and map_fn is not None:
+        raise ScenarioError("give map= or client=, not both")
+    if shards is None:
+        if client is not None:
+            shards = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+        else:
+            shards = 4
+    if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+        raise ScenarioError(f"shards ({shards!r}) must be a positive integer")
+    return max(1, min(shards, items))
+
+
+def _fan_out(task: Any, n: int, map_fn: Any, client: Any) -> List[Any]:
+    """``task(i)`` for the shards i = 0..n−1 through ``client`` (dask) or ``map_fn``, in order."""
+    if client is not None:
+        return list(client.gather(client.map(task, list(range(n)), pure=False)))
+    return list(map_fn(task, range(n)))
+
+
+def _sweep_shard(
+    toml: str, keys: List[str], values: List[List[float]], chaos: bool, time: Any, n: int, i: int
+) -> Any:
+    """Shard i of n of a sweep (a task: plain, picklable arguments)."""
+    sc = Scenario.from_toml(toml)
+    header, rows, _failures = _lowrank.sweep_table(
+        sc._inner, keys, values, chaos=chaos, time=time, shard=(i, n)
+    )
+    return header, rows
+
+
+def _fig5_shard(options: Dict[str, Any], n: int, i: int) -> Dict[str, Any]:
+    """Shard i of n of the Fig. 5 study (a task: plain, picklable arguments)."""
+    return json.loads(_lowrank.study_fig5_json(shard=(i, n), **options))
+
+
 def _progress_callback(progress: Any, what: str) -> Any:
     """``progress=True``: a tqdm bar if tqdm is installed, else a line on stderr; a callable is
     called as ``progress(done, total)``; ``False``/``None``: nothing."""
@@ -455,6 +494,9 @@ def sweep(
     chaos: bool = True,
     time: Optional[float] = None,
     progress: Any = False,
+    map: Any = None,
+    client: Any = None,
+    shards: Optional[int] = None,
 ) -> Dict[str, np.ndarray]:
     """Every mean-field solution at every point of the Cartesian grid of ``grid``
     (``{"mo2018.g": values, ...}``, a 1-D array of values per ``--set`` key; the first key is the
@@ -468,6 +510,13 @@ def sweep(
 
     ``progress=True`` shows a progress bar (tqdm if installed); Ctrl-C stops the sweep
     (``KeyboardInterrupt``).
+
+    Scale-out: with ``map`` (any ``map(f, items)``: the builtin, an executor's ``.map``, a
+    ``multiprocessing.Pool.map``; process pools must use the "spawn" or "forkserver" start
+    method, as a forked child inherits the engine's thread pool without its threads) or
+    ``client`` (a ``dask.distributed.Client``) the grid is cut
+    into ``shards`` contiguous slices (default: 2 per worker, or 4) computed as separate tasks;
+    the result is the serial call's, bit for bit (docs/cluster.md).
     """
     if not isinstance(grid, dict) or not grid:
         raise ScenarioError("sweep: grid must be a non-empty dict {key: values}")
@@ -480,14 +529,24 @@ def sweep(
         if v.ndim != 1:
             raise ScenarioError(f"sweep: the values of `{k}` must be a 1-D array")
         values.append([float(x) for x in v])
-    header, rows, _failures = _lowrank.sweep_table(
-        scenario._inner,
-        keys,
-        values,
-        chaos=chaos,
-        time=time,
-        progress=_progress_callback(progress, "sweep"),
-    )
+    if map is not None or client is not None:
+        size = 1
+        for v in values:
+            size *= len(v)
+        n = _shard_count(shards, client, size, map)
+        task = functools.partial(_sweep_shard, scenario.to_toml(), keys, values, chaos, time, n)
+        parts = _fan_out(task, n, map, client)
+        header = parts[0][0]
+        rows = [row for _, part in parts for row in part]
+    else:
+        header, rows, _failures = _lowrank.sweep_table(
+            scenario._inner,
+            keys,
+            values,
+            chaos=chaos,
+            time=time,
+            progress=_progress_callback(progress, "sweep"),
+        )
     columns = list(zip(*rows)) if rows else [() for _ in header]
     return {name: _column(list(col)) for name, col in zip(header, columns)}
 
@@ -589,7 +648,15 @@ def spectrum(
     return Spectrum(eig, json.loads(doc))
 
 
-def study(name: str, *, progress: Any = False, **options: Any) -> Dict[str, Any]:
+def study(
+    name: str,
+    *,
+    progress: Any = False,
+    map: Any = None,
+    client: Any = None,
+    shards: Optional[int] = None,
+    **options: Any,
+) -> Dict[str, Any]:
     """A numerical study of the multiregion networks (docs/theory §3), with the options and the
     fields of ``lowrank study NAME --json`` (option names with ``_`` for ``-``; ranges as tuples,
     lists as lists or arrays). Defaults are the command line's.
@@ -619,12 +686,24 @@ def study(name: str, *, progress: Any = False, **options: Any) -> Dict[str, Any]
 
     ``progress=True`` shows a progress bar (fig5: cells, fig6: g¹ values); Ctrl-C stops the study
     (``KeyboardInterrupt``). Bad options raise :class:`ScenarioError` naming the option.
+
+    ``"fig5"`` scales out like :func:`sweep`: ``map=`` or ``client=`` (dask) with ``shards``
+    slices of the cells, the same document as the serial call.
     """
     options = {k: _plain(v) for k, v in options.items()}
     if name == "fig4":
         doc = _lowrank.study_fig4_json(progress=_progress_callback(progress, "fig4"), **options)
         return json.loads(doc)
     if name == "fig5":
+        if map is not None or client is not None:
+            grid = int(options.get("grid", 10))
+            n = _shard_count(shards, client, grid * grid, map)
+            parts = _fan_out(functools.partial(_fig5_shard, options, n), n, map, client)
+            doc = parts[0]
+            doc["cells"] = [c for part in parts for c in part["cells"]]
+            doc["shard"] = None
+            doc["first_cell"] = 0
+            return doc
         doc = _lowrank.study_fig5_json(progress=_progress_callback(progress, "fig5"), **options)
         return json.loads(doc)
     if name == "fig6":

@@ -716,8 +716,8 @@ fn sweep_error(py: Python<'_>, e: SweepError) -> PyErr {
 /// the column names and the rows of `lowrank sweep`'s CSV (cells as text, numbers in shortest
 /// round-trip form).
 #[pyfunction]
-#[pyo3(signature = (scenario, keys, values, chaos = true, time = None, progress = None))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (scenario, keys, values, chaos = true, time = None, progress = None, shard = None))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn sweep_table(
     py: Python<'_>,
     scenario: &PyScenario,
@@ -726,7 +726,12 @@ fn sweep_table(
     chaos: bool,
     time: Option<f64>,
     progress: Option<Bound<'_, PyAny>>,
+    shard: Option<(usize, usize)>,
 ) -> PyResult<(Vec<String>, Vec<Vec<String>>, usize)> {
+    let shard = shard
+        .map(|(i, n)| lowrank::shard::Shard::new(i, n))
+        .transpose()
+        .map_err(|e| scenario_error(py, Some("shard"), e.to_string()))?;
     if keys.len() != values.len() {
         return Err(scenario_error(
             py,
@@ -770,7 +775,7 @@ fn sweep_table(
                 &scenario.source,
                 &scenario.overrides,
                 &grid,
-                0..grid.len(),
+                shard.map_or(0..grid.len(), |s| s.range(grid.len())),
                 &opts,
                 &state,
             )
@@ -920,7 +925,8 @@ fn spectrum<'py>(
 #[pyfunction]
 #[pyo3(signature = (grid = 10, re = (1.0, 2.5), im = (0.0, 1.5), samples = 6, regions = 2,
     g = 1.5, window = 0.01875, max_tries = 1_000_000, seed = 0, t = 125.0, dt = 0.05,
-    band = None, reference_ordering = false, classifier = "default", progress = None))]
+    band = None, reference_ordering = false, classifier = "default", progress = None,
+    shard = None))]
 #[allow(clippy::too_many_arguments)]
 fn study_fig5_json(
     py: Python<'_>,
@@ -939,8 +945,13 @@ fn study_fig5_json(
     reference_ordering: bool,
     classifier: &str,
     progress: Option<Bound<'_, PyAny>>,
+    shard: Option<(usize, usize)>,
 ) -> PyResult<String> {
     let classifier = parse_classifier(py, classifier)?;
+    let shard = shard
+        .map(|(i, n)| lowrank::shard::Shard::new(i, n))
+        .transpose()
+        .map_err(|e| scenario_error(py, Some("shard"), e.to_string()))?;
     let opts = lowrank::study::Fig5Options {
         grid,
         re,
@@ -956,7 +967,7 @@ fn study_fig5_json(
         band,
         reference_ordering,
         classifier,
-        shard: None,
+        shard,
     };
     let nt = opts.check().map_err(|e| study_error(py, e))?;
     let (memory, work) = opts.cost(nt);
