@@ -218,8 +218,9 @@ pub enum MergeError {
 ///
 /// ```
 /// use lowrank::shard::merge_csv;
-/// let a = "x\n1\n2\n# t shard=0/2; items=3; seed=1\n".to_string();
-/// let b = "x\n3\n# t shard=1/2; items=3; seed=1\n".to_string();
+/// // 3 items in 2 shards: shard 0 holds item 0, shard 1 items 1 and 2
+/// let a = "x\n1\n# t shard=0/2; items=3; seed=1\n".to_string();
+/// let b = "x\n2\n3\n# t shard=1/2; items=3; seed=1\n".to_string();
 /// let m = merge_csv("# t", &[("a".into(), a.clone()), ("b".into(), b)]).unwrap();
 /// assert_eq!(m, "x\n1\n2\n3\n# t shard=all; items=3; seed=1\n");
 /// assert!(merge_csv("# t", &[("a".into(), a)]).is_err()); // shard 1/2 missing
