@@ -16,8 +16,8 @@ pub struct Ctx {
     name: &'static str,
     /// Budget of the run.
     pub budget: Budget,
-    /// Stop request (unused by the panels so far; kept for long simulations).
-    #[allow(dead_code)]
+    /// Stop request handed to the engine calls that take one (the spectrum); the validation
+    /// simulations take none, so Ctrl-C ends those with the process.
     pub interrupt: Interrupt,
 }
 
@@ -101,6 +101,8 @@ impl Ctx {
                 run_case(c, &grid, &mut |_| {})
             })
             .collect();
+        // only the figure points are read from this result; the pass/fail rule needs several N
+        // and is not applied at one N
         let result = SuiteResult {
             grid,
             cases,
