@@ -226,6 +226,41 @@ pub enum MergeError {
 /// assert!(merge_csv("# t", &[("a".into(), a)]).is_err()); // shard 1/2 missing
 /// ```
 pub fn merge_csv(prefix: &str, files: &[(String, String)]) -> Result<String, MergeError> {
+    merge_rows(prefix, files, Rows::OnePerItem)
+}
+
+/// [`merge_csv`] for tables with any number of rows per item (at least one), whose first
+/// column `point` is the item index: a shard's rows must name every item of its range, in
+/// increasing order, and no other.
+///
+/// # Errors
+/// As [`merge_csv`], and a shard whose `point` column leaves an item out or strays outside
+/// its range.
+///
+/// ```
+/// use lowrank::shard::merge_csv_by_point;
+/// // 3 points in 2 shards; point 1 has two rows
+/// let a = "point,x\n0,5\n# t shard=0/2; points=3\n".to_string();
+/// let b = "point,x\n1,6\n1,7\n2,8\n# t shard=1/2; points=3\n".to_string();
+/// let m = merge_csv_by_point("# t", &[("a".into(), a), ("b".into(), b.clone())]).unwrap();
+/// assert_eq!(m, "point,x\n0,5\n1,6\n1,7\n2,8\n# t shard=all; points=3\n");
+/// let bad = b.replace("2,8", "1,8"); // point 2 left out
+/// assert!(merge_csv_by_point("# t", &[("b".into(), bad)]).is_err());
+/// ```
+pub fn merge_csv_by_point(prefix: &str, files: &[(String, String)]) -> Result<String, MergeError> {
+    merge_rows(prefix, files, Rows::ByPoint)
+}
+
+/// How a shard's rows map to its items.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Row k is item k of the shard's range.
+    OnePerItem,
+    /// The first column is the item index; one or more rows per item.
+    ByPoint,
+}
+
+fn merge_rows(prefix: &str, files: &[(String, String)], mode: Rows) -> Result<String, MergeError> {
     let (first, _) = files.first().ok_or(MergeError::Empty)?;
     let mut header: Option<&str> = None;
     let mut run: Option<&str> = None;
@@ -299,13 +334,50 @@ pub fn merge_csv(prefix: &str, files: &[(String, String)]) -> Result<String, Mer
             _ => {}
         }
         let rows = lines[1..lines.len() - 1].to_vec();
-        let want = shard.range(total).len();
-        if rows.len() != want {
-            return Err(file_err(format!(
-                "shard {} holds {} rows, expected {want} (truncated or edited?)",
-                shard.label(),
-                rows.len()
-            )));
+        let want = shard.range(total);
+        match mode {
+            Rows::OnePerItem if rows.len() != want.len() => {
+                return Err(file_err(format!(
+                    "shard {} holds {} rows, expected {} (truncated or edited?)",
+                    shard.label(),
+                    rows.len(),
+                    want.len()
+                )))
+            }
+            Rows::OnePerItem => {}
+            Rows::ByPoint => {
+                let mut next = want.start;
+                for (k, row) in rows.iter().enumerate() {
+                    let point: usize = row
+                        .split(',')
+                        .next()
+                        .and_then(|p| p.parse().ok())
+                        .ok_or_else(|| file_err(format!("row {}: no point index", k + 1)))?;
+                    if point + 1 == next {
+                        continue; // another row of the same point
+                    }
+                    if point != next {
+                        return Err(file_err(format!(
+                            "row {}: point {point}, expected point {next} of shard {} (points \
+                             {}..{}; truncated or edited?)",
+                            k + 1,
+                            shard.label(),
+                            want.start,
+                            want.end
+                        )));
+                    }
+                    next += 1;
+                }
+                if next != want.end {
+                    return Err(file_err(format!(
+                        "shard {} ends at point {next}, expected all of points {}..{} \
+                         (truncated?)",
+                        shard.label(),
+                        want.start,
+                        want.end
+                    )));
+                }
+            }
         }
         let slot = &mut parts[shard.index()];
         if let Some((other, _)) = slot {

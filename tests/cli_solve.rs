@@ -152,6 +152,54 @@ fn sweep_shards_merge_and_plot() {
     assert!(std::fs::metadata(p("all.svg")).unwrap().len() > 1000);
 }
 
+/// A 2-D sweep as N ∈ {1, 3, 7} shards (separate processes) merged: the unsharded CSV byte for
+/// byte (every point's solutions depend only on the point).
+#[test]
+fn sweep_2d_shards_merge_byte_for_byte() {
+    let dir = std::env::temp_dir().join(format!("lowrank-cli-sweep2d-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let base = [
+        "sweep",
+        "mo2018-fig1",
+        "--param",
+        "mo2018.g=0.5:1.5:4",
+        "--param",
+        "mo2018.mean_m=0:1:3",
+        "--no-chaos",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(extra);
+        let out = lowrank(&a);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["--csv", &p("all.csv")]);
+    let all = std::fs::read(p("all.csv")).unwrap();
+    for n in [1, 3, 7] {
+        let out = p(&format!("m{n}.csv"));
+        let mut args = vec!["merge".to_string(), out.clone()];
+        for i in 0..n {
+            let f = p(&format!("s{i}-{n}.csv"));
+            run(&["--csv", &f, "--shard", &format!("{i}/{n}")]);
+            args.push(f);
+        }
+        let o = lowrank(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            std::fs::read(&out).unwrap() == all,
+            "{n} shards differ from the unsharded CSV"
+        );
+    }
+    let o = lowrank(&["merge", &p("bad.csv"), &p("s0-3.csv"), &p("s2-3.csv")]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1/3"));
+}
+
 #[test]
 fn sweep_rejects_bad_param() {
     let out = lowrank(&["sweep", "mo2018-fig1", "--param", "mo2018.g=0.5:1.5"]);

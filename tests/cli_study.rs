@@ -195,7 +195,12 @@ fn fig6_drawn_tensor_fixed_point_without_disorder() {
         text.lines().next().unwrap(),
         "g1,class_1,class_2,class_3,frequency,gain_1,gain_2,gain_3,lead_re,lead_im"
     );
-    assert_eq!(text.lines().count(), 3);
+    assert_eq!(text.lines().count(), 4, "header, two rows, trailer");
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("# lowrank study fig6 shard=all; rows=2;"));
     for p in [png.clone(), dir.join("fig6-classes.png")] {
         assert!(
             std::fs::metadata(&p).unwrap().len() > 1000,
@@ -591,6 +596,94 @@ fn reproduce_writes_panels_and_an_index() {
     );
 }
 
+/// `reproduce --shard I/N` into one directory, merged: the index of the unsharded run (up to
+/// the run times), for N ∈ {1, 3} (3 > the 2 panels: an empty shard); a missing shard is named.
+#[test]
+fn reproduce_shards_merge_into_the_index() {
+    let dir = tmpdir("reproduce-shards");
+    let d = dir.to_str().unwrap();
+    let base = [
+        "reproduce",
+        "all",
+        "--panel",
+        "cb-polytope-r5",
+        "--panel",
+        "mo-fig1-spectrum",
+        "--out",
+        d,
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        let o = lowrank(&a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&[]);
+    let times = |t: &str| -> String {
+        t.lines()
+            .map(|l| {
+                if l.starts_with("- run time:") {
+                    "- run time: T".to_string()
+                } else if let Some(i) = l.find(" panels in ") {
+                    l[..i].to_string()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let unsharded = times(
+        &std::fs::read_to_string(dir.join("index-mo-fig1-spectrum+cb-polytope-r5.md")).unwrap(),
+    );
+    assert!(
+        unsharded.contains("### `cb-polytope-r5`") && unsharded.contains("### `mo-fig1-spectrum`")
+    );
+    for n in [1, 3] {
+        let mut args = vec![
+            "merge".to_string(),
+            dir.join(format!("index{n}.md")).display().to_string(),
+        ];
+        for i in 0..n {
+            run(&["--shard", &format!("{i}/{n}")]);
+            args.push(
+                dir.join(format!("shard-{i}-of-{n}.json"))
+                    .display()
+                    .to_string(),
+            );
+        }
+        ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let merged = times(&std::fs::read_to_string(dir.join(format!("index{n}.md"))).unwrap());
+        assert_eq!(merged, unsharded, "{n} shards");
+    }
+    let s = |i: usize| {
+        dir.join(format!("shard-{i}-of-3.json"))
+            .display()
+            .to_string()
+    };
+    fails(
+        &[
+            "merge",
+            &dir.join("bad.md").display().to_string(),
+            &s(0),
+            &s(2),
+        ],
+        "1/3 missing",
+    );
+    fails(
+        &[
+            "merge",
+            &dir.join("bad.md").display().to_string(),
+            &s(0),
+            &s(1),
+            &s(1),
+            &s(2),
+        ],
+        "given twice",
+    );
+    assert!(!dir.join("bad.md").exists());
+}
+
 /// `reproduce --list` names every panel of both papers; a wrong panel or output is an error
 /// naming the option.
 #[test]
@@ -643,8 +736,9 @@ fn fig5_shards_merge_to_the_unsharded_csv() {
         let o = lowrank(&a);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
-    run(&["--csv", &p("all.csv")]);
+    run(&["--csv", &p("all.csv"), "--plot", &p("all.png")]);
     let all = std::fs::read(dir.join("all.csv")).unwrap();
+    let all_png = std::fs::read(dir.join("all.png")).unwrap();
     for n in [1, 3, 7] {
         let mut files = Vec::new();
         for i in 0..n {
@@ -652,12 +746,16 @@ fn fig5_shards_merge_to_the_unsharded_csv() {
             run(&["--shard", &format!("{i}/{n}"), "--csv", &f]);
             files.push(f);
         }
-        let out = p(&format!("merged-{n}.csv"));
-        let mut args = vec!["merge", out.as_str()];
+        let (out, png) = (p(&format!("merged-{n}.csv")), p(&format!("merged-{n}.png")));
+        let mut args = vec!["merge", out.as_str(), "--plot", png.as_str()];
         args.extend(files.iter().map(String::as_str));
         let o = lowrank(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert_eq!(std::fs::read(&out).unwrap(), all, "{n} shards");
+        assert!(
+            std::fs::read(&png).unwrap() == all_png,
+            "{n} shards: the figure differs"
+        );
     }
     let fails = |args: &[&str], needle: &str| {
         let o = lowrank(args);
@@ -696,4 +794,179 @@ fn fig5_shards_merge_to_the_unsharded_csv() {
         .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--shard auto"));
+}
+
+/// Run `lowrank` and fail the test with its stderr unless it succeeds.
+fn ok(args: &[&str]) {
+    let o = lowrank(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Run `lowrank`, expect a failure whose stderr contains `needle`.
+fn fails(args: &[&str], needle: &str) {
+    let o = lowrank(args);
+    assert!(!o.status.success(), "{args:?} succeeded");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(needle), "`{err}` lacks `{needle}`");
+}
+
+/// `study fig6 --shard I/N` for N ∈ {1, 3, 7} (separate processes) merged: the unsharded CSV
+/// and both figures byte for byte; the merged CSV reads back; a missing and a duplicated shard
+/// are named; a shard refuses `--plot`.
+#[test]
+fn fig6_shards_merge_to_the_unsharded_csv_and_figure() {
+    let dir = tmpdir("fig6-shards");
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let base = [
+        "study",
+        "fig6",
+        "--g1",
+        "0.3:2.4:8",
+        "--t",
+        "8",
+        "--dt",
+        "0.1",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |extra: &[&str]| {
+        let a = with(extra);
+        ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    };
+    run(&["--csv", &p("all.csv"), "--plot", &p("all.png")]);
+    let all = std::fs::read(dir.join("all.csv")).unwrap();
+    assert!(String::from_utf8_lossy(&all)
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("# lowrank study fig6 shard=all; rows=8; regions=3;"));
+    for n in [1, 3, 7] {
+        let mut args = vec![
+            "merge".to_string(),
+            p(&format!("m{n}.csv")),
+            "--plot".into(),
+            p(&format!("m{n}.png")),
+        ];
+        for i in 0..n {
+            let f = p(&format!("s{i}-{n}.csv"));
+            run(&["--shard", &format!("{i}/{n}"), "--csv", &f]);
+            args.push(f);
+        }
+        ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            std::fs::read(p(&format!("m{n}.csv"))).unwrap(),
+            all,
+            "{n} shards"
+        );
+        for (a, b) in [
+            ("all.png", format!("m{n}.png")),
+            ("all-classes.png", format!("m{n}-classes.png")),
+        ] {
+            assert!(
+                std::fs::read(p(a)).unwrap() == std::fs::read(p(&b)).unwrap(),
+                "{n} shards: {b} differs from {a}"
+            );
+        }
+    }
+    let (s0, s1, s2) = (p("s0-3.csv"), p("s1-3.csv"), p("s2-3.csv"));
+    fails(&["merge", &p("bad.csv"), &s0, &s1], "shard(s) 2/3 missing");
+    fails(&["merge", &p("bad.csv"), &s0, &s1, &s0, &s2], "given twice");
+    assert!(!dir.join("bad.csv").exists());
+    let a = with(&[
+        "--shard",
+        "0/2",
+        "--csv",
+        &p("x.csv"),
+        "--plot",
+        &p("x.png"),
+    ]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    fails(&a, "--plot");
+}
+
+/// `study polytope --fracture-draws --shard I/N --json` for N ∈ {1, 3, 7} merged: the unsharded
+/// JSON, CSV and figure byte for byte; the counts add up to the draws; missing and duplicated
+/// shards are named; a shard refuses `--csv` and wants `--json`.
+#[test]
+fn polytope_shards_merge_to_the_unsharded_statistics() {
+    let dir = tmpdir("polytope-shards");
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let base = [
+        "study",
+        "polytope",
+        "--fracture-draws",
+        "40",
+        "--regions",
+        "4",
+        "--seed",
+        "3",
+    ];
+    let run = |extra: &[&str]| -> std::process::Output {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        let o = lowrank(&a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    std::fs::write(p("all.json"), run(&["--json"]).stdout).unwrap();
+    run(&["--csv", &p("all.csv"), "--plot", &p("all.png")]);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p("all.json")).unwrap()).unwrap();
+    let counts: u64 = doc["fracture_statistics"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(counts, 40);
+    for n in [1, 3, 7] {
+        let (out, csv, png) = (
+            p(&format!("m{n}.json")),
+            p(&format!("m{n}.csv")),
+            p(&format!("m{n}.png")),
+        );
+        let mut args = vec![
+            "merge".to_string(),
+            out.clone(),
+            "--csv".into(),
+            csv.clone(),
+            "--plot".into(),
+            png.clone(),
+        ];
+        for i in 0..n {
+            let f = p(&format!("s{i}-{n}.json"));
+            std::fs::write(&f, run(&["--shard", &format!("{i}/{n}"), "--json"]).stdout).unwrap();
+            args.push(f);
+        }
+        ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        for (a, b) in [("all.json", &out), ("all.csv", &csv), ("all.png", &png)] {
+            assert!(
+                std::fs::read(p(a)).unwrap() == std::fs::read(b).unwrap(),
+                "{n} shards: {b} differs from {a}"
+            );
+        }
+    }
+    let (s0, s1, s2) = (p("s0-3.json"), p("s1-3.json"), p("s2-3.json"));
+    fails(&["merge", &p("bad.json"), &s1, &s2], "shard(s) 0/3 missing");
+    fails(
+        &["merge", &p("bad.json"), &s0, &s1, &s2, &s2],
+        "given twice",
+    );
+    fails(
+        &["merge", &p("bad.json"), &s0, &s1, &p("all.json")],
+        "unsharded",
+    );
+    assert!(!dir.join("bad.json").exists());
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend_from_slice(&["--shard", "1/3", "--csv", "x.csv"]);
+    fails(&a, "--csv");
+    a.truncate(base.len() + 2);
+    fails(&a, "--json");
 }

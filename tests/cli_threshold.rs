@@ -138,3 +138,83 @@ fn bad_input_is_a_clear_error() {
         assert!(out.stdout.is_empty(), "{extra:?}");
     }
 }
+
+/// `--over KEY2=START:STOP:COUNT`: point i's rows are the thresholds of the one-parameter search
+/// with `--set KEY2=value_i` (same rows, prefixed by `point,value`); a point without threshold
+/// is one `none` row; N ∈ {1, 3, 7} shards (7 > the 4 points: empty shards too) merge into the
+/// unsharded CSV byte for byte, and a missing shard is named.
+#[test]
+fn over_a_grid_is_the_one_parameter_search_per_point_and_shards() {
+    let dir = std::env::temp_dir().join(format!("lowrank-threshold-over-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let base = [
+        "threshold",
+        "mo2018-fig1",
+        "--param",
+        "mo2018.g=0.3:2.5",
+        "--no-chaos",
+        "--grid",
+        "5",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        let o = lowrank(&a);
+        assert!(
+            o.status.success(),
+            "{a:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let over = ["--over", "mo2018.mean_m=0.5:2:4"];
+    run(&[over[0], over[1], "--csv", &p("all.csv")]);
+    let all = std::fs::read_to_string(p("all.csv")).unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    assert!(lines[0].starts_with("point,mo2018.mean_m,mo2018.g,kind,"));
+    assert!(lines[lines.len() - 1].starts_with("# lowrank threshold shard=all; points=4;"));
+    for (i, m) in ["0.5", "1", "1.5", "2"].iter().enumerate() {
+        let one = p(&format!("one{i}.csv"));
+        run(&["--set", &format!("mo2018.mean_m={m}"), "--csv", &one]);
+        let want: Vec<String> = std::fs::read_to_string(&one)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| format!("{i},{m},{l}"))
+            .collect();
+        let got: Vec<&str> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with(&format!("{i},")))
+            .collect();
+        if want.is_empty() {
+            assert_eq!(got.len(), 1, "point {i}");
+            assert!(got[0].starts_with(&format!("{i},{m},,none,")), "{}", got[0]);
+            assert_eq!(got[0].split(',').count(), lines[0].split(',').count());
+        } else {
+            assert_eq!(got, want, "point {i}");
+        }
+    }
+    for n in [1, 3, 7] {
+        let out = p(&format!("m{n}.csv"));
+        let mut args = vec!["merge".to_string(), out.clone()];
+        for i in 0..n {
+            let f = p(&format!("s{i}-{n}.csv"));
+            run(&[
+                over[0],
+                over[1],
+                "--shard",
+                &format!("{i}/{n}"),
+                "--csv",
+                &f,
+            ]);
+            args.push(f);
+        }
+        let o = lowrank(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), all, "{n} shards");
+    }
+    let o = lowrank(&["merge", &p("bad.csv"), &p("s0-3.csv"), &p("s1-3.csv")]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2/3 missing"));
+}

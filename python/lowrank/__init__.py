@@ -441,6 +441,16 @@ def _fig5_shard(options: Dict[str, Any], n: int, i: int) -> Dict[str, Any]:
     return json.loads(_lowrank.study_fig5_json(shard=(i, n), **options))
 
 
+def _fig6_shard(options: Dict[str, Any], n: int, i: int) -> Dict[str, Any]:
+    """Shard i of n of the Fig. 6 study (a task: plain, picklable arguments)."""
+    return json.loads(_lowrank.study_fig6_json(shard=(i, n), **options))
+
+
+def _polytope_shard(options: Dict[str, Any], n: int, i: int) -> str:
+    """Shard i of n of the polytope study's fracture draws (a task), as its JSON text."""
+    return _lowrank.study_polytope_json(shard=(i, n), **options)
+
+
 def _progress_callback(progress: Any, what: str) -> Any:
     """``progress=True``: a tqdm bar if tqdm is installed, else a line on stderr; a callable is
     called as ``progress(done, total)``; ``False``/``None``: nothing."""
@@ -687,8 +697,9 @@ def study(
     ``progress=True`` shows a progress bar (fig5: cells, fig6: g¹ values); Ctrl-C stops the study
     (``KeyboardInterrupt``). Bad options raise :class:`ScenarioError` naming the option.
 
-    ``"fig5"`` scales out like :func:`sweep`: ``map=`` or ``client=`` (dask) with ``shards``
-    slices of the cells, the same document as the serial call.
+    ``"fig5"``, ``"fig6"`` and ``"polytope"`` scale out like :func:`sweep`: ``map=`` or
+    ``client=`` (dask) with ``shards`` slices of their items (fig5: cells, fig6: g¹ values,
+    polytope: fracture draws), the same document as the serial call.
     """
     options = {k: _plain(v) for k, v in options.items()}
     if name == "fig4":
@@ -707,6 +718,16 @@ def study(
         doc = _lowrank.study_fig5_json(progress=_progress_callback(progress, "fig5"), **options)
         return json.loads(doc)
     if name == "fig6":
+        if map is not None or client is not None:
+            g1 = options.get("g1")
+            items = len(g1) if g1 is not None else 10
+            n = _shard_count(shards, client, items, map)
+            parts = _fan_out(functools.partial(_fig6_shard, options, n), n, map, client)
+            doc = parts[0]
+            doc["rows"] = [r for part in parts for r in part["rows"]]
+            doc["shard"] = None
+            doc["first_row"] = 0
+            return doc
         doc = _lowrank.study_fig6_json(progress=_progress_callback(progress, "fig6"), **options)
         return json.loads(doc)
     if name == "switch":
@@ -718,5 +739,10 @@ def study(
             out["series"] = {h: data[:, j] for j, h in enumerate(header)}
         return out
     if name == "polytope":
+        draws = options.get("fracture_draws")
+        if (map is not None or client is not None) and draws is not None:
+            n = _shard_count(shards, client, int(draws), map)
+            parts = _fan_out(functools.partial(_polytope_shard, options, n), n, map, client)
+            return json.loads(_lowrank.study_polytope_merge(parts))
         return json.loads(_lowrank.study_polytope_json(**options))
     raise ScenarioError(f"study `{name}`: expected fig4, fig5, fig6, switch or polytope")

@@ -93,7 +93,10 @@ def study_fig5_json(
     t: float = ...,
     dt: float = ...,
     band: Optional[int] = ...,
+    reference_ordering: bool = ...,
+    classifier: str = ...,
     progress: Optional[Callable[[int, int], Any]] = ...,
+    shard: Optional[Tuple[int, int]] = ...,
 ) -> str: ...
 def study_fig4_json(
     b: Optional[float] = ...,
@@ -113,6 +116,7 @@ def study_fig6_json(
     dt: Optional[float] = ...,
     band: Optional[int] = ...,
     progress: Optional[Callable[[int, int], Any]] = ...,
+    shard: Optional[Tuple[int, int]] = ...,
 ) -> str: ...
 def study_switch_json(
     a: Optional[List[float]] = ...,
@@ -134,5 +138,7 @@ def study_polytope_json(
     fracture_draws: Optional[int] = ...,
     regions: Optional[int] = ...,
     seed: Optional[int] = ...,
+    shard: Optional[Tuple[int, int]] = ...,
 ) -> str: ...
+def study_polytope_merge(docs: List[str]) -> str: ...
 def bundled_scenarios() -> List[str]: ...

@@ -948,10 +948,7 @@ fn study_fig5_json(
     shard: Option<(usize, usize)>,
 ) -> PyResult<String> {
     let classifier = parse_classifier(py, classifier)?;
-    let shard = shard
-        .map(|(i, n)| lowrank::shard::Shard::new(i, n))
-        .transpose()
-        .map_err(|e| scenario_error(py, Some("shard"), e.to_string()))?;
+    let shard = shard_of(py, shard)?;
     let opts = lowrank::study::Fig5Options {
         grid,
         re,
@@ -1021,7 +1018,7 @@ fn study_fig4_json(
 /// The [CB] Fig. 6 study (`lowrank study fig6 --json`, as a JSON string).
 #[pyfunction]
 #[pyo3(signature = (regions = None, tensor = None, g1 = None, seed = None, max_tries = None,
-    t = None, dt = None, band = None, progress = None))]
+    t = None, dt = None, band = None, progress = None, shard = None))]
 #[allow(clippy::too_many_arguments)]
 fn study_fig6_json(
     py: Python<'_>,
@@ -1034,8 +1031,10 @@ fn study_fig6_json(
     dt: Option<f64>,
     band: Option<usize>,
     progress: Option<Bound<'_, PyAny>>,
+    shard: Option<(usize, usize)>,
 ) -> PyResult<String> {
     let d = lowrank::study::Fig6Options::default();
+    let shard = shard_of(py, shard)?;
     let opts = lowrank::study::Fig6Options {
         regions: regions.unwrap_or(d.regions),
         tensor,
@@ -1045,6 +1044,7 @@ fn study_fig6_json(
         t: t.unwrap_or(d.t),
         dt: dt.unwrap_or(d.dt),
         band,
+        shard,
     };
     let nt = opts.check().map_err(|e| study_error(py, e))?;
     let (memory, work) = opts.cost(nt);
@@ -1123,22 +1123,56 @@ fn study_switch_json(
     Ok((result.to_json().to_string(), table))
 }
 
+/// Slice I of N of a study's items, from `(I, N)`.
+fn shard_of(
+    py: Python<'_>,
+    shard: Option<(usize, usize)>,
+) -> PyResult<Option<lowrank::shard::Shard>> {
+    shard
+        .map(|(i, n)| lowrank::shard::Shard::new(i, n))
+        .transpose()
+        .map_err(|e| scenario_error(py, Some("shard"), e.to_string()))
+}
+
+/// Join the `study_polytope_json(shard=...)` documents of every shard into the unsharded
+/// study's document (the fracture statistics add up).
+#[pyfunction]
+fn study_polytope_merge(py: Python<'_>, docs: Vec<String>) -> PyResult<String> {
+    let parts = docs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let doc: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| scenario_error(py, Some("shard"), format!("shard {i}: {e}")))?;
+            let r =
+                lowrank::study::PolytopeResult::from_json(&doc).map_err(|e| study_error(py, e))?;
+            Ok((format!("shard {i}"), r))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let merged = lowrank::study::polytope::merge(&parts)
+        .map_err(|e| scenario_error(py, Some("shard"), e.to_string()))?;
+    Ok(merged.to_json().to_string())
+}
+
 /// The attractor polytope and/or the fracture statistics (`lowrank study polytope --json`).
 #[pyfunction]
-#[pyo3(signature = (b = None, fracture_draws = None, regions = None, seed = None))]
+#[pyo3(signature = (b = None, fracture_draws = None, regions = None, seed = None, shard = None))]
 fn study_polytope_json(
     py: Python<'_>,
     b: Option<Vec<f64>>,
     fracture_draws: Option<usize>,
     regions: Option<usize>,
     seed: Option<u64>,
+    shard: Option<(usize, usize)>,
 ) -> PyResult<String> {
+    let shard = shard_of(py, shard)?;
     let d = lowrank::study::PolytopeOptions::default();
     let opts = lowrank::study::PolytopeOptions {
         b,
         fracture_draws,
         regions: regions.unwrap_or(d.regions),
         seed: seed.unwrap_or(d.seed),
+        shard,
     };
     let work = opts.check().map_err(|e| study_error(py, e))?;
     refuse(py, "the polytope study", 0.0, work, "fracture_draws")?;
@@ -1185,6 +1219,7 @@ fn study_error(py: Python<'_>, e: lowrank::study::StudyError) -> PyErr {
             other => PyRuntimeError::new_err(format!("{context}: {other}")),
         },
         StudyError::Interrupted => PyRuntimeError::new_err(e.to_string()),
+        StudyError::Format(_) => scenario_error(py, Some("shard"), e.to_string()),
     }
 }
 
@@ -1208,6 +1243,7 @@ fn _lowrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(study_fig6_json, m)?)?;
     m.add_function(wrap_pyfunction!(study_switch_json, m)?)?;
     m.add_function(wrap_pyfunction!(study_polytope_json, m)?)?;
+    m.add_function(wrap_pyfunction!(study_polytope_merge, m)?)?;
     m.add_function(wrap_pyfunction!(bundled_scenarios, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("ConvergenceError", m.py().get_type::<ConvergenceError>())?;

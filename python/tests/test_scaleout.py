@@ -1,4 +1,4 @@
-"""Scale-out: ``sweep`` and ``study("fig5")`` cut into shards and run through ``map=`` (the
+"""Scale-out: ``sweep`` and ``study("fig5"|"fig6"|"polytope")`` cut into shards and run through ``map=`` (the
 builtin, a process pool) or ``client=`` (a dask ``LocalCluster`` of 2 workers) give the serial
 call's result exactly."""
 
@@ -11,6 +11,8 @@ import pytest
 import lowrank
 
 FIG5 = dict(grid=3, samples=1, t=10.0)
+FIG6 = dict(g1=[0.3, 0.9, 1.5, 2.1, 2.7], t=8.0, dt=0.1)
+POLYTOPE = dict(fracture_draws=30, regions=4, seed=3)
 # worker processes must be started fresh ("spawn"): a forked child inherits the parent's thread
 # pool state without its threads, and the engine's parallel loops would wait forever
 SPAWN = multiprocessing.get_context("spawn")
@@ -49,6 +51,17 @@ def test_fig5_through_map_equals_serial():
         assert lowrank.study("fig5", map=pool.map, shards=3, **FIG5) == serial
 
 
+def test_fig6_and_polytope_through_map_equal_serial():
+    fig6 = lowrank.study("fig6", **FIG6)
+    poly = lowrank.study("polytope", **POLYTOPE)
+    assert sum(poly["fracture_statistics"]["counts"]) == 30
+    for shards in (1, 3, 7):
+        assert lowrank.study("fig6", map=map, shards=shards, **FIG6) == fig6
+        assert lowrank.study("polytope", map=map, shards=shards, **POLYTOPE) == poly
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=SPAWN) as pool:
+        assert lowrank.study("polytope", map=pool.map, shards=3, **POLYTOPE) == poly
+
+
 def test_bad_scale_out_options():
     sc, grid = sweep_case()
     with pytest.raises(lowrank.ScenarioError, match="shards"):
@@ -67,3 +80,4 @@ def test_dask_local_cluster_equals_serial():
     ) as cluster, distributed.Client(cluster) as client:
         same_sweep(lowrank.sweep(sc, grid, client=client), serial_sweep)
         assert lowrank.study("fig5", client=client, **FIG5) == serial_fig5
+        assert lowrank.study("fig6", client=client, **FIG6) == lowrank.study("fig6", **FIG6)

@@ -27,6 +27,7 @@ pub mod budget;
 pub mod check;
 pub mod common;
 pub mod dmft;
+pub mod merge;
 pub mod output;
 pub mod reproduce;
 pub mod simulate;
@@ -70,8 +71,9 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Sweep parameters on a grid with continuation; CSV out, optional plot, `--shard I/N`.
     Sweep(sweep::SweepArgs),
-    /// Join the shard CSVs of `sweep --shard` into one file.
-    Merge(sweep::MergeArgs),
+    /// Join the shard outputs of `sweep`, `study fig5|fig6|polytope` run with `--shard I/N`
+    /// into the unsharded output (and the study's figure with `--plot`).
+    Merge(merge::MergeArgs),
     /// Time-dependent two-time DMFT with the dynamics classification (FP, LC, chaos, ...).
     Dmft(dmft::DmftArgs),
     /// Every bifurcation (fold, pitchfork, chaos onset, Hopf) of every branch over a parameter
@@ -92,7 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Spectrum(args) => spectrum::run(&args),
         Command::Solve(args) => solve::run(&args),
         Command::Sweep(args) => sweep::run(&args),
-        Command::Merge(args) => sweep::merge(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Dmft(args) => dmft::run(&args),
         Command::Threshold(args) => threshold::run(&args),
         Command::Study(args) => study::run(&args),

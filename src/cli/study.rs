@@ -232,6 +232,10 @@ pub struct Fig6Args {
     /// Keep only this many recent lags in the DMFT.
     #[arg(long)]
     pub band: Option<usize>,
+    /// Only slice I of N of the g1 values (e.g. `--shard 3/8`), or `auto` from a Slurm or Grid
+    /// Engine array job; join the CSVs with `lowrank merge` (docs/cluster.md).
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
     /// Outputs.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -317,9 +321,14 @@ pub struct PolytopeArgs {
     /// Number of regions R of the random draws.
     #[arg(long, default_value_t = 5)]
     pub regions: usize,
-    /// Seed of the random draws.
+    /// Seed of the random draws (draw i has its own stream from the seed and i).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Only slice I of N of the fracture draws (e.g. `--shard 3/8`), or `auto` from a Slurm or
+    /// Grid Engine array job; write `--json` and join the shards with `lowrank merge OUT.json
+    /// SHARDS.json... [--csv FILE] [--plot FILE]` (docs/cluster.md).
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
     /// Outputs.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -463,7 +472,7 @@ fn labels() -> Vec<&'static str> {
     DynamicsClass::ALL.iter().map(|c| c.label()).collect()
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
     let name = match path.extension().and_then(|e| e.to_str()) {
         Some(ext) => format!("{stem}-{suffix}.{ext}"),
@@ -640,7 +649,7 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
     };
     if let (Some(_), Some(plot)) = (opts.shard, &a.out.plot) {
         bail!(
-            "--plot `{}`: a shard holds only part of the map; draw it from the merged CSV",
+            "--plot `{}`: a shard holds only part of the map; draw it when merging (`lowrank merge OUT.csv SHARDS... --plot FILE`)",
             plot.display()
         );
     }
@@ -662,66 +671,14 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
     let state = Progress::default();
     let result = with_bar(&state, "fig5 cells", || lowrank::study::fig5(&opts, &state))?;
     let elapsed = start.elapsed().as_secs_f64();
-    let (res_grid, im_grid, cells, redraws) =
-        (&result.re, &result.im, &result.cells, &result.redraws);
+    let (cells, redraws) = (&result.cells, &result.redraws);
     let label_list = labels();
     if let Some(i) = csv_out {
         outputs.write_all(i, result.to_csv().as_bytes())?;
     }
     let (psi0, re_boundary) = (result.psi0, result.re_boundary());
     if let Some(i) = plot_out {
-        let path = outputs.path(i);
-        let possible = (a.samples * a.regions).min(DynamicsClass::ALL.len()) as f64;
-        let h_max = possible.log2().max(1.0);
-        let n = a.grid;
-        let codes: Vec<Vec<u8>> = (0..n)
-            .map(|i| {
-                (0..n)
-                    .map(|j| class_index(cells[i * n + j].modal))
-                    .collect()
-            })
-            .collect();
-        let shade: Vec<Vec<f64>> = (0..n)
-            .map(|i| {
-                (0..n)
-                    .map(|j| (0.8 * cells[i * n + j].entropy_bits / h_max).clamp(0.0, 0.8))
-                    .collect()
-            })
-            .collect();
-        let half = if n > 1 {
-            0.5 * (res_grid[1] - res_grid[0]).abs()
-        } else {
-            0.5
-        };
-        let (lo, hi) = (
-            res_grid[0].min(res_grid[n - 1]) - half,
-            res_grid[0].max(res_grid[n - 1]) + half,
-        );
-        let boundary_label =
-            format!("Re λ = 1/ψ0(g) = {re_boundary:.3} (zero-current instability)");
-        let vlines: Vec<(f64, &str)> = if (lo..=hi).contains(&re_boundary) {
-            vec![(re_boundary, boundary_label.as_str())]
-        } else {
-            vec![]
-        };
-        let title = format!(
-            "Modal class (lighter = higher entropy), R = {}, g = {}, {} tensors/cell",
-            a.regions, a.g, a.samples
-        );
-        shaded_category_map(
-            path,
-            &ShadedMap {
-                title: &title,
-                xlabel: "Re λ (leading eigenvalue of the effective interaction T^)",
-                ylabel: "|Im λ|",
-                x: res_grid,
-                y: im_grid,
-                codes: &codes,
-                names: &label_list,
-                shade: &shade,
-                vlines: &vlines,
-            },
-        )?;
+        plot_fig5(&result, outputs.path(i))?;
     }
     if a.out.json {
         print_json(&result.to_json())?;
@@ -767,6 +724,73 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
     outputs.commit()
 }
 
+/// Draw the Fig. 5 map of `result` (the whole grid) to `path`.
+pub(super) fn plot_fig5(result: &lowrank::study::Fig5Result, path: &Path) -> anyhow::Result<()> {
+    let o = &result.options;
+    let (res_grid, im_grid, cells) = (&result.re, &result.im, &result.cells);
+    let n = o.grid;
+    if cells.len() != n * n {
+        bail!(
+            "--plot `{}`: {} of the {} cells (a shard); draw the merged study",
+            path.display(),
+            cells.len(),
+            n * n
+        );
+    }
+    let label_list = labels();
+    let re_boundary = result.re_boundary();
+    let possible = (o.samples * o.regions).min(DynamicsClass::ALL.len()) as f64;
+    let h_max = possible.log2().max(1.0);
+    let codes: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| class_index(cells[i * n + j].modal))
+                .collect()
+        })
+        .collect();
+    let shade: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| (0.8 * cells[i * n + j].entropy_bits / h_max).clamp(0.0, 0.8))
+                .collect()
+        })
+        .collect();
+    let half = if n > 1 {
+        0.5 * (res_grid[1] - res_grid[0]).abs()
+    } else {
+        0.5
+    };
+    let (lo, hi) = (
+        res_grid[0].min(res_grid[n - 1]) - half,
+        res_grid[0].max(res_grid[n - 1]) + half,
+    );
+    let boundary_label = format!("Re λ = 1/ψ0(g) = {re_boundary:.3} (zero-current instability)");
+    let vlines: Vec<(f64, &str)> = if (lo..=hi).contains(&re_boundary) {
+        vec![(re_boundary, boundary_label.as_str())]
+    } else {
+        vec![]
+    };
+    let title = format!(
+        "Modal class (lighter = higher entropy), R = {}, g = {}, {} tensors/cell",
+        o.regions, o.g, o.samples
+    );
+    shaded_category_map(
+        path,
+        &ShadedMap {
+            title: &title,
+            xlabel: "Re λ (leading eigenvalue of the effective interaction T^)",
+            ylabel: "|Im λ|",
+            x: res_grid,
+            y: im_grid,
+            codes: &codes,
+            names: &label_list,
+            shade: &shade,
+            vlines: &vlines,
+        },
+    )?;
+    Ok(())
+}
+
 fn report_files(out: &OutputArgs, extra: &[PathBuf]) -> anyhow::Result<()> {
     if let Some(p) = &out.csv {
         outln!("CSV written to {}", p.display());
@@ -796,7 +820,18 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         t: a.t,
         dt: a.dt,
         band: a.band,
+        shard: a
+            .shard
+            .as_deref()
+            .map(lowrank::shard::Shard::parse)
+            .transpose()?,
     };
+    if let (Some(_), Some(plot)) = (opts.shard, &a.out.plot) {
+        bail!(
+            "--plot `{}`: a shard holds only some g1 values; draw it when merging (`lowrank merge OUT.csv SHARDS... --plot FILE`)",
+            plot.display()
+        );
+    }
     let nt = opts.check()?;
     let (memory, work) = opts.cost(nt);
     let what = format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", opts.g1.len());
@@ -834,58 +869,7 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
     }
     let mut extra = Vec::new();
     if let Some((i, Some(ci))) = plot_out {
-        let path = outputs.path(i);
-        let mut series = vec![
-            Series {
-                name: "Re λ_lead(diag(ψ) T^)".into(),
-                points: rows.iter().map(|w| (w.g1, w.mean_leading[0])).collect(),
-                markers: false,
-            },
-            Series {
-                name: "|Im λ_lead(diag(ψ) T^)|".into(),
-                points: rows.iter().map(|w| (w.g1, w.mean_leading[1])).collect(),
-                markers: false,
-            },
-        ];
-        for m in 0..r {
-            series.push(Series {
-                name: format!("gain ψ^{}", m + 1),
-                points: rows.iter().map(|w| (w.g1, w.mean_gain[m])).collect(),
-                markers: false,
-            });
-        }
-        series.push(Series {
-            name: "frequency of the currents".into(),
-            points: rows
-                .iter()
-                .map(|w| (w.g1, w.frequency.unwrap_or(f64::NAN)))
-                .collect(),
-            markers: true,
-        });
-        line_plot(
-            path,
-            "Disorder in region 1: time averages over t ≥ t0",
-            "g¹ (disorder gain of region 1)",
-            "value",
-            &series,
-        )?;
-        let classes_path = outputs.path(ci).to_path_buf();
-        let codes: Vec<Vec<u8>> = (0..r)
-            .map(|m| rows.iter().map(|w| class_index(w.classes[m])).collect())
-            .collect();
-        let xs: Vec<f64> = rows.iter().map(|w| w.g1).collect();
-        let ys: Vec<f64> = (1..=r).map(|m| m as f64).collect();
-        if is_uniform(&xs) {
-            category_map(
-                &classes_path,
-                "Dynamics class per region",
-                "g¹ (disorder gain of region 1)",
-                "region",
-                &xs,
-                &ys,
-                &codes,
-                &labels(),
-            )?;
+        if plot_fig6(&result, outputs.path(i), outputs.path(ci))? {
             extra.push(outputs.target(ci).to_path_buf());
         } else {
             outputs.discard(ci);
@@ -938,6 +922,77 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         report_files(&a.out, &extra)?;
     }
     outputs.commit()
+}
+
+/// Draw the Fig. 6 curves of `result` (every g¹) to `path` and, when the g¹ are uniform, the
+/// class map to `classes_path`; returns whether the class map was drawn.
+pub(super) fn plot_fig6(
+    result: &lowrank::study::Fig6Result,
+    path: &Path,
+    classes_path: &Path,
+) -> anyhow::Result<bool> {
+    let (r, rows) = (result.options.regions, &result.rows);
+    if rows.len() != result.options.g1.len() {
+        bail!(
+            "--plot `{}`: {} of the {} g1 values (a shard); draw the merged study",
+            path.display(),
+            rows.len(),
+            result.options.g1.len()
+        );
+    }
+    let mut series = vec![
+        Series {
+            name: "Re λ_lead(diag(ψ) T^)".into(),
+            points: rows.iter().map(|w| (w.g1, w.mean_leading[0])).collect(),
+            markers: false,
+        },
+        Series {
+            name: "|Im λ_lead(diag(ψ) T^)|".into(),
+            points: rows.iter().map(|w| (w.g1, w.mean_leading[1])).collect(),
+            markers: false,
+        },
+    ];
+    for m in 0..r {
+        series.push(Series {
+            name: format!("gain ψ^{}", m + 1),
+            points: rows.iter().map(|w| (w.g1, w.mean_gain[m])).collect(),
+            markers: false,
+        });
+    }
+    series.push(Series {
+        name: "frequency of the currents".into(),
+        points: rows
+            .iter()
+            .map(|w| (w.g1, w.frequency.unwrap_or(f64::NAN)))
+            .collect(),
+        markers: true,
+    });
+    line_plot(
+        path,
+        "Disorder in region 1: time averages over t ≥ t0",
+        "g¹ (disorder gain of region 1)",
+        "value",
+        &series,
+    )?;
+    let codes: Vec<Vec<u8>> = (0..r)
+        .map(|m| rows.iter().map(|w| class_index(w.classes[m])).collect())
+        .collect();
+    let xs: Vec<f64> = rows.iter().map(|w| w.g1).collect();
+    let ys: Vec<f64> = (1..=r).map(|m| m as f64).collect();
+    if !is_uniform(&xs) {
+        return Ok(false);
+    }
+    category_map(
+        classes_path,
+        "Dynamics class per region",
+        "g¹ (disorder gain of region 1)",
+        "region",
+        &xs,
+        &ys,
+        &codes,
+        &labels(),
+    )?;
+    Ok(true)
 }
 
 fn is_uniform(x: &[f64]) -> bool {
@@ -1079,7 +1134,27 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
         fracture_draws: a.fracture_draws,
         regions: a.regions,
         seed: a.seed,
+        shard: a
+            .shard
+            .as_deref()
+            .map(lowrank::shard::Shard::parse)
+            .transpose()?,
     };
+    if opts.shard.is_some() {
+        if let Some((flag, path)) = [("--csv", &a.out.csv), ("--plot", &a.out.plot)]
+            .into_iter()
+            .find_map(|(f, p)| p.as_ref().map(|p| (f, p)))
+        {
+            bail!(
+                "{flag} `{}`: a shard holds only some of the draws; write --json and give \
+                 {flag} to `lowrank merge OUT.json SHARDS.json...`",
+                path.display()
+            );
+        }
+        if !a.out.json {
+            bail!("--shard: write the shard's statistics with --json (then `lowrank merge OUT.json SHARDS.json...`)");
+        }
+    }
     let work = opts.check()?;
     if let Some(draws) = a.fracture_draws {
         super::budget::check_work(
@@ -1094,27 +1169,7 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
         outputs.write_all(i, csv.as_bytes())?;
     }
     if let Some(i) = plot_out {
-        let rows = result.vertex_rows();
-        let series = |name: &str, y: &dyn Fn(&lowrank::study::polytope::VertexRow) -> f64| Series {
-            name: name.into(),
-            points: rows.iter().map(|r| (r.f as f64, y(r))).collect(),
-            markers: true,
-        };
-        line_plot(
-            outputs.path(i),
-            &format!(
-                "R = {}: vertices of the attractor polytope by number f of fracture variables ({} draws)",
-                a.regions,
-                a.fracture_draws.unwrap_or(0)
-            ),
-            "f (fracture variables)",
-            "vertices",
-            &[
-                series("mean", &|r| r.mean),
-                series("least", &|r| r.min as f64),
-                series("largest", &|r| r.max as f64),
-            ],
-        )?;
+        plot_polytope(&result, outputs.path(i))?;
     }
     if a.out.json {
         print_json(&result.to_json())?;
@@ -1175,4 +1230,32 @@ fn polytope(a: &PolytopeArgs) -> anyhow::Result<()> {
         }
     }
     outputs.commit()
+}
+
+/// Draw the vertex counts against f of a polytope study's fracture statistics to `path`.
+pub(super) fn plot_polytope(
+    result: &lowrank::study::PolytopeResult,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let rows = result.vertex_rows();
+    let series = |name: &str, y: &dyn Fn(&lowrank::study::polytope::VertexRow) -> f64| Series {
+        name: name.into(),
+        points: rows.iter().map(|r| (r.f as f64, y(r))).collect(),
+        markers: true,
+    };
+    line_plot(
+        path,
+        &format!(
+            "R = {}: vertices of the attractor polytope by number f of fracture variables ({} draws)",
+            result.options.regions,
+            result.options.fracture_draws.unwrap_or(0)
+        ),
+        "f (fracture variables)",
+        "vertices",
+        &[
+            series("mean", &|r| r.mean),
+            series("least", &|r| r.min as f64),
+            series("largest", &|r| r.max as f64),
+        ],
+    )
 }

@@ -50,16 +50,6 @@ pub struct SweepArgs {
     pub no_chaos: bool,
 }
 
-/// Arguments of `lowrank merge`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct MergeArgs {
-    /// Output CSV.
-    pub output: PathBuf,
-    /// Shard CSVs written by `lowrank sweep --shard` or `lowrank study fig5 --shard`.
-    #[arg(required = true)]
-    pub shards: Vec<PathBuf>,
-}
-
 /// Parse `I/N` into (I, N).
 pub fn parse_shard(text: &str) -> anyhow::Result<(usize, usize)> {
     let (i, n) = text
@@ -259,40 +249,15 @@ fn plot(
 /// metadata), that together they cover every grid point exactly once (every shard I/N present
 /// once, every point of its slice present, no point outside it), and that every row is complete
 /// (as many fields as the header) with finite numbers; then write the rows ordered by point.
-pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
+pub fn merge(output: &std::path::Path, shards: &[std::path::PathBuf]) -> anyhow::Result<()> {
     let mut outputs = super::output::Outputs::new();
-    if args.shards.iter().any(|s| s == &args.output) {
-        bail!(
-            "merge: the output `{}` is also given as a shard",
-            args.output.display()
-        );
-    }
-    let out_idx = outputs.reserve("merge output", &args.output, &[])?;
-    // shards of a study carry the study's trailer; the rest are sweep shards
-    let first = args.shards.first().map(std::fs::read_to_string);
-    if let Some(Ok(text)) = first {
-        let prefix = lowrank::study::fig5::META_PREFIX;
-        if text.lines().last().is_some_and(|l| l.starts_with(prefix)) {
-            let files = args
-                .shards
-                .iter()
-                .map(|p| {
-                    std::fs::read_to_string(p)
-                        .map(|t| (p.display().to_string(), t))
-                        .with_context(|| format!("read `{}`", p.display()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let merged = lowrank::shard::merge_csv(prefix, &files)?;
-            outputs.write_all(out_idx, merged.as_bytes())?;
-            return outputs.commit();
-        }
-    }
+    let out_idx = outputs.reserve("merge output", output, &[])?;
     let mut header: Option<(String, std::path::PathBuf)> = None;
     let mut meta: Option<(String, std::path::PathBuf)> = None;
     let mut shards_seen: BTreeMap<usize, std::path::PathBuf> = BTreeMap::new();
     let mut shard_count: Option<usize> = None;
     let mut rows: Vec<(usize, usize, String)> = Vec::new();
-    for (f, path) in args.shards.iter().enumerate() {
+    for (f, path) in shards.iter().enumerate() {
         let shown = path.display();
         let text = std::fs::read_to_string(path).with_context(|| format!("read `{shown}`"))?;
         if !text.ends_with('\n') {

@@ -47,7 +47,20 @@ pub struct ThresholdArgs {
     /// Static branches only (no stationary chaotic branches).
     #[arg(long)]
     pub no_chaos: bool,
+    /// Repeat the search at every value of a second parameter, `KEY2=START:STOP:COUNT` (e.g.
+    /// `mo2018.mean_m=0:2:21`): the thresholds' curves in the (KEY2, KEY) plane, a phase
+    /// boundary. The CSV then starts with the columns `point,KEY2` and holds at least one row
+    /// per point (`kind` = `none` where [LO, HI] holds no threshold).
+    #[arg(long, value_name = "KEY2=START:STOP:COUNT")]
+    pub over: Option<String>,
+    /// With `--over`: only slice I of N of its points (e.g. `--shard 3/8`), or `auto` from a
+    /// Slurm or Grid Engine array job; join the CSVs with `lowrank merge` (docs/cluster.md).
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
 }
+
+/// Prefix of the trailer line of a `threshold --over` CSV.
+pub const META_PREFIX: &str = "# lowrank threshold";
 
 /// Parse `KEY=LO:HI` into (key, lo, hi).
 pub fn parse_range(text: &str) -> anyhow::Result<(String, f64, f64)> {
@@ -98,17 +111,173 @@ fn check_options(args: &ThresholdArgs) -> anyhow::Result<()> {
 /// Run `lowrank threshold`.
 pub fn run(args: &ThresholdArgs) -> anyhow::Result<()> {
     check_options(args)?;
+    if let Some(over) = &args.over {
+        return run_over(args, over);
+    }
+    if let Some(shard) = &args.shard {
+        bail!(
+            "--shard {shard}: only a search over a grid (--over KEY2=START:STOP:COUNT) is sharded"
+        );
+    }
     let (key, lo, hi) = parse_range(&args.param)?;
     let base = args.scenario.load()?;
+    let report = search(&args.scenario, args, &key, lo, hi)?;
+    if let Some(path) = &args.csv {
+        write_atomic(
+            path,
+            &csv(
+                &key,
+                &report,
+                (base.model.rank(), base.model.n_populations()),
+            ),
+        )?;
+    }
+    if args.json {
+        let doc =
+            lowrank::documents::threshold_document(&base.name, &key, &args.scenario.set, &report);
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", table(&base.name, &key, &report));
+    }
+    warn_dropped(report.dropped);
+    Ok(())
+}
+
+fn warn_dropped(dropped: usize) {
+    if dropped > 0 {
+        eprintln!(
+            "warning: {dropped} detected sign change(s) could not be located (extended Newton did \
+             not converge); they are not reported"
+        );
+    }
+}
+
+/// `--over`: the search at every point of the second parameter's grid (or of a shard of it),
+/// the points in parallel.
+fn run_over(args: &ThresholdArgs, over: &str) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    let (key, lo, hi) = parse_range(&args.param)?;
+    let param = lowrank::sweep::Param::parse(over).map_err(|e| {
+        let why = e.to_string();
+        let why = why.rsplit(": ").next().unwrap_or_default().to_string();
+        anyhow::anyhow!("--over `{over}`: {why}")
+    })?;
+    let key2 = param.key().to_string();
+    if key2 == key {
+        bail!("--over {key2}: the same key as --param; give another parameter");
+    }
+    let values = param.values().to_vec();
+    let shard = args
+        .shard
+        .as_deref()
+        .map(lowrank::shard::Shard::parse)
+        .transpose()?;
+    let range = shard.map_or(0..values.len(), |s| s.range(values.len()));
+    let base = args.scenario.load()?;
+    // the second key must exist and give a valid model at both ends (one clear error here)
+    for end in [values[0], values[values.len() - 1]] {
+        let mut s = args.scenario.clone();
+        s.set.push(format!("{key2}={end:?}"));
+        s.load()
+            .with_context(|| format!("--over {key2}: the scenario at {key2} = {end}"))?;
+    }
+    super::budget::check_work(
+        &format!("{} threshold searches", range.len()),
+        range.len() as f64 * args.grid as f64 * 2e6,
+        "use fewer --over points, or split them with --shard I/N",
+    )?;
+    let reports: Vec<ThresholdReport> = range
+        .clone()
+        .into_par_iter()
+        .map(|i| {
+            let mut sc = args.scenario.clone();
+            sc.set.push(format!("{key2}={:?}", values[i]));
+            search(&sc, args, &key, lo, hi)
+                .with_context(|| format!("--over point {i} ({key2} = {})", values[i]))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let dropped: usize = reports.iter().map(|r| r.dropped).sum();
+    if let Some(path) = &args.csv {
+        let sizes = (base.model.rank(), base.model.n_populations());
+        let mut text = String::new();
+        let head = csv_header(&key, sizes);
+        text.push_str(&format!("point,{key2},{head}\n"));
+        for (i, r) in range.clone().zip(&reports) {
+            let table = csv(&key, r, sizes);
+            let lines = table.lines().skip(1);
+            let mut any = false;
+            for l in lines {
+                text.push_str(&format!("{i},{},{l}\n", values[i]));
+                any = true;
+            }
+            if !any {
+                let blanks = head.split(',').count().saturating_sub(2);
+                text.push_str(&format!("{i},{},,none{}\n", values[i], ",".repeat(blanks)));
+            }
+        }
+        text.push_str(&format!(
+            "{META_PREFIX} shard={}; points={}; scenario={}; param={}; over={over}; set={}; grid={}; \
+             tol={}; time={}; chaos={}\n",
+            shard.map_or("all".to_string(), |s| s.label()),
+            values.len(),
+            base.name,
+            args.param,
+            args.scenario.set.join(" "),
+            args.grid,
+            args.tol,
+            args.time.map_or("baseline".to_string(), |t| t.to_string()),
+            !args.no_chaos
+        ));
+        write_atomic(path, &text)?;
+    }
+    if args.json {
+        let points: Vec<serde_json::Value> = range
+            .clone()
+            .zip(&reports)
+            .map(|(i, r)| {
+                serde_json::json!({
+                    "point": i,
+                    "value": values[i],
+                    "report": lowrank::documents::threshold_document(
+                        &base.name, &key, &args.scenario.set, r),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "scenario": base.name,
+            "param": key,
+            "over": key2,
+            "shard": shard.map(|s| s.label()),
+            "points": points,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        for (i, r) in range.zip(&reports) {
+            println!("--- point {i}: {key2} = {}", values[i]);
+            print!("{}", table(&base.name, &key, r));
+        }
+    }
+    warn_dropped(dropped);
+    Ok(())
+}
+
+/// Every threshold of `key` in [lo, hi] of the scenario `scenario`.
+fn search(
+    scenario: &super::ScenarioArgs,
+    args: &ThresholdArgs,
+    key: &str,
+    lo: f64,
+    hi: f64,
+) -> anyhow::Result<ThresholdReport> {
     // the parameter path must exist and give a valid model at both ends (clear errors here)
     for end in [lo, hi] {
-        let mut s = args.scenario.clone();
+        let mut s = scenario.clone();
         s.set.push(format!("{key}={end:?}"));
         s.load()
             .with_context(|| format!("--param {key}: the scenario at {key} = {end}"))?;
     }
-    let scenario_args = args.scenario.clone();
-    let key_b = key.clone();
+    let scenario_args = scenario.clone();
+    let key_b = key.to_string();
     let build = move |p: f64| {
         let mut s = scenario_args.clone();
         s.set.push(format!("{key_b}={p:?}"));
@@ -130,25 +299,7 @@ pub fn run(args: &ThresholdArgs) -> anyhow::Result<()> {
         tol: args.tol,
         ..Default::default()
     };
-    let report = find_thresholds(build, lo, hi, &opts)?;
-    if let Some(path) = &args.csv {
-        write_atomic(path, &csv(&key, &report))?;
-    }
-    if args.json {
-        let doc =
-            lowrank::documents::threshold_document(&base.name, &key, &args.scenario.set, &report);
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-    } else {
-        print!("{}", table(&base.name, &key, &report));
-    }
-    if report.dropped > 0 {
-        eprintln!(
-            "warning: {} detected sign change(s) could not be located (extended Newton did not \
-             converge); they are not reported",
-            report.dropped
-        );
-    }
-    Ok(())
+    Ok(find_thresholds(build, lo, hi, &opts)?)
 }
 
 fn fmt_vec(v: &[f64]) -> String {
@@ -221,12 +372,19 @@ fn table(name: &str, key: &str, r: &ThresholdReport) -> String {
     s
 }
 
-fn csv(key: &str, r: &ThresholdReport) -> String {
-    let (k, p) = r
-        .thresholds
-        .first()
-        .map(|t| (t.state.kappa.len(), t.state.delta0.len()))
-        .unwrap_or((0, 0));
+/// The thresholds as CSV; `(k, p)`: the rank and number of populations (the state columns).
+fn csv(key: &str, r: &ThresholdReport, sizes: (usize, usize)) -> String {
+    let mut out = csv_header(key, sizes);
+    out.push('\n');
+    for t in &r.thresholds {
+        out.push_str(&row(t).join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The CSV header of [`csv`].
+fn csv_header(key: &str, (k, p): (usize, usize)) -> String {
     let mut head: Vec<String> = [
         key,
         "kind",
@@ -247,13 +405,7 @@ fn csv(key: &str, r: &ThresholdReport) -> String {
         head.extend((1..=p).map(|i| format!("{name}_{i}")));
     }
     head.push("bulk_radius".into());
-    let mut out = head.join(",");
-    out.push('\n');
-    for t in &r.thresholds {
-        out.push_str(&row(t).join(","));
-        out.push('\n');
-    }
-    out
+    head.join(",")
 }
 
 fn row(t: &Threshold) -> Vec<String> {

@@ -1,13 +1,13 @@
 //! \[CB\] Fig. 5: the dynamics phase diagram over the leading eigenvalue λ of the effective
 //! interaction T̂ (docs/theory §3.8).
 
-use super::{class_labels, option, time_steps, StudyError};
+use super::{cell, class_labels, class_of, option, time_steps, StudyError, Trailer};
 use crate::gauss::{Gauss, Phi};
 use crate::progress::Progress;
 use crate::shard::Shard;
 use crate::theory::cb2025::potential::pure_chaos;
 use crate::theory::cb2025::studies::{phase_diagram, PhaseCell, PhaseDiagramOptions};
-use crate::theory::dmft::{Classifier, DmftOptions};
+use crate::theory::dmft::{Classifier, DmftOptions, DynamicsClass};
 use crate::theory::TheoryError;
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -283,6 +283,113 @@ impl Fig5Result {
             o.reference_ordering,
             o.classifier.label()
         )
+    }
+}
+
+impl Fig5Result {
+    /// Read back a CSV written by [`Fig5Result::to_csv`] (e.g. the output of `lowrank merge`):
+    /// the options from the trailer, the cells from the table; ψ₀(g) is recomputed.
+    /// `from_csv(&r.to_csv())` is `r`.
+    ///
+    /// # Errors
+    /// [`StudyError::Format`] naming the line or field that does not parse; the options' errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use lowrank::study::{fig5, Fig5Options, Fig5Result};
+    /// let o = Fig5Options { grid: 2, samples: 1, t: 5.0, dt: 0.1, ..Default::default() };
+    /// let r = fig5(&o, &Default::default()).unwrap();
+    /// assert_eq!(Fig5Result::from_csv(&r.to_csv()).unwrap(), r);
+    /// ```
+    pub fn from_csv(text: &str) -> Result<Fig5Result, StudyError> {
+        let tr = Trailer::of(META_PREFIX, text)?;
+        let range = |key: &str| -> Result<(f64, f64), StudyError> {
+            let v = tr.list(key)?;
+            match v[..] {
+                [a, b] => Ok((a, b)),
+                _ => Err(StudyError::Format(format!(
+                    "trailer: `{key}` is not START:STOP"
+                ))),
+            }
+        };
+        let classifier = match tr.text("classifier")? {
+            l if l == Classifier::Default.label() => Classifier::Default,
+            l if l == Classifier::Reference.label() => Classifier::Reference,
+            l => return Err(StudyError::Format(format!("trailer: classifier `{l}`"))),
+        };
+        let options = Fig5Options {
+            grid: tr.value("grid")?,
+            re: range("re")?,
+            im: range("im")?,
+            samples: tr.value("samples")?,
+            regions: tr.value("regions")?,
+            g: tr.value("g")?,
+            window: tr.value("window")?,
+            max_tries: tr.value("max_tries")?,
+            seed: tr.value("seed")?,
+            t: tr.value("t")?,
+            dt: tr.value("dt")?,
+            band: match tr.text("band")? {
+                "all" => None,
+                _ => Some(tr.value("band")?),
+            },
+            reference_ordering: tr.value("reference_ordering")?,
+            classifier,
+            shard: tr.shard,
+        };
+        let nt = options.check()?;
+        let lines: Vec<&str> = text.lines().collect();
+        let body = &lines[1..lines.len().saturating_sub(1).max(1)];
+        let k = DynamicsClass::ALL.len();
+        let (mut cells, mut redraws) = (Vec::new(), Vec::new());
+        for (i, line) in body.iter().enumerate() {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != k + 5 {
+                return Err(StudyError::Format(format!(
+                    "row {}: {} columns, expected {}",
+                    i + 1,
+                    f.len(),
+                    k + 5
+                )));
+            }
+            let mut counts = [0usize; 6];
+            for (c, x) in counts.iter_mut().zip(&f[4..4 + k]) {
+                *c = cell(x, "count", i + 1)?;
+            }
+            cells.push(PhaseCell {
+                re: cell(f[0], "re", i + 1)?,
+                im: cell(f[1], "im", i + 1)?,
+                modal: class_of(f[2], i + 1)?,
+                entropy_bits: cell(f[3], "entropy_bits", i + 1)?,
+                counts,
+            });
+            redraws.push(cell(f[4 + k], "redraws", i + 1)?);
+        }
+        let total = options.grid * options.grid;
+        let want = options.shard.map_or(0..total, |s| s.range(total));
+        if cells.len() != want.len() {
+            return Err(StudyError::Format(format!(
+                "{} cells, the trailer's shard holds {}",
+                cells.len(),
+                want.len()
+            )));
+        }
+        let psi0 = pure_chaos(&Gauss::new(64), Phi::Erf, options.g)
+            .map_err(|source| StudyError::Theory {
+                context: "pure-chaos gain ψ₀(g) for the analytic boundary".into(),
+                source,
+            })?
+            .gain;
+        Ok(Fig5Result {
+            re: crate::theory::phase::linspace(options.re.0, options.re.1, options.grid),
+            im: crate::theory::phase::linspace(options.im.0, options.im.1, options.grid),
+            options,
+            nt,
+            cells,
+            first_cell: want.start,
+            redraws,
+            psi0,
+        })
     }
 }
 

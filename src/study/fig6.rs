@@ -2,9 +2,10 @@
 //! 1 is disordered, with gain g¹ swept; the tensor's intact leading eigenvalue of T̂ is real > 1
 //! and, with region 1 silenced, complex with real part > 1.
 
-use super::{option, time_steps, StudyError};
+use super::{cell, class_of, option, time_steps, StudyError, Trailer};
 use crate::gauss::Gauss;
 use crate::progress::Progress;
+use crate::shard::Shard;
 use crate::theory::cb2025::studies::{fig6_study, fig6_tensor, leading_eigenvalue, Fig6Row};
 use crate::theory::dmft::DmftOptions;
 use crate::theory::TheoryError;
@@ -31,6 +32,10 @@ pub struct Fig6Options {
     pub dt: f64,
     /// DMFT lags kept (`None`: all).
     pub band: Option<usize>,
+    /// Only this slice of the g¹ values; `None`: all. Every shard draws the same tensor (from
+    /// `seed`) and each run depends only on its g¹, so the union of the N shards is the
+    /// unsharded study bit for bit.
+    pub shard: Option<Shard>,
 }
 
 impl Default for Fig6Options {
@@ -44,6 +49,7 @@ impl Default for Fig6Options {
             t: 150.0,
             dt: 0.05,
             band: None,
+            shard: None,
         }
     }
 }
@@ -122,8 +128,10 @@ pub struct Fig6Result {
     pub intact: [f64; 2],
     /// Leading eigenvalue [Re, Im] of T̂ with region 1 silenced.
     pub silenced: [f64; 2],
-    /// One row per g¹.
+    /// One row per g¹ (with a shard, only those of g¹ values `first_row..first_row + rows.len()`).
     pub rows: Vec<Fig6Row>,
+    /// Index of the first row's g¹ in `options.g1` (0 unless sharded).
+    pub first_row: usize,
 }
 
 impl Fig6Result {
@@ -140,6 +148,8 @@ impl Fig6Result {
             "dt": o.dt,
             "nt": self.nt,
             "seed": o.seed,
+            "shard": o.shard.map(|s| s.label()),
+            "first_row": self.first_row,
             "rows": self.rows.iter().map(|w| json!({
                 "g1": w.g1,
                 "classes": w.classes.iter().map(|c| c.label()).collect::<Vec<_>>(),
@@ -150,7 +160,8 @@ impl Fig6Result {
         })
     }
 
-    /// The CSV of `--csv`: `g1, class_1..R, frequency, gain_1..R, lead_re, lead_im`.
+    /// The CSV of `--csv`: `g1, class_1..R, frequency, gain_1..R, lead_re, lead_im`, then the
+    /// trailer ([`Fig6Result::trailer`]).
     pub fn to_csv(&self) -> String {
         let r = self.options.regions;
         let mut header = vec!["g1".to_string()];
@@ -172,9 +183,137 @@ impl Fig6Result {
             out.push_str(&line.join(","));
             out.push('\n');
         }
+        out.push_str(&self.trailer());
+        out.push('\n');
         out
     }
+
+    /// The CSV's last line: `# lowrank study fig6 shard=I/N|all; rows=…; <options>; <tensor and
+    /// its eigenvalues>`, what `lowrank merge` checks (the same study, every shard once) and
+    /// [`Fig6Result::from_csv`] reads back.
+    pub fn trailer(&self) -> String {
+        let o = &self.options;
+        let join = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        format!(
+            "{META_PREFIX} shard={}; rows={}; regions={}; g1={}; tensor_given={}; seed={}; \
+             max_tries={}; t={}; dt={}; band={}; tensor={}; draws={}; intact={}; silenced={}",
+            o.shard.map_or("all".to_string(), |s| s.label()),
+            o.g1.len(),
+            o.regions,
+            join(&o.g1),
+            o.tensor.is_some(),
+            o.seed,
+            o.max_tries,
+            o.t,
+            o.dt,
+            o.band.map_or("all".to_string(), |b| b.to_string()),
+            join(&self.tensor),
+            self.draws,
+            join(&self.intact),
+            join(&self.silenced),
+        )
+    }
+
+    /// Read back a CSV written by [`Fig6Result::to_csv`] (e.g. the output of `lowrank merge`):
+    /// the options from the trailer, the rows from the table. `from_csv(&r.to_csv())` is `r`.
+    ///
+    /// # Errors
+    /// [`StudyError::Format`] naming the line or field that does not parse.
+    ///
+    /// # Examples
+    /// ```
+    /// use lowrank::study::{fig6, Fig6Options, Fig6Result};
+    /// let o = Fig6Options { g1: vec![0.5, 1.0], t: 5.0, dt: 0.1, ..Default::default() };
+    /// let r = fig6(&o, &Default::default()).unwrap();
+    /// assert_eq!(Fig6Result::from_csv(&r.to_csv()).unwrap(), r);
+    /// ```
+    pub fn from_csv(text: &str) -> Result<Fig6Result, StudyError> {
+        let tr = Trailer::of(META_PREFIX, text)?;
+        let pair = |key: &str| -> Result<[f64; 2], StudyError> {
+            let v = tr.list(key)?;
+            <[f64; 2]>::try_from(v)
+                .map_err(|_| StudyError::Format(format!("trailer: `{key}` is not RE:IM")))
+        };
+        let tensor = tr.list("tensor")?;
+        let options = Fig6Options {
+            regions: tr.value("regions")?,
+            tensor: tr.value::<bool>("tensor_given")?.then(|| tensor.clone()),
+            g1: tr.list("g1")?,
+            seed: tr.value("seed")?,
+            max_tries: tr.value("max_tries")?,
+            t: tr.value("t")?,
+            dt: tr.value("dt")?,
+            band: match tr.text("band")? {
+                "all" => None,
+                _ => Some(tr.value("band")?),
+            },
+            shard: tr.shard,
+        };
+        let nt = options.check()?;
+        let r = options.regions;
+        let lines: Vec<&str> = text.lines().collect();
+        let body = &lines[1..lines.len().saturating_sub(1).max(1)];
+        let mut rows = Vec::with_capacity(body.len());
+        for (i, line) in body.iter().enumerate() {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 2 * r + 4 {
+                return Err(StudyError::Format(format!(
+                    "row {}: {} columns, R = {r} needs {}",
+                    i + 1,
+                    f.len(),
+                    2 * r + 4
+                )));
+            }
+            rows.push(Fig6Row {
+                g1: cell(f[0], "g1", i + 1)?,
+                classes: f[1..=r]
+                    .iter()
+                    .map(|c| class_of(c, i + 1))
+                    .collect::<Result<_, _>>()?,
+                frequency: match f[r + 1] {
+                    "" => None,
+                    x => Some(cell(x, "frequency", i + 1)?),
+                },
+                mean_gain: f[r + 2..2 * r + 2]
+                    .iter()
+                    .map(|x| cell(x, "gain", i + 1))
+                    .collect::<Result<_, _>>()?,
+                mean_leading: [
+                    cell(f[2 * r + 2], "lead_re", i + 1)?,
+                    cell(f[2 * r + 3], "lead_im", i + 1)?,
+                ],
+            });
+        }
+        let range = options
+            .shard
+            .map_or(0..options.g1.len(), |s| s.range(options.g1.len()));
+        if rows.len() != range.len() {
+            return Err(StudyError::Format(format!(
+                "{} rows, the trailer's shard holds {}",
+                rows.len(),
+                range.len()
+            )));
+        }
+        Ok(Fig6Result {
+            draws: tr.value("draws")?,
+            intact: pair("intact")?,
+            silenced: pair("silenced")?,
+            tensor,
+            options,
+            nt,
+            rows,
+            first_row: range.start,
+        })
+    }
 }
+
+/// Prefix of the trailer line of a Fig. 6 CSV ([`Fig6Result::trailer`]).
+pub const META_PREFIX: &str = "# lowrank study fig6";
 
 /// Run the Fig. 6 study: the tensor (given or drawn), its leading eigenvalues intact and with
 /// region 1 silenced, and for every g¹ one DMFT run (in parallel) with the classes, dominant
@@ -221,9 +360,12 @@ pub fn fig6(opts: &Fig6Options, progress: &Progress) -> Result<Fig6Result, Study
         ..Default::default()
     };
     let gauss = Gauss::new(64);
-    progress.set_total(opts.g1.len());
-    let rows: Vec<Fig6Row> = opts
-        .g1
+    let range = opts
+        .shard
+        .map_or(0..opts.g1.len(), |s| s.range(opts.g1.len()));
+    let first_row = range.start;
+    progress.set_total(range.len());
+    let rows: Vec<Fig6Row> = opts.g1[range]
         .par_iter()
         .map(|&g| {
             if progress.interrupt().is_raised() {
@@ -254,5 +396,6 @@ pub fn fig6(opts: &Fig6Options, progress: &Progress) -> Result<Fig6Result, Study
         intact,
         silenced,
         rows,
+        first_row,
     })
 }

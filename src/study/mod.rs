@@ -46,6 +46,10 @@ pub enum StudyError {
     /// Stopped by the progress's interrupt.
     #[error("the study was interrupted")]
     Interrupted,
+    /// A study's CSV could not be read back (`from_csv`): not written by this study, truncated
+    /// or edited.
+    #[error("not a complete study CSV: {0}")]
+    Format(String),
 }
 
 pub(crate) fn option(option: &'static str, reason: String) -> StudyError {
@@ -72,4 +76,90 @@ pub fn time_steps(t: f64, dt: f64) -> Result<usize, StudyError> {
 /// Names of the dynamics classes, in the order of the `counts`.
 pub fn class_labels() -> Vec<&'static str> {
     DynamicsClass::ALL.iter().map(|c| c.label()).collect()
+}
+
+/// The `key=value` fields of a study CSV's trailer line `PREFIX shard=I/N|all; key=value; ...`
+/// (what `lowrank merge` checks, and what `from_csv` reads the options back from).
+pub(crate) struct Trailer {
+    /// The shard, `None` for `shard=all`.
+    pub shard: Option<crate::shard::Shard>,
+    fields: Vec<(String, String)>,
+}
+
+impl Trailer {
+    /// The trailer of `text`'s last line.
+    pub fn of(prefix: &str, text: &str) -> Result<Trailer, StudyError> {
+        let bad = |why: &str| StudyError::Format(format!("trailer `{prefix} shard=...`: {why}"));
+        let line = text.lines().last().ok_or_else(|| bad("empty file"))?;
+        let rest = line
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix(" "))
+            .ok_or_else(|| bad("the last line is not the trailer"))?;
+        let mut fields = Vec::new();
+        for part in rest.split("; ") {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| bad(&format!("`{part}` is not key=value")))?;
+            fields.push((k.to_string(), v.to_string()));
+        }
+        let shard = match fields.first() {
+            Some((k, v)) if k == "shard" => match v.as_str() {
+                "all" => None,
+                v => Some(crate::shard::Shard::parse(v).map_err(|e| bad(&format!("shard: {e}")))?),
+            },
+            _ => return Err(bad("no shard= field first")),
+        };
+        Ok(Trailer { shard, fields })
+    }
+
+    /// The text of field `key`.
+    pub fn text(&self, key: &str) -> Result<&str, StudyError> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| StudyError::Format(format!("trailer: no `{key}=` field")))
+    }
+
+    /// Field `key` parsed.
+    pub fn value<T: std::str::FromStr>(&self, key: &str) -> Result<T, StudyError> {
+        let v = self.text(key)?;
+        v.parse()
+            .map_err(|_| StudyError::Format(format!("trailer: `{key}={v}` does not parse")))
+    }
+
+    /// Field `key` as `a:b:...` numbers (empty text: none).
+    pub fn list(&self, key: &str) -> Result<Vec<f64>, StudyError> {
+        let v = self.text(key)?;
+        if v.is_empty() {
+            return Ok(Vec::new());
+        }
+        v.split(':')
+            .map(|x| {
+                x.parse().map_err(|_| {
+                    StudyError::Format(format!("trailer: `{key}={v}`: `{x}` is not a number"))
+                })
+            })
+            .collect()
+    }
+}
+
+/// Parse CSV cell `text` of column `name` (row `row`, 1-based after the header).
+pub(crate) fn cell<T: std::str::FromStr>(
+    text: &str,
+    name: &str,
+    row: usize,
+) -> Result<T, StudyError> {
+    text.parse().map_err(|_| {
+        StudyError::Format(format!("row {row}, column {name}: `{text}` does not parse"))
+    })
+}
+
+/// A dynamics class from its label.
+pub(crate) fn class_of(label: &str, row: usize) -> Result<DynamicsClass, StudyError> {
+    DynamicsClass::ALL
+        .iter()
+        .copied()
+        .find(|c| c.label() == label)
+        .ok_or_else(|| StudyError::Format(format!("row {row}: `{label}` is not a dynamics class")))
 }

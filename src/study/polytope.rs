@@ -3,8 +3,9 @@
 //! and the statistics of the number f of fracture variables over random b.
 
 use super::{option, StudyError};
+use crate::shard::{MergeError, Shard};
 use crate::theory::cb2025::polytope::{
-    attractor_polytope, fracture_statistics, FractureStatistics, Polytope,
+    attractor_polytope, fracture_statistics_of, FractureStatistics, Polytope,
 };
 use serde_json::{json, Value};
 
@@ -24,8 +25,12 @@ pub struct PolytopeOptions {
     pub fracture_draws: Option<usize>,
     /// Regions R of the statistics.
     pub regions: usize,
-    /// Seed of the statistics.
+    /// Seed of the statistics (draw i uses its own stream from (seed, i)).
     pub seed: u64,
+    /// Only this slice of the fracture draws; `None`: all. Each draw depends only on the seed
+    /// and its index, so the statistics of the N shards add up ([`merge`]) to the unsharded
+    /// study's exactly.
+    pub shard: Option<Shard>,
 }
 
 impl Default for PolytopeOptions {
@@ -35,6 +40,7 @@ impl Default for PolytopeOptions {
             fracture_draws: None,
             regions: 5,
             seed: 0,
+            shard: None,
         }
     }
 }
@@ -81,6 +87,12 @@ impl PolytopeOptions {
             }
         }
         let mut work = 0.0;
+        if self.shard.is_some() && self.fracture_draws.is_none() {
+            return Err(option(
+                "shard",
+                "only the fracture draws are sharded (give --fracture-draws N)".into(),
+            ));
+        }
         if let Some(draws) = self.fracture_draws {
             if draws == 0 {
                 return Err(option("fracture-draws", "must be ≥ 1".into()));
@@ -98,7 +110,8 @@ impl PolytopeOptions {
                     ),
                 ));
             }
-            work = draws as f64 * bases * (self.regions as f64).powi(3);
+            let mine = self.shard.map_or(draws, |s| s.range(draws).len());
+            work = mine as f64 * bases * (self.regions as f64).powi(3);
         }
         Ok(work)
     }
@@ -163,6 +176,7 @@ impl PolytopeResult {
                     "regions": self.options.regions,
                     "draws": self.options.fracture_draws,
                     "seed": self.options.seed,
+                    "shard": self.options.shard.map(|s| s.label()),
                     "counts": stats.counts,
                     "vertices": vertices,
                 }),
@@ -257,17 +271,217 @@ pub fn polytope(opts: &PolytopeOptions) -> Result<PolytopeResult, StudyError> {
         None => None,
     };
     let fracture = match opts.fracture_draws {
-        Some(draws) => Some(fracture_statistics(opts.regions, draws, opts.seed).map_err(
-            |source| StudyError::Theory {
-                context: "--fracture-draws".into(),
-                source,
-            },
-        )?),
+        Some(draws) => {
+            let range = opts.shard.map_or(0..draws, |s| s.range(draws));
+            Some(
+                fracture_statistics_of(opts.regions, range, opts.seed).map_err(|source| {
+                    StudyError::Theory {
+                        context: "--fracture-draws".into(),
+                        source,
+                    }
+                })?,
+            )
+        }
         None => None,
     };
     Ok(PolytopeResult {
         options: opts.clone(),
         polytope,
         fracture,
+    })
+}
+
+impl PolytopeResult {
+    /// Read back the `--json` document of a polytope study ([`PolytopeResult::to_json`]): the
+    /// options and the fracture statistics from the document; the polytope of `b`, if any, is
+    /// enumerated again (exact and deterministic). `from_json(&r.to_json())` is `r`.
+    ///
+    /// # Errors
+    /// [`StudyError::Format`] naming the field that is missing or malformed; the options' errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use lowrank::study::{polytope, PolytopeOptions, PolytopeResult};
+    /// let o = PolytopeOptions { fracture_draws: Some(5), regions: 4, ..Default::default() };
+    /// let r = polytope(&o).unwrap();
+    /// assert_eq!(PolytopeResult::from_json(&r.to_json()).unwrap(), r);
+    /// ```
+    pub fn from_json(doc: &Value) -> Result<PolytopeResult, StudyError> {
+        let bad = |what: &str| StudyError::Format(format!("polytope study JSON: {what}"));
+        if doc.get("study").and_then(Value::as_str) != Some("polytope") {
+            return Err(bad("no \"study\": \"polytope\""));
+        }
+        let uint = |v: &Value, key: &str| -> Result<usize, StudyError> {
+            v.get(key)
+                .and_then(Value::as_u64)
+                .and_then(|x| usize::try_from(x).ok())
+                .ok_or_else(|| bad(&format!("`{key}` is not a count")))
+        };
+        let b = match doc.get("polytope") {
+            None => None,
+            Some(p) => Some(
+                p.get("b")
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.iter().map(Value::as_f64).collect::<Option<Vec<f64>>>())
+                    .ok_or_else(|| bad("`polytope.b` is not a list of numbers"))?,
+            ),
+        };
+        let mut options = PolytopeOptions {
+            b,
+            ..Default::default()
+        };
+        let mut fracture = None;
+        if let Some(fs) = doc.get("fracture_statistics") {
+            options.regions = uint(fs, "regions")?;
+            options.fracture_draws = Some(uint(fs, "draws")?);
+            options.seed = fs
+                .get("seed")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad("`fracture_statistics.seed` is not a seed"))?;
+            options.shard = match fs.get("shard") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_str()
+                        .map(Shard::parse)
+                        .ok_or_else(|| bad("`fracture_statistics.shard` is not I/N"))?
+                        .map_err(|e| bad(&e.to_string()))?,
+                ),
+            };
+            let mut stats = FractureStatistics::empty(options.regions);
+            let rows = fs
+                .get("vertices")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("no `fracture_statistics.vertices` list"))?;
+            for row in rows {
+                let f = uint(row, "f")?;
+                let hist = row
+                    .get("histogram")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| bad("a `vertices` row without `histogram`"))?;
+                for pair in hist {
+                    let (v, c) = pair
+                        .as_array()
+                        .and_then(|p| match p[..] {
+                            [ref v, ref c] => Some((v.as_u64()?, c.as_u64()?)),
+                            _ => None,
+                        })
+                        .ok_or_else(|| bad("a histogram entry is not [vertices, polytopes]"))?;
+                    stats
+                        .count(f, v as usize, c as usize)
+                        .map_err(|e| bad(&e.to_string()))?;
+                }
+            }
+            let counts: Vec<usize> = fs
+                .get("counts")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(|x| x.as_u64().map(|x| x as usize)).collect())
+                .ok_or_else(|| bad("`fracture_statistics.counts` is not a list of counts"))?;
+            if counts != stats.counts {
+                return Err(bad("`counts` disagree with the vertex histograms"));
+            }
+            fracture = Some(stats);
+        }
+        options.check()?;
+        let polytope = match &options.b {
+            Some(b) => Some(attractor_polytope(b).map_err(|source| StudyError::Theory {
+                context: "polytope.b".into(),
+                source,
+            })?),
+            None => None,
+        };
+        let result = PolytopeResult {
+            options,
+            polytope,
+            fracture,
+        };
+        if let (Some(stats), Some(draws)) = (&result.fracture, result.options.fracture_draws) {
+            let want = result.options.shard.map_or(draws, |s| s.range(draws).len());
+            let have: usize = stats.counts.iter().sum();
+            if have != want {
+                return Err(bad(&format!(
+                    "{have} polytopes counted, the shard holds {want} draws (truncated or edited?)"
+                )));
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// Join the shards of one sharded polytope study (each `(file name, result)`, e.g. read with
+/// [`PolytopeResult::from_json`]) into the unsharded study: the same options apart from the
+/// shard, every shard 0..N once; the fracture statistics add up, so the result equals the
+/// unsharded run's.
+///
+/// # Errors
+/// [`MergeError`] naming the file that differs or is given twice, or listing the missing shards.
+///
+/// # Examples
+/// ```
+/// use lowrank::shard::Shard;
+/// use lowrank::study::{polytope, PolytopeOptions};
+/// use lowrank::study::polytope::merge;
+/// let o = PolytopeOptions { fracture_draws: Some(7), regions: 4, ..Default::default() };
+/// let part = |i| polytope(&PolytopeOptions { shard: Some(Shard::new(i, 2).unwrap()), ..o.clone() }).unwrap();
+/// let merged = merge(&[("a".into(), part(0)), ("b".into(), part(1))]).unwrap();
+/// assert_eq!(merged, polytope(&o).unwrap());
+/// assert!(merge(&[("a".into(), part(0))]).is_err()); // shard 1/2 missing
+/// ```
+pub fn merge(parts: &[(String, PolytopeResult)]) -> Result<PolytopeResult, MergeError> {
+    let (first, head) = parts.first().ok_or(MergeError::Empty)?;
+    let unsharded = |r: &PolytopeResult| PolytopeOptions {
+        shard: None,
+        ..r.options.clone()
+    };
+    let options = unsharded(head);
+    let count = head.options.shard.map_or(0, |s| s.count());
+    let mut seen: Vec<Option<&str>> = vec![None; count];
+    let mut out = FractureStatistics::empty(options.regions);
+    for (name, part) in parts {
+        let file_err = |reason: String| MergeError::File {
+            file: name.clone(),
+            reason,
+        };
+        let shard = part
+            .options
+            .shard
+            .ok_or_else(|| file_err("is an unsharded study (no shard)".into()))?;
+        if unsharded(part) != options {
+            return Err(MergeError::Mismatch {
+                file: name.clone(),
+                first: first.clone(),
+                reason: "study options differ".into(),
+            });
+        }
+        if shard.count() != count {
+            return Err(MergeError::Mismatch {
+                file: name.clone(),
+                first: first.clone(),
+                reason: format!(
+                    "shard {}, but the first file is of {count} shards",
+                    shard.label()
+                ),
+            });
+        }
+        if let Some(other) = seen[shard.index()].replace(name) {
+            return Err(file_err(format!(
+                "shard {} is given twice (also `{other}`)",
+                shard.label()
+            )));
+        }
+        if let Some(stats) = &part.fracture {
+            out.add(stats).map_err(|e| file_err(e.to_string()))?;
+        }
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|&i| seen[i].is_none())
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Missing(missing.join(", ")));
+    }
+    Ok(PolytopeResult {
+        fracture: options.fracture_draws.map(|_| out),
+        polytope: head.polytope.clone(),
+        options,
     })
 }

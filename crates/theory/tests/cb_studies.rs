@@ -3,7 +3,9 @@
 
 use lowrank_gauss::Gauss;
 use lowrank_model::cb2025::{symmetric, Multiregion};
-use lowrank_theory::cb2025::polytope::{attractor_polytope, fracture_statistics};
+use lowrank_theory::cb2025::polytope::{
+    attractor_polytope, fracture_draw_seed, fracture_statistics, fracture_statistics_of,
+};
 use lowrank_theory::cb2025::studies::*;
 use lowrank_theory::currents::{CurrentOde, FixedPointOptions, InputGain};
 use lowrank_theory::dmft::{DmftOptions, DynamicsClass};
@@ -92,6 +94,25 @@ fn fracture_statistics_counts_draws() {
     }
 }
 
+/// Any split of the draws into consecutive slices adds up to the whole run (the sharding
+/// contract: each draw's stream depends only on the seed and its index).
+#[test]
+fn fracture_statistics_of_slices_add_up() {
+    let whole = fracture_statistics(5, 23, 9).unwrap();
+    for parts in [1usize, 3, 7] {
+        let mut sum = fracture_statistics_of(5, 0..0, 9).unwrap();
+        for k in 0..parts {
+            let (lo, hi) = (23 * k / parts, 23 * (k + 1) / parts);
+            sum.add(&fracture_statistics_of(5, lo..hi, 9).unwrap())
+                .unwrap();
+        }
+        assert_eq!(sum, whole, "{parts} slices");
+    }
+    // another R does not add
+    let mut four = fracture_statistics(4, 2, 9).unwrap();
+    assert!(four.add(&whole).is_err());
+}
+
 /// The vertex counts per f against an independent recount: the same seeded draws of sorted
 /// b ~ U[1, 3]^R (R = 5), each polytope enumerated again here, its vertices counted and its
 /// fracture variables found from the vertices themselves.
@@ -100,22 +121,24 @@ fn fracture_vertex_counts_match_a_recount() {
     use rand::{Rng, SeedableRng};
     let (r, draws, seed) = (5, 30, 4);
     let s = fracture_statistics(r, draws, seed).unwrap();
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut want = std::collections::BTreeMap::<(usize, usize), usize>::new();
-    let mut got = 0;
-    while got < draws {
-        let mut b: Vec<f64> = (0..r).map(|_| rng.random_range(1.0..3.0)).collect();
-        b.sort_by(f64::total_cmp);
-        let p = attractor_polytope(&b).unwrap();
-        if p.vertices.is_empty() {
-            continue;
-        }
+    for draw in 0..draws {
+        // each draw's own stream; empty polytopes are redrawn from it
+        let mut rng =
+            rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(fracture_draw_seed(seed, draw));
+        let p = loop {
+            let mut b: Vec<f64> = (0..r).map(|_| rng.random_range(1.0..3.0)).collect();
+            b.sort_by(f64::total_cmp);
+            let p = attractor_polytope(&b).unwrap();
+            if !p.vertices.is_empty() {
+                break p;
+            }
+        };
         let n = p.pairs.len();
         let f = (0..n)
             .filter(|&j| p.vertices.iter().all(|v| v[j] > 1e-9))
             .count();
         *want.entry((f, p.vertices.len())).or_insert(0) += 1;
-        got += 1;
     }
     let have: std::collections::BTreeMap<(usize, usize), usize> = s
         .vertex_counts

@@ -39,6 +39,12 @@ pub struct ReproduceArgs {
     /// List the panels and exit.
     #[arg(long)]
     pub list: bool,
+    /// Only slice I of N of the chosen panels (e.g. `--shard 3/8`), or `auto` from a Slurm or
+    /// Grid Engine array job. Every shard writes into the same `--out DIR` (a shared file
+    /// system) and leaves `DIR/shard-I-of-N.json`; `lowrank merge DIR/index.md
+    /// DIR/shard-*-of-N.json` writes the index (docs/cluster.md).
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
 }
 
 /// Option `PAPER`.
@@ -251,7 +257,12 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let chosen: Vec<&Panel> = all
+    let shard = args
+        .shard
+        .as_deref()
+        .map(lowrank::shard::Shard::parse)
+        .transpose()?;
+    let selected: Vec<&Panel> = all
         .iter()
         .filter(|p| match args.paper {
             PaperArg::Mo2018 => p.paper == Paper::Mo2018,
@@ -260,12 +271,16 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         })
         .filter(|p| args.panel.is_empty() || args.panel.iter().any(|n| n == p.name))
         .collect();
-    if chosen.is_empty() {
+    if selected.is_empty() {
         bail!(
             "--panel: none of the named panels belongs to `{:?}`",
             args.paper
         );
     }
+    let chosen: Vec<&Panel> = match shard {
+        Some(s) => selected[s.range(selected.len())].to_vec(),
+        None => selected.clone(),
+    };
     if args.out.exists() && !args.out.is_dir() {
         bail!(
             "--out `{}` exists and is not a directory",
@@ -296,6 +311,34 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         done.push(d);
     }
     let total = start.elapsed().as_secs_f64();
+    if let Some(s) = shard {
+        let file = args
+            .out
+            .join(format!("shard-{}-of-{}.json", s.index(), s.count()));
+        let doc = shard_document(args, &selected, s, &chosen, &done);
+        common::write_atomic(
+            &file,
+            (serde_json::to_string_pretty(&doc)? + "\n").as_bytes(),
+        )?;
+        outln!(
+            "shard {}: {} of {} panels in {:.1} s → {}",
+            s.label(),
+            chosen.len(),
+            selected.len(),
+            total,
+            file.display()
+        );
+        let failed: Vec<&str> = chosen
+            .iter()
+            .zip(&done)
+            .filter(|(_, d)| d.error.is_some())
+            .map(|(p, _)| p.name)
+            .collect();
+        if !failed.is_empty() {
+            bail!("{} panel(s) failed: {}", failed.len(), failed.join(", "));
+        }
+        return Ok(());
+    }
     // a partial run (--panel) keeps the index of the panels it made
     let index = index_markdown(&chosen, &done, &args.out, args.budget, total);
     let name = if args.panel.is_empty() {
@@ -322,6 +365,152 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     if !failed.is_empty() {
         bail!("{} panel(s) failed: {}", failed.len(), failed.join(", "));
     }
+    Ok(())
+}
+
+/// What a `--shard` run leaves for `lowrank merge`: the run (paper, budget, out, every selected
+/// panel in order, the shard) and the outcome of each of its panels.
+fn shard_document(
+    args: &ReproduceArgs,
+    selected: &[&Panel],
+    shard: lowrank::shard::Shard,
+    chosen: &[&Panel],
+    done: &[Done],
+) -> serde_json::Value {
+    serde_json::json!({
+        "reproduce": {
+            "paper": format!("{:?}", args.paper).to_lowercase(),
+            "budget": args.budget.arg(),
+            "out": args.out.display().to_string(),
+            "selection": selected.iter().map(|p| p.name).collect::<Vec<_>>(),
+        },
+        "shard": shard.label(),
+        "panels": chosen.iter().zip(done).map(|(p, d)| serde_json::json!({
+            "name": p.name,
+            "seconds": d.seconds,
+            "files": d.files,
+            "error": d.error,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Join the `shard-I-of-N.json` files of a `reproduce --shard` run into its `index.md` (written
+/// to `output`): the shards must be of one run (same paper, budget, directory and panels),
+/// each once, holding exactly their slice of the panels. The index is the unsharded run's, with
+/// the sum of the panels' run times as the total.
+pub fn merge(output: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
+    let all = panels();
+    let mut run: Option<serde_json::Value> = None;
+    let mut count = 0;
+    let mut parts: Vec<Option<(String, Vec<Done>)>> = Vec::new();
+    for (name, text) in files {
+        let doc: serde_json::Value = serde_json::from_str(text)
+            .with_context(|| format!("`{name}`: not JSON (truncated?)"))?;
+        let this_run = doc
+            .get("reproduce")
+            .cloned()
+            .with_context(|| format!("`{name}`: not a `reproduce --shard` file"))?;
+        let shard = doc
+            .get("shard")
+            .and_then(|s| s.as_str())
+            .map(lowrank::shard::Shard::parse)
+            .with_context(|| format!("`{name}`: no shard"))?
+            .with_context(|| format!("`{name}`"))?;
+        match &run {
+            None => {
+                run = Some(this_run.clone());
+                count = shard.count();
+                parts = (0..count).map(|_| None).collect();
+            }
+            Some(r) if *r != this_run => {
+                bail!(
+                    "`{name}`: another run (paper, budget, --out or panels differ) than `{}`",
+                    files[0].0
+                )
+            }
+            Some(_) if shard.count() != count => {
+                bail!(
+                    "`{name}`: shard {}, but the first file is of {count} shards",
+                    shard.label()
+                )
+            }
+            Some(_) => {}
+        }
+        let selection: Vec<&str> = this_run["selection"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let want = &selection[shard.range(selection.len())];
+        let panels = doc["panels"]
+            .as_array()
+            .with_context(|| format!("`{name}`: no panels"))?;
+        let got: Vec<&str> = panels.iter().filter_map(|p| p["name"].as_str()).collect();
+        if got != want {
+            bail!(
+                "`{name}`: panels {got:?}, but shard {} is {want:?} (edited?)",
+                shard.label()
+            );
+        }
+        let done = panels
+            .iter()
+            .map(|p| Done {
+                seconds: p["seconds"].as_f64().unwrap_or(f64::NAN),
+                files: p["files"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|f| f.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                error: p["error"].as_str().map(String::from),
+            })
+            .collect();
+        if let Some((other, _)) = &parts[shard.index()] {
+            bail!(
+                "`{name}`: shard {} is given twice (also `{other}`)",
+                shard.label()
+            );
+        }
+        parts[shard.index()] = Some((name.clone(), done));
+    }
+    let run = run.context("merge: no shard files")?;
+    let missing: Vec<String> = (0..count)
+        .filter(|&i| parts[i].is_none())
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "shard(s) {} missing: re-run them with `lowrank reproduce ... --shard I/N` and merge again",
+            missing.join(", ")
+        );
+    }
+    let chosen: Vec<&Panel> = run["selection"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| {
+            all.iter()
+                .find(|p| p.name == n)
+                .with_context(|| format!("panel `{n}`: unknown to this lowrank"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let done: Vec<Done> = parts.into_iter().flatten().flat_map(|(_, d)| d).collect();
+    let budget = match run["budget"].as_str() {
+        Some("paper") => Budget::Paper,
+        _ => Budget::Quick,
+    };
+    let out = PathBuf::from(run["out"].as_str().unwrap_or("."));
+    let total: f64 = done.iter().map(|d| d.seconds).sum();
+    let index = index_markdown(&chosen, &done, &out, budget, total);
+    common::write_atomic(output, index.as_bytes())?;
+    let failed = done.iter().filter(|d| d.error.is_some()).count();
+    outln!(
+        "{} panels of {count} shards ({failed} failed) → {}",
+        chosen.len(),
+        output.display()
+    );
     Ok(())
 }
 

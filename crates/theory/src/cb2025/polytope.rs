@@ -170,7 +170,7 @@ fn next_combination(idx: &mut [usize], n: usize) -> bool {
 }
 
 /// Fracture statistics over random exchange-mode networks ([`fracture_statistics`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct FractureStatistics {
     /// Non-empty polytopes counted by their number f of fracture variables (index f).
     pub counts: Vec<usize>,
@@ -180,6 +180,69 @@ pub struct FractureStatistics {
 }
 
 impl FractureStatistics {
+    /// No polytope yet, for R regions (f runs over 0..=R(R−1)/2).
+    pub fn empty(r: usize) -> FractureStatistics {
+        let n = r * r.saturating_sub(1) / 2;
+        FractureStatistics {
+            counts: vec![0; n + 1],
+            vertex_counts: vec![Vec::new(); n + 1],
+        }
+    }
+
+    /// Count `polytopes` more polytopes with f fracture variables and `vertices` vertices.
+    ///
+    /// # Errors
+    /// [`TheoryError::InvalidParameter`] naming `f` when f exceeds R(R−1)/2 of
+    /// [`FractureStatistics::empty`] (no polytope has more).
+    pub fn count(
+        &mut self,
+        f: usize,
+        vertices: usize,
+        polytopes: usize,
+    ) -> Result<(), TheoryError> {
+        let max = self.counts.len().saturating_sub(1);
+        if f > max {
+            return Err(TheoryError::InvalidParameter {
+                name: "f".into(),
+                value: f as f64,
+                reason: format!("at most R(R−1)/2 = {max} fracture variables"),
+            });
+        }
+        self.counts[f] += polytopes;
+        let hist = &mut self.vertex_counts[f];
+        match hist.binary_search_by_key(&vertices, |&(v, _)| v) {
+            Ok(i) => hist[i].1 += polytopes,
+            Err(i) => hist.insert(i, (vertices, polytopes)),
+        }
+        Ok(())
+    }
+
+    /// Add the statistics of other draws of the same R (e.g. another shard's).
+    ///
+    /// # Errors
+    /// [`TheoryError::InvalidParameter`] when `other` is of another R (its f range differs).
+    pub fn add(&mut self, other: &FractureStatistics) -> Result<(), TheoryError> {
+        if self.counts.len() != other.counts.len()
+            || other.vertex_counts.len() != other.counts.len()
+        {
+            return Err(TheoryError::InvalidParameter {
+                name: "fracture statistics".into(),
+                value: other.counts.len() as f64,
+                reason: format!(
+                    "f ranges over {} values here, {} in the statistics added (another R)",
+                    self.counts.len(),
+                    other.counts.len()
+                ),
+            });
+        }
+        for (f, hist) in other.vertex_counts.iter().enumerate() {
+            for &(v, c) in hist {
+                self.count(f, v, c)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Mean number of vertices of the polytopes with f fracture variables (`None` if there are
     /// none).
     ///
@@ -198,42 +261,98 @@ impl FractureStatistics {
     }
 }
 
+/// Attempts per fracture draw before it fails: an attempt is rejected only when its polytope is
+/// empty, which at R ≤ 7 happens to well under half of the sorted b ~ U[1, 3]^R.
+pub const FRACTURE_TRIES_PER_DRAW: usize = 1000;
+
+/// The seed of fracture draw `index` of a run with master `seed`: each draw has its own stream,
+/// so any slice of the draws (a shard) makes exactly the draws of the whole run.
+///
+/// ```
+/// use lowrank_theory::cb2025::polytope::fracture_draw_seed;
+/// assert_ne!(fracture_draw_seed(1, 0), fracture_draw_seed(1, 1));
+/// assert_ne!(fracture_draw_seed(1, 0), fracture_draw_seed(2, 0));
+/// ```
+pub fn fracture_draw_seed(seed: u64, index: usize) -> u64 {
+    // SplitMix64 finaliser: neighbouring (seed, index) pairs give unrelated streams
+    let mut z = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(
+        (index as u64)
+            .wrapping_add(1)
+            .wrapping_mul(0xD1B5_4A32_D192_ED03),
+    );
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Fracture draw `index`: sorted b ~ U[1, 3]^R from the stream [`fracture_draw_seed`]`(seed,
+/// index)`, redrawn while the polytope is empty (at most [`FRACTURE_TRIES_PER_DRAW`] attempts);
+/// returns (f, vertices): the number of fracture variables and of vertices of the first
+/// non-empty polytope.
+///
+/// # Errors
+/// [`TheoryError::NotConverged`] when every attempt gave an empty polytope; the enumeration's
+/// errors.
+pub fn fracture_draw(r: usize, seed: u64, index: usize) -> Result<(usize, usize), TheoryError> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(fracture_draw_seed(seed, index));
+    for _ in 0..FRACTURE_TRIES_PER_DRAW {
+        let mut b: Vec<f64> = (0..r).map(|_| rng.random_range(1.0..3.0)).collect();
+        b.sort_by(f64::total_cmp);
+        let p = attractor_polytope(&b)?;
+        if !p.is_empty() {
+            return Ok((p.fracture.len(), p.vertices.len()));
+        }
+    }
+    Err(TheoryError::NotConverged {
+        what: "fracture statistics".into(),
+        residual: f64::NAN,
+        iterations: FRACTURE_TRIES_PER_DRAW,
+        reason: format!(
+            "draw {index}: every one of {FRACTURE_TRIES_PER_DRAW} sorted b gave an empty polytope"
+        ),
+    })
+}
+
 /// Statistics of fracture variables over random exchange-mode networks (the \[CB\] A.6 experiment):
-/// `draws` non-empty polytopes with sorted b ~ U[1, 3]^R (empty ones are redrawn, at most
-/// 100·draws attempts); counts by the number f of fracture variables, and for each f the
-/// distribution of the number of vertices.
+/// `draws` non-empty polytopes ([`fracture_draw`] 0..draws); counts by the number f of fracture
+/// variables, and for each f the distribution of the number of vertices.
+///
+/// # Errors
+/// As [`fracture_draw`].
 pub fn fracture_statistics(
     r: usize,
     draws: usize,
     seed: u64,
 ) -> Result<FractureStatistics, TheoryError> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let n = r * (r.saturating_sub(1)) / 2;
-    let mut counts = vec![0usize; n + 1];
-    let mut hist = vec![std::collections::BTreeMap::<usize, usize>::new(); n + 1];
-    let (mut got, mut tries) = (0, 0);
-    while got < draws {
-        tries += 1;
-        if tries > 100 * draws.max(1) {
-            return Err(TheoryError::NotConverged {
-                what: "fracture statistics".into(),
-                residual: f64::NAN,
-                iterations: tries,
-                reason: format!("only {got} non-empty polytopes in {tries} draws"),
-            });
-        }
-        let mut b: Vec<f64> = (0..r).map(|_| rng.random_range(1.0..3.0)).collect();
-        b.sort_by(f64::total_cmp);
-        let p = attractor_polytope(&b)?;
-        if p.is_empty() {
-            continue;
-        }
-        counts[p.fracture.len()] += 1;
-        *hist[p.fracture.len()].entry(p.vertices.len()).or_insert(0) += 1;
-        got += 1;
+    fracture_statistics_of(r, 0..draws, seed)
+}
+
+/// [`fracture_statistics`] of the draws `range` only (in parallel; the statistics do not depend
+/// on the number of threads). The statistics of consecutive ranges [`FractureStatistics::add`]
+/// up to those of their union.
+///
+/// # Errors
+/// As [`fracture_draw`].
+///
+/// ```
+/// use lowrank_theory::cb2025::polytope::{fracture_statistics, fracture_statistics_of};
+/// let mut a = fracture_statistics_of(4, 0..3, 7).unwrap();
+/// a.add(&fracture_statistics_of(4, 3..8, 7).unwrap()).unwrap();
+/// assert_eq!(a, fracture_statistics(4, 8, 7).unwrap());
+/// ```
+pub fn fracture_statistics_of(
+    r: usize,
+    range: std::ops::Range<usize>,
+    seed: u64,
+) -> Result<FractureStatistics, TheoryError> {
+    use rayon::prelude::*;
+    let draws: Vec<(usize, usize)> = range
+        .into_par_iter()
+        .map(|i| fracture_draw(r, seed, i))
+        .collect::<Result<_, _>>()?;
+    let mut stats = FractureStatistics::empty(r);
+    for (f, v) in draws {
+        stats.count(f, v, 1)?;
     }
-    Ok(FractureStatistics {
-        counts,
-        vertex_counts: hist.into_iter().map(|h| h.into_iter().collect()).collect(),
-    })
+    Ok(stats)
 }

@@ -1,0 +1,173 @@
+//! `lowrank merge OUT SHARD... [--plot FILE] [--csv FILE]`: join the outputs of a command run as
+//! `--shard I/N` slices into exactly the unsharded output (docs/cluster.md). What the shards are
+//! is read from them:
+//! - `study fig5` / `study fig6` CSVs (their `# lowrank study ...` trailer): concatenated in shard
+//!   order; `--plot` draws the study's figure from the merged table;
+//! - `study polytope --json` documents: the fracture statistics added up; OUT is the JSON,
+//!   `--csv` and `--plot` the study's table and figure;
+//! - `threshold --over` CSVs: concatenated in shard order (every point of every shard checked);
+//! - `reproduce --shard` runs (`DIR/shard-I-of-N.json`): OUT is the run's `index.md`;
+//! - `sweep --shard` CSVs: rows ordered by grid point.
+//!
+//! Every merge checks that the shards come from one command with the same parameters, and that
+//! every shard 0..N is there exactly once (the missing ones are listed, to re-run).
+
+use super::output::{Outputs, PLOT_EXTENSIONS};
+use anyhow::{bail, Context};
+use std::path::PathBuf;
+
+/// Arguments of `lowrank merge`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MergeArgs {
+    /// Output: the merged CSV (sweep, study fig5/fig6) or JSON (study polytope).
+    pub output: PathBuf,
+    /// Shard outputs written with `--shard I/N` (`sweep`, `study fig5`, `study fig6` CSVs;
+    /// `study polytope --json` documents).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Also draw the merged study's figure (PNG or SVG), as the unsharded `--plot` would.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Also write the merged polytope study's CSV (as `study polytope --csv`).
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+/// Run `lowrank merge`.
+pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
+    if let Some(dup) = args.shards.iter().find(|s| {
+        *s == &args.output || Some(*s) == args.plot.as_ref() || Some(*s) == args.csv.as_ref()
+    }) {
+        bail!(
+            "merge: the output `{}` is also given as a shard",
+            dup.display()
+        );
+    }
+    let files = args
+        .shards
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map(|t| (p.display().to_string(), t))
+                .with_context(|| format!("merge: read `{}`", p.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let first = files.first().map(|f| f.1.as_str()).unwrap_or_default();
+    let last_line = first.lines().last().unwrap_or_default();
+    let fig5 = lowrank::study::fig5::META_PREFIX;
+    let fig6 = lowrank::study::fig6::META_PREFIX;
+    if first.trim_start().starts_with('{') && first.contains("\"reproduce\"") {
+        for (flag, p) in [("--plot", &args.plot), ("--csv", &args.csv)] {
+            if let Some(p) = p {
+                bail!(
+                    "{flag} `{}`: reproduce shards merge into the index only",
+                    p.display()
+                );
+            }
+        }
+        super::reproduce::merge(&args.output, &files)
+    } else if first.trim_start().starts_with('{') {
+        polytope(args, &files)
+    } else if last_line.starts_with(super::threshold::META_PREFIX) {
+        for (flag, p) in [("--plot", &args.plot), ("--csv", &args.csv)] {
+            if let Some(p) = p {
+                bail!(
+                    "{flag} `{}`: threshold shards merge into the CSV only",
+                    p.display()
+                );
+            }
+        }
+        let mut outputs = Outputs::new();
+        let out = outputs.reserve("merge output", &args.output, &[])?;
+        let merged = lowrank::shard::merge_csv_by_point(super::threshold::META_PREFIX, &files)?;
+        outputs.write_all(out, merged.as_bytes())?;
+        outputs.commit()
+    } else if last_line.starts_with(fig5) || last_line.starts_with(fig6) {
+        let prefix = if last_line.starts_with(fig5) {
+            fig5
+        } else {
+            fig6
+        };
+        if let Some(csv) = &args.csv {
+            bail!(
+                "--csv `{}`: the merged study CSV is the output itself",
+                csv.display()
+            );
+        }
+        let mut outputs = Outputs::new();
+        let out = outputs.reserve("merge output", &args.output, &[])?;
+        let plot = match &args.plot {
+            Some(p) => Some(outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?),
+            None => None,
+        };
+        let merged = lowrank::shard::merge_csv(prefix, &files)?;
+        outputs.write_all(out, merged.as_bytes())?;
+        if let Some(i) = plot {
+            if prefix == fig5 {
+                let r = lowrank::study::Fig5Result::from_csv(&merged)?;
+                super::study::plot_fig5(&r, outputs.path(i))?;
+            } else {
+                let r = lowrank::study::Fig6Result::from_csv(&merged)?;
+                let classes =
+                    super::study::sibling(&args.plot.clone().unwrap_or_default(), "classes");
+                let ci = outputs.reserve("--plot (classes map)", &classes, &PLOT_EXTENSIONS)?;
+                let path = outputs.path(i).to_path_buf();
+                if !super::study::plot_fig6(&r, &path, outputs.path(ci))? {
+                    outputs.discard(ci);
+                }
+            }
+        }
+        outputs.commit()
+    } else {
+        for (flag, p) in [("--plot", &args.plot), ("--csv", &args.csv)] {
+            if let Some(p) = p {
+                bail!(
+                    "{flag} `{}`: sweep shards merge into the CSV only (draw the figure with `lowrank sweep --plot` on a grid that fits one machine)",
+                    p.display()
+                );
+            }
+        }
+        super::sweep::merge(&args.output, &args.shards)
+    }
+}
+
+/// Merge `study polytope --shard I/N --json` documents.
+fn polytope(args: &MergeArgs, files: &[(String, String)]) -> anyhow::Result<()> {
+    let mut outputs = Outputs::new();
+    let out = outputs.reserve("merge output", &args.output, &["json"])?;
+    let csv = match &args.csv {
+        Some(p) => Some(outputs.reserve("--csv", p, &[])?),
+        None => None,
+    };
+    let plot = match &args.plot {
+        Some(p) => Some(outputs.reserve("--plot", p, &PLOT_EXTENSIONS)?),
+        None => None,
+    };
+    let parts = files
+        .iter()
+        .map(|(name, text)| {
+            let doc: serde_json::Value = serde_json::from_str(text)
+                .with_context(|| format!("`{name}`: not a JSON document (truncated?)"))?;
+            let r = lowrank::study::PolytopeResult::from_json(&doc)
+                .with_context(|| format!("`{name}`"))?;
+            Ok((name.clone(), r))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let merged = lowrank::study::polytope::merge(&parts)?;
+    let mut text = serde_json::to_string_pretty(&merged.to_json())?;
+    text.push('\n');
+    outputs.write_all(out, text.as_bytes())?;
+    if let Some(i) = csv {
+        let table = merged
+            .to_csv()
+            .context("--csv: the merged study has no table")?;
+        outputs.write_all(i, table.as_bytes())?;
+    }
+    if let Some(i) = plot {
+        if merged.fracture.is_none() {
+            bail!("--plot: the polytope study's figure is of the fracture statistics");
+        }
+        super::study::plot_polytope(&merged, outputs.path(i))?;
+    }
+    outputs.commit()
+}
