@@ -4,18 +4,29 @@
 //!   runs the theory-vs-simulation cases of `lowrank-validate` over N and seeds, writes
 //!   `report.md`, `report.json` and plots to DIR (default `target/validation`), and exits
 //!   non-zero if any case fails (docs/validation.md).
+//! - `cargo xtask validate ... --shard I/N|auto` runs one slice of the (case, N, seed)
+//!   measurements into `DIR/shard-I-of-N.json`; `cargo xtask validate --merge FILES|DIR` joins
+//!   the shard files into the unsharded report (docs/validation.md, "Sharding the validation").
 //! - `cargo xtask bench [-- CRITERION ARGS]`: runs `cargo bench -p lowrank` and summarises
 //!   criterion's `target/criterion/**/new/estimates.json` into `target/bench/summary.md`.
 
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lowrank_validate::runner::{run_suite, Grid, Progress};
+use lowrank_validate::case::Suite;
+use lowrank_validate::runner::shard::{items, merge, run_shard, select, Shard, ShardFile};
+use lowrank_validate::runner::{run_suite, Grid, Progress, SuiteResult};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 const USAGE: &str = "usage:
   cargo xtask validate [--quick] [--case NAME] [--out DIR] [--seeds S] [--sizes N1,N2,...] [--list]
+  cargo xtask validate [GRID OPTIONS...] --shard I/N|auto [--out DIR]
+      run only the I-th of N slices of the (case, N, seed) measurements; writes
+      DIR/shard-I-of-N.json, no report (auto: Slurm or Grid Engine array task)
+  cargo xtask validate --merge SHARD.json...|DIR [--out DIR]
+      check the shard files of one run (every shard once) and write the report of the
+      unsharded run, equal to it except wall times
   cargo xtask bench [--no-run] [-- CRITERION-ARGS...]";
 
 fn main() -> ExitCode {
@@ -60,26 +71,40 @@ fn validate(args: &[String]) -> Result<ExitCode> {
     let mut case: Option<String> = None;
     let mut out = target_dir().join("validation");
     let mut list = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
+    let mut shard: Option<Shard> = None;
+    let mut merge: Option<Vec<PathBuf>> = None;
+    // options that choose the grid or the cases: a merge takes both from the shard files
+    let mut grid_options: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
         let mut value = |name: &str| {
-            it.next()
+            let v = args
+                .get(i)
                 .cloned()
-                .ok_or_else(|| anyhow!("{name} needs a value"))
+                .ok_or_else(|| anyhow!("{name} needs a value"));
+            i += 1;
+            v
         };
-        match a.as_str() {
+        match a {
             "--quick" => {
                 let q = Grid::quick();
                 grid.sizes = q.sizes;
                 grid.seeds = q.seeds;
                 grid.effort = q.effort;
+                grid_options.push("--quick");
             }
-            "--case" => case = Some(value("--case")?),
+            "--case" => {
+                case = Some(value("--case")?);
+                grid_options.push("--case");
+            }
             "--out" => out = PathBuf::from(value("--out")?),
             "--seeds" => {
                 grid.seeds = value("--seeds")?
                     .parse()
-                    .context("--seeds must be a positive integer")?
+                    .context("--seeds must be a positive integer")?;
+                grid_options.push("--seeds");
             }
             "--sizes" => {
                 grid.sizes = value("--sizes")?
@@ -90,10 +115,31 @@ fn validate(args: &[String]) -> Result<ExitCode> {
                             .with_context(|| format!("--sizes: `{s}` is not a size"))
                     })
                     .collect::<Result<_>>()?;
+                grid_options.push("--sizes");
+            }
+            "--shard" => shard = Some(Shard::parse(&value("--shard")?)?),
+            "--merge" => {
+                let files = merge.get_or_insert_with(Vec::new);
+                while let Some(f) = args.get(i).filter(|f| !f.starts_with("--")) {
+                    files.push(PathBuf::from(f));
+                    i += 1;
+                }
             }
             "--list" => list = true,
             other => bail!("unknown option `{other}`\n{USAGE}"),
         }
+    }
+    if let Some(files) = merge {
+        if shard.is_some() {
+            bail!("--merge and --shard exclude each other: run the shards first, then merge");
+        }
+        if !grid_options.is_empty() {
+            bail!(
+                "--merge takes the grid and the cases from the shard files; drop {}",
+                grid_options.join(", ")
+            );
+        }
+        return merge_shards(&files, &out);
     }
     if grid.seeds < 2 {
         bail!("--seeds must be ≥ 2 (the rule needs a spread over seeds)");
@@ -111,22 +157,9 @@ fn validate(args: &[String]) -> Result<ExitCode> {
     if let Some(p) = &case {
         suite = suite.filter(p)?;
     }
-    let total: u64 = suite
-        .cases
-        .iter()
-        .map(|c| (grid.sizes_for(c).len() * grid.seeds_for(c)) as u64)
-        .sum();
-    let bar = if std::io::stderr().is_terminal() {
-        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
-                .map_err(|e| anyhow!("progress template: {e}"))?
-                .progress_chars("=> "),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let all = items(&suite, &grid).len();
+    let total = shard.map_or(all, |s| s.range(all).len());
+    let bar = progress_bar(total as u64)?;
     let quiet = bar.is_hidden();
     let mut progress = |p: Progress| match p {
         Progress::CaseStarted { name, .. } => bar.set_message(name),
@@ -143,9 +176,85 @@ fn validate(args: &[String]) -> Result<ExitCode> {
             }
         }
     };
+    if let Some(shard) = shard {
+        let file = run_shard(&suite, &grid, shard, &mut progress);
+        bar.finish_and_clear();
+        let path = file.write(&out)?;
+        let touched: Vec<&str> = file.theories.iter().map(|t| t.case.as_str()).collect();
+        println!(
+            "shard {}: {} of {all} items ({} cases: {}) in {:.0} s, {} failed; wrote {} \
+             (merge the {} shards with `cargo xtask validate --merge {}`)",
+            shard.label(),
+            file.items.len(),
+            touched.len(),
+            touched.join(", "),
+            file.seconds.0,
+            file.failures(),
+            path.display(),
+            shard.count(),
+            out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let result = run_suite(&suite, &grid, &mut progress);
     bar.finish_and_clear();
-    let written = lowrank_validate::report::write_report(&suite, &result, &out)?;
+    report(&suite, &result, &out)
+}
+
+fn progress_bar(total: u64) -> Result<ProgressBar> {
+    Ok(if std::io::stderr().is_terminal() {
+        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+                .map_err(|e| anyhow!("progress template: {e}"))?
+                .progress_chars("=> "),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    })
+}
+
+/// `--merge`: read the shard files (a directory stands for its `shard-*-of-*.json`), rebuild
+/// the suite they ran, merge and report as the unsharded run does.
+fn merge_shards(paths: &[PathBuf], out: &Path) -> Result<ExitCode> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading {}", p.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+                })
+                .collect();
+            if found.is_empty() {
+                bail!("--merge: no shard-*-of-*.json in {}", p.display());
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        bail!("--merge needs shard files (shard-I-of-N.json) or a directory holding them\n{USAGE}");
+    }
+    let mut shards = Vec::with_capacity(files.len());
+    for f in &files {
+        shards.push((f.display().to_string(), ShardFile::read(f)?));
+    }
+    let suite = select(lowrank_validate::cases::suite(), &shards[0].1.cases)?;
+    let result = merge(&suite, &shards)?;
+    report(&suite, &result, out)
+}
+
+/// Write the report and print the PASS/FAIL summary; exit code 1 if a case failed.
+fn report(suite: &Suite, result: &SuiteResult, out: &Path) -> Result<ExitCode> {
+    let written = lowrank_validate::report::write_report(suite, result, out)?;
     for (p, e) in &written.plot_failures {
         eprintln!("warning: plot {} not drawn: {e}", p.display());
     }

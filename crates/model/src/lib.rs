@@ -31,6 +31,7 @@ pub mod mo2018;
 pub mod network;
 pub mod overrides;
 pub mod scenario;
+pub mod shard;
 pub mod validate;
 
 pub use builder::ModelBuilder;

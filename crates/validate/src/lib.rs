@@ -4,7 +4,9 @@
 //! Map of the crate:
 //! - [`case`]: a [`case::Case`] pairs a theory prediction with a finite-N measurement
 //!   (scenario, observables, rule); [`case::Suite`] collects cases and theory-curve figures.
-//! - [`runner`]: runs cases over sizes N × seeds ([`runner::Grid`]), summarises errors per N.
+//! - [`runner`]: runs cases over sizes N × seeds ([`runner::Grid`]), summarises errors per N;
+//!   [`runner::shard`] runs a slice of the (case, N, seed) measurements and merges the slices
+//!   into the unsharded result.
 //! - [`stats`]: Student-t intervals over seeds and the log–log least-squares exponent.
 //! - [`rule`]: the pass/fail rule, stated up front (decay exponent + calibrated N^{-1/2} bound).
 //! - [`report`]: `report.md`, `report.json`; [`plot`]: PNG plots (embedded font).

@@ -1,11 +1,17 @@
 //! Running cases over the finite-size grid: every (N, seed) measurement, the per-size error
 //! summaries, the fitted exponent and the verdict of the rule (docs/validation.md).
+//!
+//! [`run_case`] is [`case_theory`], then [`measure`] for each (N, seed index) in canonical
+//! order, then [`assemble_case`]; [`shard`] runs the same measurements split over processes
+//! (`--shard I/N`) and merges them into the same [`SuiteResult`].
 
 use crate::case::{Case, Measurement, SimRequest, Suite};
 use crate::rule::Verdict;
 use crate::stats::{summarize, Summary};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
+
+pub mod shard;
 
 /// The finite-size grid and budget of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -191,17 +197,147 @@ pub enum Progress {
     },
 }
 
-/// Run one case over the grid: theory once, then every (N, seed), then the rule.
+/// The large-N prediction of a case, checked: one finite value per observable, or the failure
+/// message a [`CaseResult`] records (`theory failed: …`).
 ///
-/// Never panics on a failing theory or simulation: the failure is recorded and the case
-/// fails. Larger N are run after smaller ones so an early failure is cheap.
-pub fn run_case(case: &Case, grid: &Grid, progress: &mut dyn FnMut(Progress)) -> CaseResult {
-    let start = Instant::now();
+/// ```
+/// use lowrank_validate::case::{Case, Measurement, Observable, ScenarioRef};
+/// use lowrank_validate::rule::Rule;
+/// use lowrank_validate::runner::case_theory;
+/// let case = Case {
+///     name: "toy".into(), source: "doc".into(), description: "toy".into(),
+///     scenario: ScenarioRef { path: "-".into(), overrides: vec![] },
+///     observables: vec![Observable::new("x", "toy")],
+///     theory: Box::new(|| Ok(vec![1.0, 2.0])),
+///     simulate: Box::new(|_| Ok(Measurement { values: vec![1.0], reference: None })),
+///     rule: Rule::default(), sizes: None, seed_factor: 1, figure_points: vec![],
+/// };
+/// // two values for one observable
+/// assert!(case_theory(&case).unwrap_err().contains("need 1 finite values"));
+/// ```
+pub fn case_theory(case: &Case) -> Result<Vec<f64>, String> {
+    let k = case.observables.len();
+    match (case.theory)() {
+        Ok(t) if t.len() == k && t.iter().all(|x| x.is_finite()) => Ok(t),
+        Ok(t) => Err(format!(
+            "theory returned {} values (need {k} finite values): {t:?}",
+            t.len()
+        )),
+        Err(e) => Err(format!("theory failed: {e}")),
+    }
+}
+
+/// One measurement of a case: the network of size `n` with the seed of index `s`
+/// ([`network_seed`]), its errors against its own reference or `theory` (the case's checked
+/// prediction, [`case_theory`]). A measurement depends only on (case, grid, n, s), so any
+/// process can make it (docs/validation.md, "Sharding the validation").
+///
+/// Errors with the failure message a [`CaseResult`] records (a failed simulation, a wrong
+/// shape or a non-finite value).
+///
+/// ```
+/// use lowrank_validate::case::{Case, Measurement, Observable, ScenarioRef};
+/// use lowrank_validate::rule::Rule;
+/// use lowrank_validate::runner::{measure, network_seed, Grid};
+/// let case = Case {
+///     name: "toy".into(), source: "doc".into(), description: "toy".into(),
+///     scenario: ScenarioRef { path: "-".into(), overrides: vec![] },
+///     observables: vec![Observable::new("x", "toy")],
+///     theory: Box::new(|| Ok(vec![1.0])),
+///     simulate: Box::new(|r| Ok(Measurement {
+///         values: vec![1.0 + 1.0 / (r.n as f64).sqrt()], reference: None })),
+///     rule: Rule::default(), sizes: None, seed_factor: 1, figure_points: vec![],
+/// };
+/// let p = measure(&case, &Grid::quick(), &[1.0], 400, 2).unwrap();
+/// assert_eq!(p.seed, network_seed(1, 400, 2));
+/// assert!((p.errors[0] - 0.05).abs() < 1e-15);
+/// ```
+pub fn measure(
+    case: &Case,
+    grid: &Grid,
+    theory: &[f64],
+    n: usize,
+    s: usize,
+) -> Result<Point, String> {
+    let k = case.observables.len();
+    let seed = network_seed(grid.base_seed, n, s);
+    let t0 = Instant::now();
+    let req = SimRequest {
+        n,
+        seed,
+        effort: grid.effort,
+    };
+    match (case.simulate)(&req) {
+        Ok(Measurement { values, reference }) => {
+            let reference = reference.unwrap_or_else(|| theory.to_vec());
+            if values.len() != k
+                || reference.len() != k
+                || values.iter().chain(&reference).any(|x| !x.is_finite())
+            {
+                return Err(format!(
+                    "measurement at N = {n}, seed {seed} has the wrong shape or a non-finite value: {values:?} vs {reference:?}"
+                ));
+            }
+            let errors = values
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .collect();
+            Ok(Point {
+                n,
+                seed,
+                values,
+                reference,
+                errors,
+                seconds: t0.elapsed().as_secs_f64(),
+            })
+        }
+        Err(e) => Err(format!("simulation at N = {n}, seed {seed} failed: {e}")),
+    }
+}
+
+/// Assemble the result of a case from its parts, as [`run_case`] does: `theory` from
+/// [`case_theory`]; `points` the measurements in canonical order (sizes ascending, then seed
+/// index) up to `failure`, the first failed measurement in that order, if any. A failed theory
+/// gives a failed case with no theory values and no points; a failure gives a failed case with
+/// the points before it; otherwise the errors are summarised per size and judged by the rule.
+/// `seconds` is the case's wall time.
+///
+/// ```
+/// use lowrank_validate::case::{Case, Measurement, Observable, ScenarioRef};
+/// use lowrank_validate::rule::Rule;
+/// use lowrank_validate::runner::{assemble_case, case_theory, measure, run_case, Grid};
+/// let case = Case {
+///     name: "toy".into(), source: "doc".into(), description: "toy".into(),
+///     scenario: ScenarioRef { path: "-".into(), overrides: vec![] },
+///     observables: vec![Observable::new("x", "toy")],
+///     theory: Box::new(|| Ok(vec![1.0])),
+///     simulate: Box::new(|r| Ok(Measurement {
+///         values: vec![1.0 + (r.seed % 7) as f64 / (r.n as f64).sqrt()], reference: None })),
+///     rule: Rule::default(), sizes: None, seed_factor: 1, figure_points: vec![],
+/// };
+/// let grid = Grid { sizes: vec![100, 400, 1600], seeds: 3, base_seed: 1, effort: 1.0 };
+/// let theory = case_theory(&case);
+/// let t = theory.clone().unwrap();
+/// let points = grid.sizes_for(&case).iter()
+///     .flat_map(|&n| (0..grid.seeds_for(&case)).map(move |s| (n, s)))
+///     .map(|(n, s)| measure(&case, &grid, &t, n, s).unwrap())
+///     .collect();
+/// let mut a = assemble_case(&case, &grid, theory, points, None, 0.0);
+/// let mut b = run_case(&case, &grid, &mut |_| {});
+/// b.seconds = 0.0;
+/// for p in a.points.iter_mut().chain(b.points.iter_mut()) { p.seconds = 0.0; }
+/// assert_eq!(a, b);
+/// ```
+pub fn assemble_case(
+    case: &Case,
+    grid: &Grid,
+    theory: Result<Vec<f64>, String>,
+    points: Vec<Point>,
+    failure: Option<String>,
+    seconds: f64,
+) -> CaseResult {
     let sizes = grid.sizes_for(case);
-    progress(Progress::CaseStarted {
-        name: case.name.clone(),
-        measurements: sizes.len() * grid.seeds_for(case),
-    });
     let mut result = CaseResult {
         name: case.name.clone(),
         source: case.source.clone(),
@@ -214,82 +350,70 @@ pub fn run_case(case: &Case, grid: &Grid, progress: &mut dyn FnMut(Progress)) ->
         observables: Vec::new(),
         passed: false,
         failure: None,
-        seconds: 0.0,
+        seconds,
         figure_points: case.figure_points.clone(),
     };
-    let k = case.observables.len();
-    let theory = match (case.theory)() {
-        Ok(t) if t.len() == k && t.iter().all(|x| x.is_finite()) => t,
-        Ok(t) => {
-            result.failure = Some(format!(
-                "theory returned {} values (need {k} finite values): {t:?}",
-                t.len()
-            ));
-            finish(&mut result, start, progress);
-            return result;
-        }
-        Err(e) => {
-            result.failure = Some(format!("theory failed: {e}"));
-            finish(&mut result, start, progress);
-            return result;
-        }
-    };
-    result.theory = theory.clone();
-    'sizes: for &n in &sizes {
-        for s in 0..grid.seeds_for(case) {
-            let seed = network_seed(grid.base_seed, n, s);
-            let t0 = Instant::now();
-            let req = SimRequest {
-                n,
-                seed,
-                effort: grid.effort,
-            };
-            match (case.simulate)(&req) {
-                Ok(Measurement { values, reference }) => {
-                    let reference = reference.unwrap_or_else(|| theory.clone());
-                    if values.len() != k
-                        || reference.len() != k
-                        || values.iter().chain(&reference).any(|x| !x.is_finite())
-                    {
-                        result.failure = Some(format!(
-                            "measurement at N = {n}, seed {seed} has the wrong shape or a non-finite value: {values:?} vs {reference:?}"
-                        ));
-                        break 'sizes;
-                    }
-                    let errors = values
-                        .iter()
-                        .zip(&reference)
-                        .map(|(a, b)| (a - b).abs())
-                        .collect();
-                    result.points.push(Point {
-                        n,
-                        seed,
-                        values,
-                        reference,
-                        errors,
-                        seconds: t0.elapsed().as_secs_f64(),
-                    });
-                }
-                Err(e) => {
-                    result.failure =
-                        Some(format!("simulation at N = {n}, seed {seed} failed: {e}"));
-                    break 'sizes;
+    match theory {
+        Err(e) => result.failure = Some(e),
+        Ok(theory) => {
+            result.points = points;
+            result.failure = failure;
+            if result.failure.is_none() {
+                match summarise(case, &sizes, &theory, &result.points) {
+                    Ok(obs) => result.observables = obs,
+                    Err(e) => result.failure = Some(e),
                 }
             }
-            progress(Progress::Measured {
-                name: case.name.clone(),
-                n,
-                seed,
-            });
+            result.theory = theory;
         }
     }
-    if result.failure.is_none() {
-        match summarise(case, &sizes, &theory, &result.points) {
-            Ok(obs) => result.observables = obs,
-            Err(e) => result.failure = Some(e),
+    result.passed = result.failure.is_none()
+        && !result.observables.is_empty()
+        && result.observables.iter().all(|o| o.verdict.passed);
+    result
+}
+
+/// Run one case over the grid: theory once, then every (N, seed), then the rule.
+///
+/// Never panics on a failing theory or simulation: the failure is recorded and the case
+/// fails. Larger N are run after smaller ones so an early failure is cheap.
+pub fn run_case(case: &Case, grid: &Grid, progress: &mut dyn FnMut(Progress)) -> CaseResult {
+    let start = Instant::now();
+    let sizes = grid.sizes_for(case);
+    progress(Progress::CaseStarted {
+        name: case.name.clone(),
+        measurements: sizes.len() * grid.seeds_for(case),
+    });
+    let theory = case_theory(case);
+    let mut points = Vec::new();
+    let mut failure = None;
+    if let Ok(theory) = &theory {
+        'sizes: for &n in &sizes {
+            for s in 0..grid.seeds_for(case) {
+                match measure(case, grid, theory, n, s) {
+                    Ok(p) => {
+                        let seed = p.seed;
+                        points.push(p);
+                        progress(Progress::Measured {
+                            name: case.name.clone(),
+                            n,
+                            seed,
+                        });
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break 'sizes;
+                    }
+                }
+            }
         }
     }
-    finish(&mut result, start, progress);
+    let mut result = assemble_case(case, grid, theory, points, failure, 0.0);
+    result.seconds = start.elapsed().as_secs_f64();
+    progress(Progress::CaseFinished {
+        name: result.name.clone(),
+        passed: result.passed,
+    });
     result
 }
 
@@ -333,17 +457,6 @@ fn summarise(
     Ok(out)
 }
 
-fn finish(result: &mut CaseResult, start: Instant, progress: &mut dyn FnMut(Progress)) {
-    result.passed = result.failure.is_none()
-        && !result.observables.is_empty()
-        && result.observables.iter().all(|o| o.verdict.passed);
-    result.seconds = start.elapsed().as_secs_f64();
-    progress(Progress::CaseFinished {
-        name: result.name.clone(),
-        passed: result.passed,
-    });
-}
-
 /// The whole run: every case result plus the grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SuiteResult {
@@ -355,6 +468,29 @@ pub struct SuiteResult {
     pub passed: bool,
     /// Wall time, seconds.
     pub seconds: f64,
+}
+
+impl SuiteResult {
+    /// A copy with every wall time set to 0 (the suite's, each case's and each point's
+    /// `seconds`): the part of a result that is reproducible, e.g. to compare a merged sharded
+    /// run ([`shard::merge`]) with the unsharded one.
+    ///
+    /// ```
+    /// use lowrank_validate::runner::{Grid, SuiteResult};
+    /// let r = SuiteResult { grid: Grid::quick(), cases: vec![], passed: false, seconds: 3.5 };
+    /// assert_eq!(r.without_seconds().seconds, 0.0);
+    /// ```
+    pub fn without_seconds(&self) -> SuiteResult {
+        let mut out = self.clone();
+        out.seconds = 0.0;
+        for c in &mut out.cases {
+            c.seconds = 0.0;
+            for p in &mut c.points {
+                p.seconds = 0.0;
+            }
+        }
+        out
+    }
 }
 
 /// Run every case of a suite.

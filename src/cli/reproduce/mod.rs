@@ -312,9 +312,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     }
     let total = start.elapsed().as_secs_f64();
     if let Some(s) = shard {
-        let file = args
-            .out
-            .join(format!("shard-{}-of-{}.json", s.index(), s.count()));
+        let file = args.out.join(s.file_name());
         let doc = shard_document(args, &selected, s, &chosen, &done);
         common::write_atomic(
             &file,
