@@ -239,3 +239,126 @@ fn merge_rows(prefix: &str, files: &[(String, String)], mode: Rows) -> Result<St
     ));
     Ok(out)
 }
+
+/// Join shard JSON documents whose items are the array `list` (e.g. a study's `cells`): each
+/// document has `shard` = `"I/N"`, its items and `first` = the index of its first item; apart
+/// from those three fields the documents must be equal (the same command and parameters), and
+/// `total` gives the run's item count from a document. The result is the unsharded document:
+/// `shard` null, `first` 0 and every item in order.
+///
+/// # Errors
+/// [`MergeError`] naming the file that differs, is unsharded, holds the wrong items or is given
+/// twice, or listing the missing shards.
+///
+/// ```
+/// use lowrank::shard::merge_json;
+/// use serde_json::json;
+/// let a = json!({"shard": "0/2", "first": 0, "items": [1], "seed": 3});
+/// let b = json!({"shard": "1/2", "first": 1, "items": [2, 3], "seed": 3});
+/// let total = |_: &serde_json::Value| Some(3);
+/// let m = merge_json(&[("a".into(), a.clone()), ("b".into(), b)], "items", "first", total).unwrap();
+/// assert_eq!(m, json!({"shard": null, "first": 0, "items": [1, 2, 3], "seed": 3}));
+/// assert!(merge_json(&[("a".into(), a)], "items", "first", total).is_err()); // 1/2 missing
+/// ```
+pub fn merge_json(
+    files: &[(String, serde_json::Value)],
+    list: &str,
+    first: &str,
+    total: impl Fn(&serde_json::Value) -> Option<usize>,
+) -> Result<serde_json::Value, MergeError> {
+    use serde_json::Value;
+    let (first_file, head) = files.first().ok_or(MergeError::Empty)?;
+    let strip = |doc: &Value| -> Value {
+        let mut d = doc.clone();
+        if let Some(m) = d.as_object_mut() {
+            for k in ["shard", list, first] {
+                m.remove(k);
+            }
+        }
+        d
+    };
+    let run = strip(head);
+    let mut parts: Vec<Option<(&str, &Vec<Value>)>> = Vec::new();
+    for (name, doc) in files {
+        let file_err = |reason: String| MergeError::File {
+            file: name.clone(),
+            reason,
+        };
+        let shard = match doc.get("shard") {
+            Some(Value::String(s)) => {
+                Shard::parse(s).map_err(|e| file_err(format!("`shard`: {e}")))?
+            }
+            Some(Value::Null) => {
+                return Err(file_err("is an unsharded output (shard null)".into()))
+            }
+            _ => {
+                return Err(file_err(
+                    "no `shard` field (not written with --shard)".into(),
+                ))
+            }
+        };
+        if strip(doc) != run {
+            return Err(MergeError::Mismatch {
+                file: name.clone(),
+                first: first_file.clone(),
+                reason: "the run's parameters or fields differ".into(),
+            });
+        }
+        if parts.is_empty() {
+            parts = vec![None; shard.count()];
+        } else if parts.len() != shard.count() {
+            return Err(MergeError::Mismatch {
+                file: name.clone(),
+                first: first_file.clone(),
+                reason: format!(
+                    "shard {}, but the first file is of {} shards",
+                    shard.label(),
+                    parts.len()
+                ),
+            });
+        }
+        let n = total(doc).ok_or_else(|| file_err("no item count".into()))?;
+        let want = shard.range(n);
+        let items = doc
+            .get(list)
+            .and_then(Value::as_array)
+            .ok_or_else(|| file_err(format!("no `{list}` list")))?;
+        let start = doc.get(first).and_then(Value::as_u64);
+        if items.len() != want.len() || start != Some(want.start as u64) {
+            return Err(file_err(format!(
+                "shard {} holds {} {list} from {start:?}, expected {} from {} (truncated or edited?)",
+                shard.label(),
+                items.len(),
+                want.len(),
+                want.start
+            )));
+        }
+        if let Some((other, _)) = parts[shard.index()] {
+            return Err(file_err(format!(
+                "shard {} is given twice (also `{other}`)",
+                shard.label()
+            )));
+        }
+        parts[shard.index()] = Some((name.as_str(), items));
+    }
+    let n = parts.len();
+    let missing: Vec<String> = (0..n)
+        .filter(|&i| parts[i].is_none())
+        .map(|i| format!("{i}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Missing(missing.join(", ")));
+    }
+    let mut out = head.clone();
+    let all: Vec<Value> = parts
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, items)| items.iter().cloned())
+        .collect();
+    if let Some(m) = out.as_object_mut() {
+        m.insert("shard".into(), Value::Null);
+        m.insert(first.into(), Value::from(0u64));
+        m.insert(list.into(), Value::Array(all));
+    }
+    Ok(out)
+}

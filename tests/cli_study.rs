@@ -875,6 +875,27 @@ fn fig6_shards_merge_to_the_unsharded_csv_and_figure() {
             );
         }
     }
+    // the --json documents of 3 shards merge into the unsharded document
+    let json_of = |extra: &[&str]| {
+        let mut a = with(extra);
+        a.push("--json".into());
+        let o = lowrank(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    std::fs::write(p("all.json"), json_of(&[])).unwrap();
+    let mut args = vec!["merge".to_string(), p("mj.json")];
+    for i in 0..3 {
+        let f = p(&format!("j{i}.json"));
+        std::fs::write(&f, json_of(&["--shard", &format!("{i}/3")])).unwrap();
+        args.push(f);
+    }
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(std::fs::read(p("all.json")).unwrap() == std::fs::read(p("mj.json")).unwrap());
+    fails(
+        &["merge", &p("bad.json"), &p("j0.json"), &p("j2.json")],
+        "1/3 missing",
+    );
     let (s0, s1, s2) = (p("s0-3.csv"), p("s1-3.csv"), p("s2-3.csv"));
     fails(&["merge", &p("bad.csv"), &s0, &s1], "shard(s) 2/3 missing");
     fails(&["merge", &p("bad.csv"), &s0, &s1, &s0, &s2], "given twice");
@@ -953,6 +974,20 @@ fn polytope_shards_merge_to_the_unsharded_statistics() {
             );
         }
     }
+    // with a polytope of b too: its coordinates cross the JSON bit for bit
+    let b = ["--b", "2.1,2.35,2.7", "--json"];
+    std::fs::write(p("b.json"), run(&b).stdout).unwrap();
+    let mut args = vec!["merge".to_string(), p("bm.json")];
+    for i in 0..3 {
+        let f = p(&format!("b{i}.json"));
+        let mut a = b.to_vec();
+        let shard = format!("{i}/3");
+        a.extend_from_slice(&["--shard", &shard]);
+        std::fs::write(&f, run(&a).stdout).unwrap();
+        args.push(f);
+    }
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(std::fs::read(p("b.json")).unwrap() == std::fs::read(p("bm.json")).unwrap());
     let (s0, s1, s2) = (p("s0-3.json"), p("s1-3.json"), p("s2-3.json"));
     fails(&["merge", &p("bad.json"), &s1, &s2], "shard(s) 0/3 missing");
     fails(

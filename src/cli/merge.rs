@@ -3,6 +3,7 @@
 //! is read from them:
 //! - `study fig5` / `study fig6` CSVs (their `# lowrank study ...` trailer): concatenated in shard
 //!   order; `--plot` draws the study's figure from the merged table;
+//! - `study fig5` / `study fig6` `--json` documents: the cells or rows joined; OUT is the JSON;
 //! - `study polytope --json` documents: the fracture statistics added up; OUT is the JSON,
 //!   `--csv` and `--plot` the study's table and figure;
 //! - `threshold --over` CSVs: concatenated in shard order (every point of every shard checked);
@@ -19,10 +20,10 @@ use std::path::PathBuf;
 /// Arguments of `lowrank merge`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MergeArgs {
-    /// Output: the merged CSV (sweep, study fig5/fig6) or JSON (study polytope).
+    /// Output: the merged CSV or JSON (as the shards), or the `index.md` of `reproduce`.
     pub output: PathBuf,
-    /// Shard outputs written with `--shard I/N` (`sweep`, `study fig5`, `study fig6` CSVs;
-    /// `study polytope --json` documents).
+    /// Shard outputs written with `--shard I/N` (`sweep`, `study fig5|fig6`, `threshold --over`
+    /// CSVs; `study fig5|fig6|polytope --json` documents; `reproduce` shard records).
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
     /// Also draw the merged study's figure (PNG or SVG), as the unsharded `--plot` would.
@@ -67,7 +68,15 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
         }
         super::reproduce::merge(&args.output, &files)
     } else if first.trim_start().starts_with('{') {
-        polytope(args, &files)
+        let study = serde_json::from_str::<serde_json::Value>(first)
+            .ok()
+            .and_then(|d| d.get("study").and_then(|s| s.as_str()).map(String::from));
+        match study.as_deref() {
+            Some("fig5") | Some("fig6") => {
+                study_json(args, &files, study.as_deref() == Some("fig5"))
+            }
+            _ => polytope(args, &files),
+        }
     } else if last_line.starts_with(super::threshold::META_PREFIX) {
         for (flag, p) in [("--plot", &args.plot), ("--csv", &args.csv)] {
             if let Some(p) = p {
@@ -129,6 +138,41 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
         }
         super::sweep::merge(&args.output, &args.shards)
     }
+}
+
+/// Merge `study fig5|fig6 --shard I/N --json` documents (their cells or rows in shard order).
+fn study_json(args: &MergeArgs, files: &[(String, String)], fig5: bool) -> anyhow::Result<()> {
+    for (flag, p) in [("--plot", &args.plot), ("--csv", &args.csv)] {
+        if let Some(p) = p {
+            bail!(
+                "{flag} `{}`: JSON shards merge into the JSON; write the shards with --csv to \
+                 draw the figure when merging",
+                p.display()
+            );
+        }
+    }
+    let mut outputs = Outputs::new();
+    let out = outputs.reserve("merge output", &args.output, &[])?;
+    let docs = files
+        .iter()
+        .map(|(name, text)| {
+            serde_json::from_str(text)
+                .map(|d| (name.clone(), d))
+                .with_context(|| format!("`{name}`: not a JSON document (truncated?)"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let len = |d: &serde_json::Value, k: &str| d.get(k).and_then(|v| v.as_array()).map(Vec::len);
+    let merged = if fig5 {
+        lowrank::shard::merge_json(&docs, "cells", "first_cell", |d| {
+            Some(len(d, "re")? * len(d, "im")?)
+        })?
+    } else {
+        lowrank::shard::merge_json(&docs, "rows", "first_row", |d| len(d, "g1"))?
+    };
+    let mut text = serde_json::to_string_pretty(&merged)?;
+    text.push('\n');
+    outputs.write_all(out, text.as_bytes())?;
+    outputs.commit()
 }
 
 /// Merge `study polytope --shard I/N --json` documents.

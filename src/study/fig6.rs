@@ -148,6 +148,7 @@ impl Fig6Result {
             "dt": o.dt,
             "nt": self.nt,
             "seed": o.seed,
+            "g1": o.g1,
             "shard": o.shard.map(|s| s.label()),
             "first_row": self.first_row,
             "rows": self.rows.iter().map(|w| json!({
