@@ -3,36 +3,7 @@
 //! [`merge_csv`] and [`merge_csv_by_point`] join shard CSVs into the unsharded CSV byte for byte
 //! (docs/cluster.md).
 
-pub use lowrank_model::shard::{Shard, ShardError};
-
-/// What is wrong with a set of shard files given to [`merge_csv`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MergeError {
-    /// A file is not a complete shard CSV of this kind.
-    #[error("`{file}`: {reason}")]
-    File {
-        /// The file's name.
-        file: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The files are not shards of one run.
-    #[error("`{file}`: {reason} (compare `{first}`)")]
-    Mismatch {
-        /// The file that differs.
-        file: String,
-        /// The first file.
-        first: String,
-        /// What differs.
-        reason: String,
-    },
-    /// Shards are missing: the list of `I/N` to re-run.
-    #[error("shard(s) {0} missing: re-run them with --shard I/N and merge again")]
-    Missing(String),
-    /// No file.
-    #[error("no shard files given")]
-    Empty,
-}
+pub use lowrank_model::shard::{MergeError, Shard, ShardError};
 
 /// Join shard CSVs written with `--shard I/N` into the unsharded CSV. Each file is a header,
 /// its rows (the items of its [`Shard::range`] in order) and the trailer
@@ -216,14 +187,7 @@ fn merge_rows(prefix: &str, files: &[(String, String)], mode: Rows) -> Result<St
         }
         *slot = Some((name.as_str(), rows));
     }
-    let n = parts.len();
-    let missing: Vec<String> = (0..n)
-        .filter(|&i| parts[i].is_none())
-        .map(|i| format!("{i}/{n}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(MergeError::Missing(missing.join(", ")));
-    }
+    all_present(&parts)?;
     let mut out = String::new();
     out.push_str(header.unwrap_or_default());
     out.push('\n');
@@ -341,14 +305,7 @@ pub fn merge_json(
         }
         parts[shard.index()] = Some((name.as_str(), items));
     }
-    let n = parts.len();
-    let missing: Vec<String> = (0..n)
-        .filter(|&i| parts[i].is_none())
-        .map(|i| format!("{i}/{n}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(MergeError::Missing(missing.join(", ")));
-    }
+    all_present(&parts)?;
     let mut out = head.clone();
     let all: Vec<Value> = parts
         .into_iter()
@@ -361,4 +318,29 @@ pub fn merge_json(
         m.insert(list.into(), Value::Array(all));
     }
     Ok(out)
+}
+
+/// Check that every shard 0..N has a file (`parts[I]` is `Some`), else
+/// [`MergeError::Missing`] listing the shards `I/N` to re-run.
+///
+/// # Errors
+/// [`MergeError::Missing`].
+///
+/// ```
+/// use lowrank::shard::all_present;
+/// assert!(all_present(&[Some(1), Some(2)]).is_ok());
+/// assert_eq!(all_present(&[Some(1), None, None]).unwrap_err().to_string(),
+///     "shard(s) 1/3, 2/3 missing: re-run them with --shard I/N and merge again");
+/// ```
+pub fn all_present<T>(parts: &[Option<T>]) -> Result<(), MergeError> {
+    let n = parts.len();
+    let missing: Vec<String> = (0..n)
+        .filter(|&i| parts[i].is_none())
+        .map(|i| format!("{i}/{n}"))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(MergeError::Missing(missing.join(", ")))
+    }
 }

@@ -441,6 +441,27 @@ def _fig5_shard(options: Dict[str, Any], n: int, i: int) -> Dict[str, Any]:
     return json.loads(_lowrank.study_fig5_json(shard=(i, n), **options))
 
 
+def _joined(
+    shard_task: Any,
+    options: Dict[str, Any],
+    items: int,
+    key: str,
+    first: str,
+    shards: Optional[int],
+    map_fn: Any,
+    client: Any,
+) -> Dict[str, Any]:
+    """A study run as shards of its ``items`` (``shard_task(options, n, i)`` gives shard i's
+    document) and joined: the list ``key`` concatenated in shard order, as the serial call's."""
+    n = _shard_count(shards, client, items, map_fn)
+    parts = _fan_out(functools.partial(shard_task, options, n), n, map_fn, client)
+    doc = parts[0]
+    doc[key] = [x for part in parts for x in part[key]]
+    doc["shard"] = None
+    doc[first] = 0
+    return doc
+
+
 def _fig6_shard(options: Dict[str, Any], n: int, i: int) -> Dict[str, Any]:
     """Shard i of n of the Fig. 6 study (a task: plain, picklable arguments)."""
     return json.loads(_lowrank.study_fig6_json(shard=(i, n), **options))
@@ -708,26 +729,15 @@ def study(
     if name == "fig5":
         if map is not None or client is not None:
             grid = int(options.get("grid", 10))
-            n = _shard_count(shards, client, grid * grid, map)
-            parts = _fan_out(functools.partial(_fig5_shard, options, n), n, map, client)
-            doc = parts[0]
-            doc["cells"] = [c for part in parts for c in part["cells"]]
-            doc["shard"] = None
-            doc["first_cell"] = 0
-            return doc
+            return _joined(_fig5_shard, options, grid * grid, "cells", "first_cell",
+                           shards, map, client)
         doc = _lowrank.study_fig5_json(progress=_progress_callback(progress, "fig5"), **options)
         return json.loads(doc)
     if name == "fig6":
         if map is not None or client is not None:
             g1 = options.get("g1")
             items = len(g1) if g1 is not None else 10
-            n = _shard_count(shards, client, items, map)
-            parts = _fan_out(functools.partial(_fig6_shard, options, n), n, map, client)
-            doc = parts[0]
-            doc["rows"] = [r for part in parts for r in part["rows"]]
-            doc["shard"] = None
-            doc["first_row"] = 0
-            return doc
+            return _joined(_fig6_shard, options, items, "rows", "first_row", shards, map, client)
         doc = _lowrank.study_fig6_json(progress=_progress_callback(progress, "fig6"), **options)
         return json.loads(doc)
     if name == "switch":

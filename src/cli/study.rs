@@ -472,6 +472,24 @@ fn labels() -> Vec<&'static str> {
     DynamicsClass::ALL.iter().map(|c| c.label()).collect()
 }
 
+/// `--shard`, parsed; a shard holds only some of the study's `items`, so its figure is drawn
+/// when merging, not with `--plot`.
+fn shard_without_plot(
+    shard: Option<&str>,
+    out: &OutputArgs,
+    items: &str,
+) -> anyhow::Result<Option<lowrank::shard::Shard>> {
+    let shard = shard.map(lowrank::shard::Shard::parse).transpose()?;
+    if let (Some(_), Some(plot)) = (shard, &out.plot) {
+        bail!(
+            "--plot `{}`: a shard holds only some of the {items}; draw the figure when merging \
+             (`lowrank merge OUT.csv SHARDS... --plot FILE`)",
+            plot.display()
+        );
+    }
+    Ok(shard)
+}
+
 pub(super) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
     let name = match path.extension().and_then(|e| e.to_str()) {
@@ -641,18 +659,8 @@ fn fig5(a: &Fig5Args) -> anyhow::Result<()> {
         band: a.band,
         reference_ordering: a.reference_ordering,
         classifier: a.classifier.into(),
-        shard: a
-            .shard
-            .as_deref()
-            .map(lowrank::shard::Shard::parse)
-            .transpose()?,
+        shard: shard_without_plot(a.shard.as_deref(), &a.out, "cells")?,
     };
-    if let (Some(_), Some(plot)) = (opts.shard, &a.out.plot) {
-        bail!(
-            "--plot `{}`: a shard holds only part of the map; draw it when merging (`lowrank merge OUT.csv SHARDS... --plot FILE`)",
-            plot.display()
-        );
-    }
     let nt = opts.check()?;
     let runs = (a.grid as f64).powi(2) * a.samples as f64;
     let (memory, work) = opts.cost(nt);
@@ -820,18 +828,8 @@ fn fig6(a: &Fig6Args) -> anyhow::Result<()> {
         t: a.t,
         dt: a.dt,
         band: a.band,
-        shard: a
-            .shard
-            .as_deref()
-            .map(lowrank::shard::Shard::parse)
-            .transpose()?,
+        shard: shard_without_plot(a.shard.as_deref(), &a.out, "g1 values")?,
     };
-    if let (Some(_), Some(plot)) = (opts.shard, &a.out.plot) {
-        bail!(
-            "--plot `{}`: a shard holds only some g1 values; draw it when merging (`lowrank merge OUT.csv SHARDS... --plot FILE`)",
-            plot.display()
-        );
-    }
     let nt = opts.check()?;
     let (memory, work) = opts.cost(nt);
     let what = format!("the Fig. 6 study ({} DMFT runs, N_t = {nt})", opts.g1.len());

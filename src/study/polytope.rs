@@ -472,13 +472,7 @@ pub fn merge(parts: &[(String, PolytopeResult)]) -> Result<PolytopeResult, Merge
             out.add(stats).map_err(|e| file_err(e.to_string()))?;
         }
     }
-    let missing: Vec<String> = (0..count)
-        .filter(|&i| seen[i].is_none())
-        .map(|i| format!("{i}/{count}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(MergeError::Missing(missing.join(", ")));
-    }
+    crate::shard::all_present(&seen)?;
     Ok(PolytopeResult {
         fracture: options.fracture_draws.map(|_| out),
         polytope: head.polytope.clone(),

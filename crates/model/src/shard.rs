@@ -182,3 +182,33 @@ impl Shard {
         format!("shard-{}-of-{}.json", self.index, self.count)
     }
 }
+
+/// What is wrong with a set of shard files to be joined into the unsharded output (every
+/// command's merge: the CLI's `lowrank merge`, the validation's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    /// A file is not a complete shard CSV of this kind.
+    #[error("`{file}`: {reason}")]
+    File {
+        /// The file's name.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The files are not shards of one run.
+    #[error("`{file}`: {reason} (compare `{first}`)")]
+    Mismatch {
+        /// The file that differs.
+        file: String,
+        /// The first file.
+        first: String,
+        /// What differs.
+        reason: String,
+    },
+    /// Shards are missing: the list of `I/N` to re-run.
+    #[error("shard(s) {0} missing: re-run them with --shard I/N and merge again")]
+    Missing(String),
+    /// No file.
+    #[error("no shard files given")]
+    Empty,
+}

@@ -6,7 +6,7 @@
 use lowrank_validate::case::{Case, Measurement, Observable, ScenarioRef, Suite};
 use lowrank_validate::rule::Rule;
 use lowrank_validate::runner::shard::{
-    items, merge, run_shard, Outcome, Shard, ShardError, ShardFile,
+    items, merge, run_shard, MergeError, Outcome, Shard, ShardError, ShardFile,
 };
 use lowrank_validate::runner::{run_suite, Grid, SuiteResult};
 use lowrank_validate::ValidateError;
@@ -227,13 +227,19 @@ fn a_missing_shard_is_listed() {
         .map(|(_, f)| f)
         .collect();
     let err = merge(&suite, &files).unwrap_err();
-    assert!(matches!(err, ShardError::Missing(_)), "{err:?}");
+    assert!(
+        matches!(err, ShardError::Merge(MergeError::Missing(_))),
+        "{err:?}"
+    );
     let text = err.to_string();
     assert!(
         text.contains("2/7, 5/7") && text.contains("--shard"),
         "{text}"
     );
-    assert!(matches!(merge(&suite, &[]), Err(ShardError::Empty)));
+    assert!(matches!(
+        merge(&suite, &[]),
+        Err(ShardError::Merge(MergeError::Empty))
+    ));
 }
 
 #[test]

@@ -326,16 +326,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
             total,
             file.display()
         );
-        let failed: Vec<&str> = chosen
-            .iter()
-            .zip(&done)
-            .filter(|(_, d)| d.error.is_some())
-            .map(|(p, _)| p.name)
-            .collect();
-        if !failed.is_empty() {
-            bail!("{} panel(s) failed: {}", failed.len(), failed.join(", "));
-        }
-        return Ok(());
+        return all_made(&chosen, &done);
     }
     // a partial run (--panel) keeps the index of the panels it made
     let index = index_markdown(&chosen, &done, &args.out, args.budget, total);
@@ -348,18 +339,23 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         )
     };
     common::write_atomic(&args.out.join(&name), index.as_bytes())?;
-    let failed: Vec<&str> = chosen
-        .iter()
-        .zip(&done)
-        .filter(|(_, d)| d.error.is_some())
-        .map(|(p, _)| p.name)
-        .collect();
     outln!(
         "{} panels in {:.1} s → {}",
         chosen.len(),
         total,
         args.out.join(&name).display()
     );
+    all_made(&chosen, &done)
+}
+
+/// An error naming the panels that failed, if any.
+fn all_made(chosen: &[&Panel], done: &[Done]) -> anyhow::Result<()> {
+    let failed: Vec<&str> = chosen
+        .iter()
+        .zip(done)
+        .filter(|(_, d)| d.error.is_some())
+        .map(|(p, _)| p.name)
+        .collect();
     if !failed.is_empty() {
         bail!("{} panel(s) failed: {}", failed.len(), failed.join(", "));
     }

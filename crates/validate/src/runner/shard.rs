@@ -21,7 +21,7 @@ use crate::case::Suite;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::path::{Path, PathBuf};
 
-pub use lowrank_model::shard::Shard;
+pub use lowrank_model::shard::{MergeError, Shard};
 use std::time::Instant;
 
 /// The format tag of a shard file ([`ShardFile::format`]).
@@ -33,24 +33,10 @@ pub enum ShardError {
     /// Not `I/N` with integers 0 ≤ I < N, or `--shard auto` outside an array job.
     #[error(transparent)]
     Spec(#[from] lowrank_model::shard::ShardError),
-    /// A file is not a complete shard file of this format.
-    #[error("`{file}`: {reason}")]
-    File {
-        /// The file.
-        file: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The files are not shards of one run (grid, cases or shard count differ).
-    #[error("`{file}`: {reason} (compare `{first}`)")]
-    Mismatch {
-        /// The file that differs.
-        file: String,
-        /// The first file.
-        first: String,
-        /// What differs.
-        reason: String,
-    },
+    /// A file is incomplete or foreign, the files are not of one run, shards are missing (the
+    /// list to re-run), or no file is given.
+    #[error(transparent)]
+    Merge(#[from] MergeError),
     /// One shard is given twice.
     #[error("shard {shard} is given twice: `{first}` and `{second}`")]
     Duplicate {
@@ -61,18 +47,9 @@ pub enum ShardError {
         /// The second file holding it.
         second: String,
     },
-    /// Shards are missing: the list of `I/N` to re-run.
-    #[error(
-        "shard(s) {0} missing: re-run them with `cargo xtask validate --shard I/N` and the same \
-         options, then merge again"
-    )]
-    Missing(String),
     /// The shard files do not fit the suite they are merged with (other code or cases).
     #[error("the shard files do not fit this suite: {0}")]
     Suite(String),
-    /// No file.
-    #[error("no shard files given")]
-    Empty,
     /// Reading or writing a file failed.
     #[error("i/o on `{path}`: {error}")]
     Io {
@@ -355,11 +332,13 @@ impl ShardFile {
     /// Parse a shard file; `file` names it in errors.
     ///
     /// # Errors
-    /// [`ShardError::File`] when it is not JSON, has another format tag or misses a field.
+    /// [`MergeError::File`] (as [`ShardError::Merge`]) when it is not JSON, has another format tag or misses a field.
     pub fn from_json(text: &str, file: &str) -> Result<ShardFile, ShardError> {
-        let err = |reason: String| ShardError::File {
-            file: file.to_string(),
-            reason,
+        let err = |reason: String| {
+            ShardError::from(MergeError::File {
+                file: file.to_string(),
+                reason,
+            })
         };
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| err(format!("not JSON (truncated?): {e}")))?;
@@ -400,7 +379,7 @@ impl ShardFile {
     /// Read and parse a shard file.
     ///
     /// # Errors
-    /// [`ShardError::Io`] or [`ShardError::File`] naming the path.
+    /// [`ShardError::Io`] or [`MergeError::File`] naming the path.
     pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
         let text = std::fs::read_to_string(path).map_err(|error| ShardError::Io {
             path: path.display().to_string(),
@@ -543,9 +522,9 @@ pub fn select(mut suite: Suite, names: &[String]) -> Result<Suite, ShardError> {
 /// points in canonical order up to the first failure in that order (which fails the case).
 ///
 /// # Errors
-/// [`ShardError::Missing`] listing the shards to re-run, [`ShardError::Duplicate`] naming both
-/// files, [`ShardError::Mismatch`] / [`ShardError::File`] naming the file,
-/// [`ShardError::Suite`], [`ShardError::Empty`].
+/// [`MergeError::Missing`] listing the shards to re-run, [`ShardError::Duplicate`] naming both
+/// files, [`MergeError::Mismatch`] / [`MergeError::File`] naming the file, [`ShardError::Suite`],
+/// [`MergeError::Empty`] (the [`MergeError`]s wrapped in [`ShardError::Merge`]).
 ///
 /// ```
 /// use lowrank_validate::case::{Case, Measurement, Observable, ScenarioRef, Suite};
@@ -566,15 +545,19 @@ pub fn select(mut suite: Suite, names: &[String]) -> Result<Suite, ShardError> {
 /// assert!(err.contains("1/3, 2/3 missing"), "{err}");
 /// ```
 pub fn merge(suite: &Suite, files: &[(String, ShardFile)]) -> Result<SuiteResult, ShardError> {
-    let (first_name, first) = files.first().ok_or(ShardError::Empty)?;
-    let file_err = |name: &str, reason: String| ShardError::File {
-        file: name.to_string(),
-        reason,
+    let (first_name, first) = files.first().ok_or(MergeError::Empty)?;
+    let file_err = |name: &str, reason: String| {
+        ShardError::from(MergeError::File {
+            file: name.to_string(),
+            reason,
+        })
     };
-    let mismatch = |name: &str, reason: String| ShardError::Mismatch {
-        file: name.to_string(),
-        first: first_name.clone(),
-        reason,
+    let mismatch = |name: &str, reason: String| {
+        ShardError::from(MergeError::Mismatch {
+            file: name.to_string(),
+            first: first_name.clone(),
+            reason,
+        })
     };
     let count = first.shard_count;
     let mut slots: Vec<Option<usize>> = vec![None; count];
@@ -630,7 +613,7 @@ pub fn merge(suite: &Suite, files: &[(String, ShardFile)]) -> Result<SuiteResult
         .map(|i| format!("{i}/{count}"))
         .collect();
     if !missing.is_empty() {
-        return Err(ShardError::Missing(missing.join(", ")));
+        return Err(MergeError::Missing(missing.join(", ")).into());
     }
     let names: Vec<String> = suite.cases.iter().map(|c| c.name.clone()).collect();
     if names != first.cases {
