@@ -239,7 +239,7 @@ impl Fig4Result {
 fn row(gauss: &Gauss, g: f64, b: f64, d0: f64) -> Result<Fig4Row, TheoryError> {
     let phi = Phi::Erf;
     let st = static_branch(gauss, phi, g, d0)?;
-    let ch = if st.stable {
+    let ch = if st.chaos_stable == Some(true) {
         None
     } else {
         chaotic_branch(gauss, phi, g, d0)?.filter(|c| c.structured_variance >= 0.0)
@@ -255,7 +255,7 @@ fn row(gauss: &Gauss, g: f64, b: f64, d0: f64) -> Result<Fig4Row, TheoryError> {
     Ok(Fig4Row {
         g,
         static_sqrt_a: (st.structured_variance >= 0.0).then(|| st.structured_variance.sqrt()),
-        static_stable: st.stable,
+        static_stable: st.chaos_stable == Some(true),
         chaotic_sqrt_a: ch.map(|c| c.structured_variance.sqrt()),
         chaotic_delta_inf: ch.map(|c| c.delta_inf),
         pure_chaos_delta0: pc.delta0,

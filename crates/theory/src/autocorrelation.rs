@@ -558,7 +558,8 @@ fn fit<const K: usize>(
 
 /// One chaotic population: the particle of docs/theory §1.7 in its potential.
 struct Particle {
-    g: f64,
+    /// The disorder coupling G = α g² (docs/theory §1.1).
+    coupling_g2: f64,
     s_var: f64,
     delta0: f64,
     delta_inf: f64,
@@ -589,7 +590,7 @@ impl Particle {
     fn new(
         gauss: &Gauss,
         phi: Phi,
-        g: f64,
+        coupling_g2: f64,
         s_var: f64,
         mu: f64,
         delta0: f64,
@@ -599,13 +600,19 @@ impl Particle {
         let gap = delta0 - delta_inf;
         let s_max = gap.sqrt();
         let scale = delta0.max(1.0);
-        let cfit = fit(0.0, s_max, [g, g], INTERP_TOL * scale, |s| {
-            let d = (delta0 - s * s).clamp(0.0, delta0);
-            let st = gauss.stationary(phi, mu, delta0, d)?;
-            Ok([st.c, st.dc])
-        })?;
+        let cfit = fit(
+            0.0,
+            s_max,
+            [coupling_g2, coupling_g2],
+            INTERP_TOL * scale,
+            |s| {
+                let d = (delta0 - s * s).clamp(0.0, delta0);
+                let st = gauss.stationary(phi, mu, delta0, d)?;
+                Ok([st.c, st.dc])
+            },
+        )?;
         let [c, dc] = cfit.parts;
-        let accel0 = delta0 - g * c.eval(0.0) - s_var;
+        let accel0 = delta0 - coupling_g2 * c.eval(0.0) - s_var;
         if accel0.is_nan() || accel0 >= 0.0 {
             return Err(TheoryError::InvalidParameter {
                 name: format!("solution.delta0[{q}]"),
@@ -616,7 +623,7 @@ impl Particle {
                 ),
             });
         }
-        let force = delta_inf - g * c.eval(s_max) - s_var;
+        let force = delta_inf - coupling_g2 * c.eval(s_max) - s_var;
         if force.is_nan() || force.abs() > CONSISTENCY_TOL * scale {
             return Err(TheoryError::InvalidParameter {
                 name: format!("solution.delta_inf[{q}]"),
@@ -634,7 +641,7 @@ impl Particle {
             for (u, w) in rule.nodes.iter().zip(&rule.weights) {
                 let t = 0.5 * (1.0 + u);
                 let s = (gap - t * x).max(0.0).sqrt();
-                acc += w * (1.0 - t) * (1.0 - g * dc.eval(s));
+                acc += w * (1.0 - t) * (1.0 - coupling_g2 * dc.eval(s));
             }
             acc // = 2 · ½ Σ w (1 − t)(…)
         };
@@ -672,7 +679,7 @@ impl Particle {
             }
         }
         Ok(Particle {
-            g,
+            coupling_g2,
             s_var,
             delta0,
             delta_inf,
@@ -690,7 +697,7 @@ impl Particle {
     #[inline]
     fn accel(&self, d: f64) -> f64 {
         let s = (self.delta0 - d).max(0.0).sqrt().min(self.s_max);
-        d - self.g * self.c.eval(s) - self.s_var
+        d - self.coupling_g2 * self.c.eval(s) - self.s_var
     }
 
     /// λ(x) of the separatrix Δ̇ = −xλ(x) (phase B).

@@ -454,10 +454,12 @@ fn check_pair(delta0: f64, delta_inf: f64) -> Result<(), TheoryError> {
 
 /// Force balance of the potential method (docs/theory §1.7): Δ∞ − G C(Δ∞; Δ₀) − 𝒮, with
 /// C(Δ) = ∫Dz[∫Dx φ(μ + √(Δ₀−Δ) x + √Δ z)]².
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
 pub fn force_residual(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     delta0: f64,
@@ -465,14 +467,21 @@ pub fn force_residual(
 ) -> Result<f64, TheoryError> {
     check_pair(delta0, delta_inf)?;
     let st = gauss.stationary(phi, mu, delta0, delta_inf)?;
-    Ok(delta_inf - g * st.c - s_var)
+    Ok(delta_inf - coupling_g2 * st.c - s_var)
 }
 
 /// E = ½(Δ₀² − Δ∞²) − G[F(Δ₀) − F(Δ∞)] − 𝒮(Δ₀ − Δ∞) = V(Δ∞) − V(Δ₀), given F(Δ₀) and F(Δ∞):
 /// the one place the energy law of docs/theory §1.7 is written.
-fn energy_law(g: f64, s_var: f64, delta0: f64, delta_inf: f64, f0: f64, f_inf: f64) -> f64 {
+fn energy_law(
+    coupling_g2: f64,
+    s_var: f64,
+    delta0: f64,
+    delta_inf: f64,
+    f0: f64,
+    f_inf: f64,
+) -> f64 {
     0.5 * (delta0 * delta0 - delta_inf * delta_inf)
-        - g * (f0 - f_inf)
+        - coupling_g2 * (f0 - f_inf)
         - s_var * (delta0 - delta_inf)
 }
 
@@ -481,10 +490,12 @@ fn energy_law(g: f64, s_var: f64, delta0: f64, delta_inf: f64, f0: f64, f_inf: f
 ///
 /// It vanishes identically on the static branch Δ∞ = Δ₀; prefer [`deflated_energy_residual`]
 /// in root finding.
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
 pub fn energy_residual(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     delta0: f64,
@@ -493,7 +504,7 @@ pub fn energy_residual(
     check_pair(delta0, delta_inf)?;
     let f0 = gauss.stationary(phi, mu, delta0, delta0)?.f;
     let f_inf = gauss.stationary(phi, mu, delta0, delta_inf)?.f;
-    Ok(energy_law(g, s_var, delta0, delta_inf, f0, f_inf))
+    Ok(energy_law(coupling_g2, s_var, delta0, delta_inf, f0, f_inf))
 }
 
 /// Energy law with the static branch divided out:
@@ -513,32 +524,36 @@ pub fn energy_residual(
 /// e = G ∫₀¹ (1 − t) ∂C/∂Δ(Δ∞ + t·gap) dt − ½,
 ///
 /// by 6-point Gauss–Legendre in t (→ ½(G ∂C/∂Δ − 1) at gap = 0, continuously).
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
 pub fn deflated_energy_residual(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     delta0: f64,
     delta_inf: f64,
 ) -> Result<f64, TheoryError> {
-    Ok(force_and_deflated_energy(gauss, phi, g, s_var, mu, delta0, delta_inf)?.1)
+    Ok(force_and_deflated_energy(gauss, phi, coupling_g2, s_var, mu, delta0, delta_inf)?.1)
 }
 
 /// [`force_residual`] and [`deflated_energy_residual`] together, sharing one nested pass for
 /// C, F, ∂C/∂Δ at Δ∞ (half the cost of calling both).
 ///
 /// Rationale: speed of the chaotic solves; same formulas as the two functions above.
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
 pub fn force_and_deflated_energy(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     delta0: f64,
     delta_inf: f64,
 ) -> Result<(f64, f64), TheoryError> {
-    let j = population_jet::<false>(gauss, phi, g, s_var, mu, delta0, delta_inf)?;
+    let j = population_jet::<false>(gauss, phi, coupling_g2, s_var, mu, delta0, delta_inf)?;
     Ok((j.force, j.energy))
 }
 
@@ -570,6 +585,9 @@ pub struct ChaoticJet {
 /// - for small gaps, e = G∫₀¹(1−t)D(Δ∞ + t·gap)dt − ½ with D = ∂C/∂Δ, so
 ///   ∂e = G∫₀¹(1−t)(∂_μD, 0, ∂_Δ₀D + t∂_ΔD, (1−t)∂_ΔD)dt (same Gauss–Legendre rule).
 ///
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
+///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::equations::{chaotic_population_jet, force_and_deflated_energy};
@@ -582,13 +600,13 @@ pub struct ChaoticJet {
 pub fn chaotic_population_jet(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     delta0: f64,
     delta_inf: f64,
 ) -> Result<ChaoticJet, TheoryError> {
-    population_jet::<true>(gauss, phi, g, s_var, mu, delta0, delta_inf)
+    population_jet::<true>(gauss, phi, coupling_g2, s_var, mu, delta0, delta_inf)
 }
 
 /// Below this relative gap (Δ₀ − Δ∞)/max(1, Δ₀) the deflated energy is evaluated in its
@@ -601,7 +619,7 @@ const SMALL_GAP_NODES: usize = 6;
 fn population_jet<const D: bool>(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     delta0: f64,
@@ -620,13 +638,18 @@ fn population_jet<const D: bool>(
             ..Default::default()
         }
     };
-    let force = delta_inf - g * inf.c - s_var;
+    let force = delta_inf - coupling_g2 * inf.c - s_var;
     let mut out = ChaoticJet {
         force,
         ..Default::default()
     };
     if D {
-        out.d_force = [-g * inf.c_mu, -1.0, -g * inf.c_delta0, 1.0 - g * inf.dc];
+        out.d_force = [
+            -coupling_g2 * inf.c_mu,
+            -1.0,
+            -coupling_g2 * inf.c_delta0,
+            1.0 - coupling_g2 * inf.dc,
+        ];
     }
     if gap <= SMALL_GAP * delta0.max(1.0) {
         // e = G ∫₀¹ (1 − t) ∂C/∂Δ(Δ∞ + t·gap) dt − ½: no cancellation as gap → 0
@@ -666,9 +689,14 @@ fn population_jet<const D: bool>(
                 acc[3] += m2 * jt.dc_delta;
             }
         }
-        out.energy = g * acc[0] - 0.5;
+        out.energy = coupling_g2 * acc[0] - 0.5;
         if D {
-            out.d_energy = [g * acc[1], 0.0, g * acc[2], g * acc[3]];
+            out.d_energy = [
+                coupling_g2 * acc[1],
+                0.0,
+                coupling_g2 * acc[2],
+                coupling_g2 * acc[3],
+            ];
         }
         return Ok(out);
     }
@@ -681,14 +709,14 @@ fn population_jet<const D: bool>(
             ..Default::default()
         }
     };
-    let energy = energy_law(g, s_var, delta0, delta_inf, top.f, inf.f);
+    let energy = energy_law(coupling_g2, s_var, delta0, delta_inf, top.f, inf.f);
     let e = (force * gap - energy) / (gap * gap);
     out.energy = e;
     if D {
         let d_raw = [
-            -g * (top.f_mu - inf.f_mu),
+            -coupling_g2 * (top.f_mu - inf.f_mu),
             -gap,
-            delta0 - g * (top.f_delta0 + top.c - inf.f_delta0) - s_var,
+            delta0 - coupling_g2 * (top.f_delta0 + top.c - inf.f_delta0) - s_var,
             -force,
         ];
         let d_gap = [0.0, 0.0, 1.0, -1.0];
@@ -734,6 +762,9 @@ fn potential_drop(gauss: &Gauss, phi: Phi, d0: f64) -> Result<f64, TheoryError> 
 /// Solved in the deflated form h(Δ₀) = ½ − G[F(Δ₀) − F(0)]/Δ₀² (Δ₀ = 0 divided out) by Brent on a
 /// bracket found by doubling. For G ≤ 1 there is no chaos: Δ₀ = 0 is returned (exact, 0 iterations).
 ///
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
+///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::equations::pure_chaos_delta0;
@@ -741,11 +772,15 @@ fn potential_drop(gauss: &Gauss, phi: Phi, d0: f64) -> Result<f64, TheoryError> 
 /// let s = pure_chaos_delta0(&Gauss::new(64), Phi::Erf, 1.5f64.powi(2)).unwrap();
 /// assert!((s.value - 0.8388).abs() < 5e-5);
 /// ```
-pub fn pure_chaos_delta0(gauss: &Gauss, phi: Phi, g: f64) -> Result<ScalarSolution, TheoryError> {
-    if !g.is_finite() || g < 0.0 {
+pub fn pure_chaos_delta0(
+    gauss: &Gauss,
+    phi: Phi,
+    coupling_g2: f64,
+) -> Result<ScalarSolution, TheoryError> {
+    if !coupling_g2.is_finite() || coupling_g2 < 0.0 {
         return Err(TheoryError::InvalidParameter {
             name: "G".into(),
-            value: g,
+            value: coupling_g2,
             reason: "disorder coupling must be finite and ≥ 0".into(),
         });
     }
@@ -759,7 +794,7 @@ pub fn pure_chaos_delta0(gauss: &Gauss, phi: Phi, g: f64) -> Result<ScalarSoluti
             ),
         });
     }
-    if g <= 1.0 {
+    if coupling_g2 <= 1.0 {
         return Ok(ScalarSolution {
             value: 0.0,
             converged: true,
@@ -768,10 +803,10 @@ pub fn pure_chaos_delta0(gauss: &Gauss, phi: Phi, g: f64) -> Result<ScalarSoluti
         });
     }
     let h = |d0: f64| -> Result<f64, TheoryError> {
-        Ok(0.5 - g * potential_drop(gauss, phi, d0)? / (d0 * d0))
+        Ok(0.5 - coupling_g2 * potential_drop(gauss, phi, d0)? / (d0 * d0))
     };
     // h(0+) = ½(1 − G⟨φ′(0)⟩²) < 0 for G > 1 and unit-slope φ; find the upper end by doubling.
-    let mut lo = 1e-3 * (g - 1.0).min(1.0);
+    let mut lo = 1e-3 * (coupling_g2 - 1.0).min(1.0);
     while h(lo)? >= 0.0 {
         lo *= 0.1;
         if lo < 1e-12 {
@@ -783,7 +818,7 @@ pub fn pure_chaos_delta0(gauss: &Gauss, phi: Phi, g: f64) -> Result<ScalarSoluti
             });
         }
     }
-    let mut hi = g.max(1.0);
+    let mut hi = coupling_g2.max(1.0);
     let mut doublings = 0;
     while h(hi)? <= 0.0 {
         hi *= 2.0;

@@ -46,8 +46,11 @@ pub struct RegionSolution {
     pub structured_variance: f64,
     /// Gain ψ = ⟨φ′⟩(0, Δ0).
     pub gain: f64,
-    /// Static branch: stable against chaos (g²⟨φ′²⟩ < 1); other branches: A ≥ 0 (realisable).
-    pub stable: bool,
+    /// Linear stability against chaos, asked of the static branch only: `Some(g²⟨φ′²⟩ < 1)`
+    /// there (the bulk radius below 1, docs/theory §3.3), `None` on the other branches.
+    pub chaos_stable: Option<bool>,
+    /// A ≥ 0: the branch can be realised (its structured variance is a squared norm).
+    pub realisable: bool,
     /// Root finding converged (closed forms: true).
     pub converged: bool,
     /// |residual| of the solved equation (0 for closed forms).
@@ -118,7 +121,8 @@ pub fn static_branch(
         delta_inf: delta0,
         structured_variance: delta0 - g * g * m.phi2,
         gain: m.dphi,
-        stable: g * g * m.dphi2 < 1.0,
+        chaos_stable: Some(g * g * m.dphi2 < 1.0),
+        realisable: delta0 - g * g * m.phi2 >= 0.0,
         converged: true,
         residual: 0.0,
         iterations: 0,
@@ -130,7 +134,7 @@ pub fn static_branch(
 ///
 /// Returns `Ok(None)` when the energy law has no root strictly below Δ0 (below the chaos onset).
 /// The root is bracketed on a grid of `scan` points in (0, Δ0); the largest root is returned
-/// (the one that leaves the static branch at g_c). `stable` reports A ≥ 0.
+/// (the one that leaves the static branch at g_c). `realisable` reports A ≥ 0.
 pub fn chaotic_branch(
     gauss: &Gauss,
     phi: Phi,
@@ -167,7 +171,8 @@ pub fn chaotic_branch(
                 delta_inf: sol.value,
                 structured_variance: a,
                 gain: gauss.moments(phi, 0.0, delta0)?.dphi,
-                stable: a >= 0.0,
+                chaos_stable: None,
+                realisable: a >= 0.0,
                 converged: sol.converged,
                 residual: sol.residual,
                 iterations: sol.iterations,
@@ -198,7 +203,8 @@ pub fn pure_chaos(gauss: &Gauss, phi: Phi, g: f64) -> Result<RegionSolution, The
         delta_inf: 0.0,
         structured_variance: 0.0,
         gain: gauss.moments(phi, 0.0, s.value)?.dphi,
-        stable: true,
+        chaos_stable: None,
+        realisable: true,
         converged: s.converged,
         residual: s.residual,
         iterations: s.iterations,
@@ -216,7 +222,7 @@ pub fn region_state(
 ) -> Result<RegionSolution, TheoryError> {
     let d0 = pinned_delta0(gauss, phi, b)?;
     let st = static_branch(gauss, phi, g, d0)?;
-    if st.stable && st.structured_variance >= 0.0 {
+    if st.chaos_stable == Some(true) && st.realisable {
         return Ok(st);
     }
     if let Some(ch) = chaotic_branch(gauss, phi, g, d0)? {
@@ -256,7 +262,7 @@ pub fn onset_detected(
     let d0 = pinned_delta0(gauss, phi, b)?;
     for &g in grid {
         let st = static_branch(gauss, phi, g, d0)?;
-        if st.stable {
+        if st.chaos_stable == Some(true) {
             continue; // no chaotic root below the exact onset (Δ0 − Δ∞ = 0)
         }
         if let Some(ch) = chaotic_branch(gauss, phi, g, d0)? {
@@ -358,7 +364,7 @@ pub fn fig4a_curve(
     gs.iter()
         .map(|&g| {
             let st = static_branch(gauss, phi, g, d0)?;
-            let ch = if st.stable {
+            let ch = if st.chaos_stable == Some(true) {
                 None
             } else {
                 chaotic_branch(gauss, phi, g, d0)?
@@ -368,7 +374,7 @@ pub fn fig4a_curve(
                 g,
                 sqrt_a_static: (st.structured_variance >= 0.0)
                     .then(|| st.structured_variance.sqrt()),
-                static_stable: st.stable,
+                static_stable: st.chaos_stable == Some(true),
                 sqrt_a_chaotic: ch
                     .filter(|c| c.structured_variance >= 0.0)
                     .map(|c| c.structured_variance.sqrt()),

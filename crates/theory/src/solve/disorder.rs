@@ -35,10 +35,12 @@ pub struct VarianceDomain {
 }
 
 /// The static domain Δ ∈ [0, 𝒮 + G sup φ²] (bounded φ) or [0, cap].
-pub fn static_domain(phi: Phi, g: f64, s_var: f64) -> VarianceDomain {
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
+pub fn static_domain(phi: Phi, coupling_g2: f64, s_var: f64) -> VarianceDomain {
     match phi.sup_abs() {
         Some(s) => VarianceDomain {
-            max: (s_var + g * s * s) * (1.0 + 1e-9) + 1e-300,
+            max: (s_var + coupling_g2 * s * s) * (1.0 + 1e-9) + 1e-300,
             proven: true,
         },
         None => VarianceDomain {
@@ -67,6 +69,9 @@ fn variance_grid(max: f64, nodes: usize, smallest: f64) -> Vec<f64> {
 /// [`static_domain`], by [`scan_roots`]. Returns the roots (increasing) and the number of
 /// refinements that failed.
 ///
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
+///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::solve::disorder::static_variances;
@@ -81,13 +86,13 @@ fn variance_grid(max: f64, nodes: usize, smallest: f64) -> Vec<f64> {
 pub fn static_variances(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
 ) -> Result<(Vec<f64>, usize), TheoryError> {
-    let dom = static_domain(phi, g, s_var);
+    let dom = static_domain(phi, coupling_g2, s_var);
     let h = |d: f64| -> Result<f64, TheoryError> {
-        Ok(s_var + g * gauss.moments(phi, mu, d)?.phi2 - d)
+        Ok(s_var + coupling_g2 * gauss.moments(phi, mu, d)?.phi2 - d)
     };
     let grid = variance_grid(dom.max, STATIC_NODES, 1e-9);
     scan_roots(h, &grid, 1e-13 * dom.max.max(1.0))
@@ -97,14 +102,14 @@ pub fn static_variances(
 fn force_u(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     d0: f64,
     d: f64,
 ) -> Result<(f64, f64), TheoryError> {
     let st = gauss.stationary(phi, mu, d0, d)?;
-    Ok((g * st.c + s_var - d, g * st.dc - 1.0))
+    Ok((coupling_g2 * st.c + s_var - d, coupling_g2 * st.dc - 1.0))
 }
 
 /// The (at most two) force-balance roots Δ∞ ∈ [0, Δ₀) at total variance Δ₀: `[lower, upper]`,
@@ -112,15 +117,15 @@ fn force_u(
 fn force_roots(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
     d0: f64,
 ) -> Result<[Option<f64>; 2], TheoryError> {
     let tol = 1e-14 * d0.max(1.0);
-    let u = |d: f64| force_u(gauss, phi, g, s_var, mu, d0, d).map(|x| x.0);
-    let (u0, du0) = force_u(gauss, phi, g, s_var, mu, d0, 0.0)?;
-    let (u1, du1) = force_u(gauss, phi, g, s_var, mu, d0, d0)?;
+    let u = |d: f64| force_u(gauss, phi, coupling_g2, s_var, mu, d0, d).map(|x| x.0);
+    let (u0, du0) = force_u(gauss, phi, coupling_g2, s_var, mu, d0, 0.0)?;
+    let (u1, du1) = force_u(gauss, phi, coupling_g2, s_var, mu, d0, d0)?;
     // minimiser of the convex u: where the increasing u′ changes sign
     let m = if du0 >= 0.0 {
         0.0
@@ -130,7 +135,7 @@ fn force_roots(
         let (mut a, mut b) = (0.0, d0);
         for _ in 0..60 {
             let c = 0.5 * (a + b);
-            if force_u(gauss, phi, g, s_var, mu, d0, c)?.1 < 0.0 {
+            if force_u(gauss, phi, coupling_g2, s_var, mu, d0, c)?.1 < 0.0 {
                 a = c;
             } else {
                 b = c;
@@ -150,7 +155,7 @@ fn force_roots(
     };
     // u is a sum of squares plus 𝒮 − Δ∞: values within rounding of 0 are 0 (e.g. u(0) = G⟨φ⟩²
     // ≈ 1e−32 at zero mean for odd φ, where Δ∞ = 0 is an exact root)
-    let ftol = 1e-13 * (g + s_var + d0).max(1.0);
+    let ftol = 1e-13 * (coupling_g2 + s_var + d0).max(1.0);
     let mut out = [None, None];
     if um > ftol {
         return Ok(out);
@@ -185,6 +190,9 @@ fn force_roots(
 /// number of failed refinements. Empty for an unbounded φ (no stationary chaos is bounded there;
 /// the caller reports the domain as unproven).
 ///
+/// `coupling_g2` is the disorder coupling G = α g² of docs/theory §1.1 (G = g² in \[MO\]), not
+/// the gain g.
+///
 /// ```
 /// use lowrank_gauss::{Gauss, Phi};
 /// use lowrank_theory::solve::disorder::chaotic_variances;
@@ -199,33 +207,34 @@ fn force_roots(
 pub fn chaotic_variances(
     gauss: &Gauss,
     phi: Phi,
-    g: f64,
+    coupling_g2: f64,
     s_var: f64,
     mu: f64,
 ) -> Result<(Vec<(f64, f64)>, usize), TheoryError> {
     let Some(s) = phi.sup_abs() else {
         return Ok((Vec::new(), 0));
     };
-    if g <= 0.0 {
+    if coupling_g2 <= 0.0 {
         return Ok((Vec::new(), 0));
     }
-    let max = 2.0 * (s_var + g * s * s);
+    let max = 2.0 * (s_var + coupling_g2 * s * s);
     let grid: Vec<f64> = variance_grid(max, CHAOTIC_NODES, 1e-6)
         .into_iter()
         .filter(|&d| d > 0.0)
         .collect();
     let roots: Vec<[Option<f64>; 2]> = grid
         .iter()
-        .map(|&d0| force_roots(gauss, phi, g, s_var, mu, d0))
+        .map(|&d0| force_roots(gauss, phi, coupling_g2, s_var, mu, d0))
         .collect::<Result<_, _>>()?;
     let mut pairs = Vec::new();
     let mut failed = 0;
     for branch in 0..2 {
         let energy = |d0: f64| -> Result<f64, TheoryError> {
-            let r = force_roots(gauss, phi, g, s_var, mu, d0)?[branch].ok_or_else(|| {
-                TheoryError::Unsupported("force-balance branch ends inside the cell".into())
-            })?;
-            Ok(force_and_deflated_energy(gauss, phi, g, s_var, mu, d0, r)?.1)
+            let r =
+                force_roots(gauss, phi, coupling_g2, s_var, mu, d0)?[branch].ok_or_else(|| {
+                    TheoryError::Unsupported("force-balance branch ends inside the cell".into())
+                })?;
+            Ok(force_and_deflated_energy(gauss, phi, coupling_g2, s_var, mu, d0, r)?.1)
         };
         let mut i = 0;
         while i < grid.len() {
@@ -245,7 +254,9 @@ pub fn chaotic_variances(
                 Ok((ds, f)) => {
                     failed += f;
                     for d0 in ds {
-                        if let Some(dinf) = force_roots(gauss, phi, g, s_var, mu, d0)?[branch] {
+                        if let Some(dinf) =
+                            force_roots(gauss, phi, coupling_g2, s_var, mu, d0)?[branch]
+                        {
                             pairs.push((d0, dinf));
                         }
                     }
