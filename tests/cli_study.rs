@@ -597,7 +597,8 @@ fn reproduce_writes_panels_and_an_index() {
 }
 
 /// `reproduce --shard I/N` into one directory, merged: the index of the unsharded run (up to
-/// the run times), for N ∈ {1, 3} (3 > the 2 panels: an empty shard); a missing shard is named.
+/// the run times), for N ∈ {1, 3, 7} (more shards than the 2 panels: empty shards); a missing
+/// and a duplicated shard are named.
 #[test]
 fn reproduce_shards_merge_into_the_index() {
     let dir = tmpdir("reproduce-shards");
@@ -639,7 +640,7 @@ fn reproduce_shards_merge_into_the_index() {
     assert!(
         unsharded.contains("### `cb-polytope-r5`") && unsharded.contains("### `mo-fig1-spectrum`")
     );
-    for n in [1, 3] {
+    for n in [1, 3, 7] {
         let mut args = vec![
             "merge".to_string(),
             dir.join(format!("index{n}.md")).display().to_string(),

@@ -195,6 +195,30 @@ fn over_a_grid_is_the_one_parameter_search_per_point_and_shards() {
             assert_eq!(got, want, "point {i}");
         }
     }
+    // the phase boundary itself: the chaos onset g_C of the heterogeneous state at each M_m
+    // against the library's independent continuation route, to 1e-6
+    let mut onsets = 0;
+    for l in &lines[1..lines.len() - 1] {
+        let f: Vec<&str> = l.split(',').collect();
+        if f[3] == "chaos-onset" && f[4] == "heterogeneous" {
+            let m: f64 = f[1].parse().unwrap();
+            let value: f64 = f[2].parse().unwrap();
+            let set = RankOne {
+                mean_m: m,
+                ..RankOne::default()
+            };
+            let gc = g_c(&set, 0.5, &SolveOptions::default()).unwrap();
+            assert!(
+                (value - gc).abs() <= 1e-6,
+                "M_m = {m}: {value} vs g_C = {gc}"
+            );
+            onsets += 1;
+        }
+    }
+    assert!(
+        onsets >= 2,
+        "{onsets} onsets on the grid (M_m = 1 and 1.5 have one in range)"
+    );
     for n in [1, 3, 7] {
         let out = p(&format!("m{n}.csv"));
         let mut args = vec!["merge".to_string(), out.clone()];
