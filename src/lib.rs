@@ -32,6 +32,7 @@ pub mod machine;
 pub mod plot;
 pub mod progress;
 pub mod shard;
+pub mod simulation;
 pub mod source;
 pub mod spectrum;
 pub mod study;

@@ -7,9 +7,9 @@
 
 use lowrank::documents::{check_document, simulation_document, solve_document, threshold_document};
 use lowrank::machine::{available_memory, DEFAULT_MAX_WORK};
-use lowrank::model::{bundled, Init as ScenarioInit, Integrator, Interrupt, ModelError, Scenario};
+use lowrank::model::{bundled, Interrupt, ModelError, Scenario};
 use lowrank::progress::Progress;
-use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, Simulator};
+use lowrank::sim::{Method, Network, Simulator};
 use lowrank::source::{LoadError, ScenarioSource};
 use lowrank::sweep::{Grid, Param, SweepError, SweepOptions};
 use lowrank::theory::autocorrelation::{autocorrelation, AutocorrelationOptions};
@@ -355,59 +355,11 @@ fn simulate_json(
     record_every: Option<f64>,
 ) -> PyResult<String> {
     let s = &scenario.inner;
-    let spec = &s.simulation;
-    let positive = |name: &str, v: Option<f64>| -> PyResult<()> {
-        match v {
-            Some(x) if !(x.is_finite() && x > 0.0) => Err(scenario_error(
-                py,
-                Some(name),
-                format!("{name} ({x}) must be positive and finite"),
-            )),
-            _ => Ok(()),
-        }
-    };
-    positive("t", t)?;
-    positive("dt", dt)?;
-    positive("max_lag", max_lag)?;
-    positive("lag_step", lag_step)?;
-    positive("record_every", record_every)?;
-    if let Some(b) = burn_in {
-        if !(b.is_finite() && b >= 0.0) {
-            return Err(scenario_error(
-                py,
-                Some("burn_in"),
-                format!("burn_in ({b}) must be finite and ≥ 0"),
-            ));
-        }
-    }
-    if n == Some(0) || trials == Some(0) {
-        let name = if n == Some(0) { "n" } else { "trials" };
-        return Err(scenario_error(
-            py,
-            Some(name),
-            format!("{name} must be ≥ 1"),
-        ));
-    }
-    let mut cfg = SimConfig::new(t.unwrap_or(spec.t), dt.unwrap_or(spec.dt));
-    if cfg.dt > cfg.t {
-        return Err(scenario_error(
-            py,
-            Some("dt"),
-            format!("dt ({}) exceeds the duration t ({})", cfg.dt, cfg.t),
-        ));
-    }
-    cfg.trials = trials.unwrap_or(spec.trials);
-    cfg.burn_in = burn_in.unwrap_or(spec.burn_in);
-    cfg.seed = seed.unwrap_or(spec.seed);
-    cfg.method = match method {
-        None => match spec.integrator {
-            Integrator::Euler => Method::Euler,
-            Integrator::Heun => Method::Heun,
-            Integrator::Rk4 => Method::Rk4,
-        },
-        Some("euler") => Method::Euler,
-        Some("heun") => Method::Heun,
-        Some("rk4") => Method::Rk4,
+    let method = match method {
+        None => None,
+        Some("euler") => Some(Method::Euler),
+        Some("heun") => Some(Method::Heun),
+        Some("rk4") => Some(Method::Rk4),
         Some(other) => {
             return Err(scenario_error(
                 py,
@@ -416,52 +368,27 @@ fn simulate_json(
             ))
         }
     };
-    cfg.init = match &spec.init {
-        ScenarioInit::Gaussian { std } => Init::Gaussian {
-            mean: 0.0,
-            std: *std,
-        },
-        ScenarioInit::Vectors { .. } => Init::Vectors {
-            coefficients: spec
-                .init
-                .vector_coefficients(&s.model)
-                .map_err(|e| model_error(py, &e))?,
-            std: 0.0,
-        },
+    let options = lowrank::simulation::RunOptions {
+        n,
+        seed,
+        trials,
+        t,
+        dt,
+        burn_in,
+        method,
+        max_lag,
+        lag_step,
+        record_every,
     };
-    cfg.record_every = record_every.or(spec.record_every);
-    if let Some(lag) = max_lag {
-        if lag > cfg.t {
-            return Err(scenario_error(
-                py,
-                Some("max_lag"),
-                format!("max_lag ({lag}) exceeds the duration t ({})", cfg.t),
-            ));
+    let (n0, mut cfg) = options.config(s).map_err(|e| {
+        let field = e.option.replace('-', "_");
+        // the command line's `--name` spelled as the keyword argument
+        let mut message = format!("{field} {}", e.reason);
+        for name in ["t", "dt", "max-lag", "lag-step", "burn-in"] {
+            message = message.replace(&format!("--{name}"), &name.replace('-', "_"));
         }
-        let every = lag_step.unwrap_or((lag / 100.0).max(cfg.dt));
-        let k = (every / cfg.dt).round();
-        if k < 1.0 || (every - k * cfg.dt).abs() > 1e-9 * every || every > lag {
-            return Err(scenario_error(
-                py,
-                Some("lag_step"),
-                format!(
-                    "lag_step ({every}) must be a multiple of dt ({}) and ≤ max_lag ({lag})",
-                    cfg.dt
-                ),
-            ));
-        }
-        cfg.autocorr = Some(AutocorrConfig {
-            max_lag: lag,
-            every,
-        });
-    } else if lag_step.is_some() {
-        return Err(scenario_error(
-            py,
-            Some("lag_step"),
-            "lag_step needs max_lag".into(),
-        ));
-    }
-    let n0 = n.unwrap_or(spec.n);
+        scenario_error(py, Some(&field), message)
+    })?;
     // the dense random part dominates: N² entries in f64 plus the simulator's copy
     let n_total: f64 = s
         .model

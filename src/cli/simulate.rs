@@ -12,8 +12,9 @@
 
 use super::ScenarioArgs;
 use anyhow::Context;
-use lowrank::model::{Init as ScenarioInit, Integrator, Scenario};
-use lowrank::sim::{AutocorrConfig, Init, Method, Network, SimConfig, SimulationResult, Simulator};
+use lowrank::model::Scenario;
+use lowrank::sim::{Method, Network, SimConfig, SimulationResult, Simulator};
+use lowrank::simulation::RunOptions;
 use std::path::PathBuf;
 
 /// Arguments of `lowrank simulate`.
@@ -67,91 +68,40 @@ pub struct SimulateArgs {
     pub trace_units: Vec<usize>,
 }
 
-/// The simulation configuration of a scenario with the command-line overrides applied.
+/// The run options of the command line (shared checks: `lowrank::simulation`).
+fn run_options(args: &SimulateArgs) -> RunOptions {
+    RunOptions {
+        n: args.n,
+        seed: args.seed,
+        trials: args.trials,
+        t: args.t,
+        dt: args.dt,
+        burn_in: args.burn_in,
+        method: args.method,
+        max_lag: args.max_lag,
+        lag_step: args.lag_step,
+        record_every: None,
+    }
+}
+
+/// The simulation configuration of a scenario with the command-line overrides applied: N₀, the
+/// seed and the simulator's configuration (recording only with `--trace`).
 pub fn config(s: &Scenario, args: &SimulateArgs) -> anyhow::Result<(usize, u64, SimConfig)> {
-    let spec = &s.simulation;
-    let mut cfg = SimConfig::new(args.t.unwrap_or(spec.t), args.dt.unwrap_or(spec.dt));
-    cfg.trials = args.trials.unwrap_or(spec.trials);
-    cfg.burn_in = args.burn_in.unwrap_or(spec.burn_in);
-    let seed = args.seed.unwrap_or(spec.seed);
-    cfg.seed = seed;
-    cfg.method = args.method.unwrap_or(match spec.integrator {
-        Integrator::Euler => Method::Euler,
-        Integrator::Heun => Method::Heun,
-        Integrator::Rk4 => Method::Rk4,
-    });
-    cfg.init = match &spec.init {
-        ScenarioInit::Gaussian { std } => Init::Gaussian {
-            mean: 0.0,
-            std: *std,
-        },
-        ScenarioInit::Vectors { .. } => Init::Vectors {
-            coefficients: spec.init.vector_coefficients(&s.model)?,
-            std: 0.0,
-        },
-    };
+    let (n0, mut cfg) = run_options(args).config(s)?;
+    cfg.record_every = None;
     if args.trace.is_some() {
-        cfg.record_every = Some(spec.record_every.unwrap_or(cfg.dt));
+        cfg.record_every = Some(s.simulation.record_every.unwrap_or(cfg.dt));
         cfg.trace_units = args.trace_units.clone();
         cfg.trace_every = cfg.record_every.unwrap_or(cfg.dt);
     }
-    if let Some(lag) = args.max_lag {
-        if let Some(h) = args.lag_step {
-            let k = (h / cfg.dt).round();
-            if k < 1.0 || (h - k * cfg.dt).abs() > 1e-9 * h {
-                anyhow::bail!(
-                    "--lag-step ({h}) must be a multiple of the time step --dt ({}): the \
-                     autocorrelation is sampled on the integration grid",
-                    cfg.dt
-                );
-            }
-        }
-        let every = args.lag_step.unwrap_or((lag / 100.0).max(cfg.dt));
-        cfg.autocorr = Some(AutocorrConfig {
-            max_lag: lag,
-            every,
-        });
-    }
-    Ok((args.n.unwrap_or(spec.n), seed, cfg))
+    Ok((n0, cfg.seed, cfg))
 }
 
 /// Check the command-line options that do not need the scenario.
 fn check_options(args: &SimulateArgs) -> anyhow::Result<()> {
-    let positive = |name: &str, v: Option<f64>| -> anyhow::Result<()> {
-        if let Some(v) = v {
-            if !(v.is_finite() && v > 0.0) {
-                anyhow::bail!("--{name} ({v}) must be positive and finite");
-            }
-        }
-        Ok(())
-    };
-    positive("t", args.t)?;
-    positive("dt", args.dt)?;
-    positive("max-lag", args.max_lag)?;
-    positive("lag-step", args.lag_step)?;
-    if args.max_lag.is_none() {
-        if args.lag_step.is_some() {
-            anyhow::bail!("--lag-step needs --max-lag TAU");
-        }
-        if args.autocorrelation_csv.is_some() {
-            anyhow::bail!("--autocorrelation-csv needs --max-lag TAU");
-        }
-    }
-    if let (Some(lag), Some(h)) = (args.max_lag, args.lag_step) {
-        if h > lag {
-            anyhow::bail!("--lag-step ({h}) must be ≤ --max-lag ({lag})");
-        }
-    }
-    if let Some(b) = args.burn_in {
-        if !(b.is_finite() && b >= 0.0) {
-            anyhow::bail!("--burn-in ({b}) must be finite and ≥ 0");
-        }
-    }
-    if args.n == Some(0) {
-        anyhow::bail!("--n must be ≥ 1");
-    }
-    if args.trials == Some(0) {
-        anyhow::bail!("--trials must be ≥ 1");
+    run_options(args).check()?;
+    if args.max_lag.is_none() && args.autocorrelation_csv.is_some() {
+        anyhow::bail!("--autocorrelation-csv needs --max-lag TAU");
     }
     if !args.trace_units.is_empty() && args.trace.is_none() {
         anyhow::bail!("--trace-units needs --trace FILE");
@@ -222,21 +172,6 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     };
     let s = args.scenario.load()?;
     let (n0, seed, cfg) = config(&s, args)?;
-    if let Some(lag) = args.max_lag {
-        if lag > cfg.t {
-            anyhow::bail!(
-                "--max-lag ({lag}) exceeds the recorded duration --t ({}): Δ(τ) needs τ ≤ t",
-                cfg.t
-            );
-        }
-    }
-    if cfg.dt > cfg.t {
-        anyhow::bail!(
-            "--dt ({}) exceeds the recorded duration --t ({})",
-            cfg.dt,
-            cfg.t
-        );
-    }
     check_budget(&s, n0, &cfg, args.f32)?;
     let (n, _) = network_size(&s.model, n0);
     if let Some(&u) = args.trace_units.iter().find(|&&u| u as f64 >= n) {
