@@ -98,7 +98,7 @@ fn merge_rows(prefix: &str, files: &[(String, String)], mode: Rows) -> Result<St
         if shard_text == "all" {
             return Err(file_err("is an unsharded output (shard=all)".into()));
         }
-        let shard = Shard::parse(shard_text).map_err(|e| file_err(format!("trailer: {e}")))?;
+        let shard = Shard::from_label(shard_text).map_err(|e| file_err(format!("trailer: {e}")))?;
         let total: usize = run_text
             .split(';')
             .next()
@@ -250,7 +250,7 @@ pub fn merge_json(
         };
         let shard = match doc.get("shard") {
             Some(Value::String(s)) => {
-                Shard::parse(s).map_err(|e| file_err(format!("`shard`: {e}")))?
+                Shard::from_label(s).map_err(|e| file_err(format!("`shard`: {e}")))?
             }
             Some(Value::Null) => {
                 return Err(file_err("is an unsharded output (shard null)".into()))

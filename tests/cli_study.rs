@@ -999,6 +999,23 @@ fn polytope_shards_merge_to_the_unsharded_statistics() {
         &["merge", &p("bad.json"), &s0, &s1, &p("all.json")],
         "unsharded",
     );
+    // hostile shard files: an absurd R is refused before anything is sized by it, and a
+    // recorded `auto` shard is not read from this process's environment
+    let s0_text = std::fs::read_to_string(&s0).unwrap();
+    let huge = s0_text.replacen("\"regions\": 4", "\"regions\": 1000000000", 1);
+    assert_ne!(huge, s0_text);
+    std::fs::write(p("huge.json"), huge).unwrap();
+    fails(
+        &["merge", &p("bad.json"), &p("huge.json"), &s1, &s2],
+        "regions",
+    );
+    let auto = s0_text.replacen("\"shard\": \"0/3\"", "\"shard\": \"auto\"", 1);
+    assert_ne!(auto, s0_text);
+    std::fs::write(p("auto.json"), auto).unwrap();
+    fails(
+        &["merge", &p("bad.json"), &p("auto.json"), &s1, &s2],
+        "auto",
+    );
     assert!(!dir.join("bad.json").exists());
     let mut a: Vec<&str> = base.to_vec();
     a.extend_from_slice(&["--shard", "1/3", "--csv", "x.csv"]);

@@ -57,7 +57,18 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
     let last_line = first.lines().last().unwrap_or_default();
     let fig5 = lowrank::study::fig5::META_PREFIX;
     let fig6 = lowrank::study::fig6::META_PREFIX;
-    if first.trim_start().starts_with('{') && first.contains("\"reproduce\"") {
+    // a JSON shard says what it is in its top-level keys
+    let doc = first
+        .trim_start()
+        .starts_with('{')
+        .then(|| serde_json::from_str::<serde_json::Value>(first).ok())
+        .flatten();
+    let study = doc
+        .as_ref()
+        .and_then(|d| d.get("study"))
+        .and_then(|s| s.as_str())
+        .map(String::from);
+    if doc.as_ref().is_some_and(|d| d.get("reproduce").is_some()) {
         for (flag, p) in [("--plot", &args.plot), ("--csv", &args.csv)] {
             if let Some(p) = p {
                 bail!(
@@ -68,9 +79,6 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<()> {
         }
         super::reproduce::merge(&args.output, &files)
     } else if first.trim_start().starts_with('{') {
-        let study = serde_json::from_str::<serde_json::Value>(first)
-            .ok()
-            .and_then(|d| d.get("study").and_then(|s| s.as_str()).map(String::from));
         match study.as_deref() {
             Some("fig5") | Some("fig6") => {
                 study_json(args, &files, study.as_deref() == Some("fig5"))

@@ -50,26 +50,6 @@ pub struct SweepArgs {
     pub no_chaos: bool,
 }
 
-/// Parse `I/N` into (I, N).
-pub fn parse_shard(text: &str) -> anyhow::Result<(usize, usize)> {
-    let (i, n) = text
-        .split_once('/')
-        .with_context(|| format!("--shard `{text}`: expected I/N"))?;
-    let num = |v: &str, what: &str| -> anyhow::Result<usize> {
-        v.trim().parse().map_err(|_| {
-            anyhow::anyhow!(
-                "--shard `{text}`: {what} `{}` is not a non-negative integer (expected I/N with 0 ≤ I < N, e.g. 3/8)",
-                v.trim()
-            )
-        })
-    };
-    let (i, n) = (num(i, "I")?, num(n, "N")?);
-    if n == 0 || i >= n {
-        bail!("--shard `{text}`: need 0 ≤ I < N");
-    }
-    Ok((i, n))
-}
-
 /// Prefix of the metadata trailer line of a sweep CSV (checked by `merge`).
 pub const META_PREFIX: &str = "# lowrank sweep";
 
@@ -296,7 +276,8 @@ pub fn merge(output: &std::path::Path, shards: &[std::path::PathBuf]) -> anyhow:
                 last + 1
             )
         })?;
-        let (si, sn) = parse_shard(shard_text)
+        let (si, sn) = lowrank::shard::Shard::from_label(shard_text)
+            .map(|s| (s.index(), s.count()))
             .with_context(|| format!("`{shown}` line {}: shard is not I/N", last + 1))?;
         match &meta {
             None => meta = Some((run_part.to_string(), path.clone())),

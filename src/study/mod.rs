@@ -105,7 +105,9 @@ impl Trailer {
         let shard = match fields.first() {
             Some((k, v)) if k == "shard" => match v.as_str() {
                 "all" => None,
-                v => Some(crate::shard::Shard::parse(v).map_err(|e| bad(&format!("shard: {e}")))?),
+                v => Some(
+                    crate::shard::Shard::from_label(v).map_err(|e| bad(&format!("shard: {e}")))?,
+                ),
             },
             _ => return Err(bad("no shard= field first")),
         };

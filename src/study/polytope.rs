@@ -342,11 +342,13 @@ impl PolytopeResult {
                 None | Some(Value::Null) => None,
                 Some(v) => Some(
                     v.as_str()
-                        .map(Shard::parse)
+                        .map(Shard::from_label)
                         .ok_or_else(|| bad("`fracture_statistics.shard` is not I/N"))?
                         .map_err(|e| bad(&e.to_string()))?,
                 ),
             };
+            // bound R (and so the f range allocated below) before sizing anything by it
+            options.check()?;
             let mut stats = FractureStatistics::empty(options.regions);
             let rows = fs
                 .get("vertices")
@@ -396,7 +398,10 @@ impl PolytopeResult {
         };
         if let (Some(stats), Some(draws)) = (&result.fracture, result.options.fracture_draws) {
             let want = result.options.shard.map_or(draws, |s| s.range(draws).len());
-            let have: usize = stats.counts.iter().sum();
+            let have = stats
+                .counts
+                .iter()
+                .fold(0usize, |a, &c| a.saturating_add(c));
             if have != want {
                 return Err(bad(&format!(
                     "{have} polytopes counted, the shard holds {want} draws (truncated or edited?)"

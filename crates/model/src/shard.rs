@@ -61,6 +61,21 @@ impl Shard {
         if text.trim() == "auto" {
             return Shard::from_env(|k| std::env::var(k).ok());
         }
+        Shard::from_label(text)
+    }
+
+    /// Parse `I/N` only, as recorded in a shard's output ([`Shard::label`]); `auto` is an
+    /// error here, so reading a file never consults the environment.
+    ///
+    /// # Errors
+    /// [`ShardError::Syntax`] naming the text.
+    ///
+    /// ```
+    /// use lowrank_model::shard::Shard;
+    /// assert_eq!(Shard::from_label("2/5").unwrap(), Shard::new(2, 5).unwrap());
+    /// assert!(Shard::from_label("auto").is_err());
+    /// ```
+    pub fn from_label(text: &str) -> Result<Shard, ShardError> {
         let syntax = |reason: &str| ShardError::Syntax {
             text: text.into(),
             reason: reason.into(),

@@ -407,7 +407,7 @@ pub fn merge(output: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
         let shard = doc
             .get("shard")
             .and_then(|s| s.as_str())
-            .map(lowrank::shard::Shard::parse)
+            .map(lowrank::shard::Shard::from_label)
             .with_context(|| format!("`{name}`: no shard"))?
             .with_context(|| format!("`{name}`"))?;
         match &run {
@@ -447,19 +447,24 @@ pub fn merge(output: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
         }
         let done = panels
             .iter()
-            .map(|p| Done {
-                seconds: p["seconds"].as_f64().unwrap_or(f64::NAN),
-                files: p["files"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|f| f.as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                error: p["error"].as_str().map(String::from),
+            .map(|p| {
+                let seconds = p["seconds"]
+                    .as_f64()
+                    .with_context(|| format!("`{name}`: a panel without its run time (edited?)"))?;
+                Ok(Done {
+                    seconds,
+                    files: p["files"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|f| f.as_str().map(String::from))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    error: p["error"].as_str().map(String::from),
+                })
             })
-            .collect();
+            .collect::<anyhow::Result<Vec<_>>>()?;
         if let Some((other, _)) = &parts[shard.index()] {
             bail!(
                 "`{name}`: shard {} is given twice (also `{other}`)",
@@ -495,7 +500,11 @@ pub fn merge(output: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
         Some("paper") => Budget::Paper,
         _ => Budget::Quick,
     };
-    let out = PathBuf::from(run["out"].as_str().unwrap_or("."));
+    let out = PathBuf::from(
+        run["out"]
+            .as_str()
+            .context("the shard files record no --out directory (edited?)")?,
+    );
     let total: f64 = done.iter().map(|d| d.seconds).sum();
     let index = index_markdown(&chosen, &done, &out, budget, total);
     common::write_atomic(output, index.as_bytes())?;

@@ -208,10 +208,12 @@ impl FractureStatistics {
                 reason: format!("at most R(R−1)/2 = {max} fracture variables"),
             });
         }
-        self.counts[f] += polytopes;
+        // saturating: counts read from a file can be absurd; the caller compares the total
+        // with the draws and refuses it
+        self.counts[f] = self.counts[f].saturating_add(polytopes);
         let hist = &mut self.vertex_counts[f];
         match hist.binary_search_by_key(&vertices, |&(v, _)| v) {
-            Ok(i) => hist[i].1 += polytopes,
+            Ok(i) => hist[i].1 = hist[i].1.saturating_add(polytopes),
             Err(i) => hist.insert(i, (vertices, polytopes)),
         }
         Ok(())
