@@ -3,7 +3,7 @@
 
 use crate::model::nalgebra::DMatrix;
 use crate::model::{Scenario, Source};
-use crate::sim::{Network, SimulationResult};
+use crate::sim::SimulationResult;
 use crate::theory::autocorrelation::Autocorrelation;
 use crate::theory::solve::branches::AllSolutions;
 use crate::theory::threshold::ThresholdReport;
@@ -40,17 +40,16 @@ pub fn solve_document(
 
 /// The `simulate --json` document: the [`SimulationResult`] fields plus `scenario`, `seed`, the
 /// names of the `terms`, `populations` and readouts (`readout_names`), and the network's
-/// `empirical_overlap` n^k·m^l/N₀.
+/// `empirical_overlap` n^k·m^l/N₀ ([`crate::sim::Simulator::empirical_overlap`]).
 ///
 /// # Errors
 /// A value that does not serialize (never for finite results).
 pub fn simulation_document(
     s: &Scenario,
     seed: u64,
-    net: &Network,
+    overlap: &DMatrix<f64>,
     res: &SimulationResult,
 ) -> serde_json::Result<Value> {
-    let overlap = net.empirical_overlap();
     let overlap: Vec<Vec<f64>> = (0..overlap.nrows())
         .map(|r| overlap.row(r).iter().copied().collect())
         .collect();

@@ -7,7 +7,9 @@ diagonal, S_j = (1-dt) S_{j-1} + dt H_{j-1}, H_j = psi_j-weighted T contraction 
 Only the previous column is stored (O(Nt R) memory). The Gamma recursion along i,
 Gamma_i = a Gamma_{i-1} + dt src_i, is vectorised as Gamma_i = a^i [Gamma_0 + dt sum_{k<=i} a^{-k} src_k].
 
-Usage: python3 benches/numpy/cb_dmft.py [R] [Nt] [dt]   (prints seconds and the final Delta_jj)
+Usage: python3 benches/numpy/cb_dmft.py [R] [Nt] [dt] [REPEATS]   (prints the best of REPEATS runs,
+default 3, and the final Delta_jj; `cargo xtask bench --vs-numpy` runs it with REPEATS = 1 to time
+the whole process)
 """
 import sys
 import time
@@ -73,17 +75,18 @@ def main():
     R = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     nt = int(sys.argv[2]) if len(sys.argv) > 2 else 2500
     dt = float(sys.argv[3]) if len(sys.argv) > 3 else 0.05
+    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 3
     rng = np.random.default_rng(0)
     T = rng.normal(0.0, 2.0 / np.sqrt(R), size=R ** 3)
     g = np.full(R, 1.2)
     S0 = rng.uniform(0.0, 1.0, size=R * R)
     best_wall, best_cpu = float("inf"), float("inf")
-    for _ in range(3):
+    for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
         currents, diag, last = run(T, g, S0, dt, nt)
         best_wall = min(best_wall, time.perf_counter() - t0)
         best_cpu = min(best_cpu, time.process_time() - c0)
-    print(f"R={R} Nt={nt} dt={dt}: best of 3 wall {best_wall:.3f} s, cpu {best_cpu:.3f} s; final Delta_jj = {diag[-1]}")
+    print(f"R={R} Nt={nt} dt={dt}: best of {repeats} wall {best_wall:.3f} s, cpu {best_cpu:.3f} s; final Delta_jj = {diag[-1]}")
 
 
 if __name__ == "__main__":

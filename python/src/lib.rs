@@ -9,7 +9,7 @@ use lowrank::documents::{check_document, simulation_document, solve_document, th
 use lowrank::machine::{available_memory, DEFAULT_MAX_WORK};
 use lowrank::model::{bundled, Interrupt, ModelError, Scenario};
 use lowrank::progress::Progress;
-use lowrank::sim::{Method, Network, Simulator};
+use lowrank::sim::{Method, Simulator};
 use lowrank::source::{LoadError, ScenarioSource};
 use lowrank::sweep::{Grid, Param, SweepError, SweepOptions};
 use lowrank::theory::autocorrelation::{autocorrelation, AutocorrelationOptions};
@@ -438,14 +438,18 @@ fn simulate_json(
         &interrupt,
         None,
         || -> Result<serde_json::Value, String> {
-            let net = Network::sample(&s.model, n0, cfg.seed).map_err(|e| e.to_string())?;
-            let res = if f32 {
-                Simulator::<f32>::new(&net).run(&cfg)
+            let (res, overlap) = if f32 {
+                let sim =
+                    Simulator::<f32>::sample(&s.model, n0, cfg.seed).map_err(|e| e.to_string())?;
+                (sim.run(&cfg), sim.empirical_overlap().clone())
             } else {
-                Simulator::<f64>::new(&net).run(&cfg)
-            }
-            .map_err(|e| e.to_string())?;
-            let doc = simulation_document(s, cfg.seed, &net, &res).map_err(|e| e.to_string())?;
+                let sim =
+                    Simulator::<f64>::sample(&s.model, n0, cfg.seed).map_err(|e| e.to_string())?;
+                (sim.run(&cfg), sim.empirical_overlap().clone())
+            };
+            let res = res.map_err(|e| e.to_string())?;
+            let doc =
+                simulation_document(s, cfg.seed, &overlap, &res).map_err(|e| e.to_string())?;
             Ok(doc)
         },
     )?;

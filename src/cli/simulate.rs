@@ -13,7 +13,7 @@
 use super::ScenarioArgs;
 use anyhow::Context;
 use lowrank::model::Scenario;
-use lowrank::sim::{Method, Network, SimConfig, SimulationResult, Simulator};
+use lowrank::sim::{Method, SimConfig, SimulationResult, Simulator};
 use lowrank::simulation::RunOptions;
 use std::path::PathBuf;
 
@@ -177,13 +177,15 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     if let Some(&u) = args.trace_units.iter().find(|&&u| u as f64 >= n) {
         anyhow::bail!("--trace-units: unit {u} does not exist (N = {n:.0}, units 0..{n:.0})");
     }
-    let net = Network::sample(&s.model, n0, seed).context("sampling the network")?;
-    let res = if args.f32 {
-        Simulator::<f32>::new(&net).run(&cfg)
+    // drawn straight into the simulator's precision and layout: one copy of J^rand
+    let (res, overlap) = if args.f32 {
+        let sim = Simulator::<f32>::sample(&s.model, n0, seed).context("sampling the network")?;
+        (sim.run(&cfg), sim.empirical_overlap().clone())
     } else {
-        Simulator::<f64>::new(&net).run(&cfg)
-    }
-    .context("simulation")?;
+        let sim = Simulator::<f64>::sample(&s.model, n0, seed).context("sampling the network")?;
+        (sim.run(&cfg), sim.empirical_overlap().clone())
+    };
+    let res = res.context("simulation")?;
     if let Some(i) = trace_out {
         write_trace(outputs.writer(i)?, &s, &res)?;
     }
@@ -191,7 +193,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         write_acf_csv(outputs.writer(i)?, &s, &res)?;
     }
     if args.json {
-        let doc = lowrank::documents::simulation_document(&s, seed, &net, &res)?;
+        let doc = lowrank::documents::simulation_document(&s, seed, &overlap, &res)?;
         outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         out!("{}", text(&s, seed, &res));

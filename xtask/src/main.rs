@@ -9,6 +9,10 @@
 //!   the shard files into the unsharded report (docs/validation.md, "Sharding the validation").
 //! - `cargo xtask bench [-- CRITERION ARGS]`: runs `cargo bench -p lowrank` and summarises
 //!   criterion's `target/criterion/**/new/estimates.json` into `target/bench/summary.md`.
+//! - `cargo xtask bench --vs-numpy [--python PY] [--reps K]`: times whole `lowrank` processes
+//!   against the NumPy ports in `benches/numpy/` doing the same work, side by side in one
+//!   invocation (best of K alternating runs; peak memory through GNU `time` when present), and
+//!   writes the ratios to `target/bench/vs-numpy.md`.
 
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -27,7 +31,9 @@ const USAGE: &str = "usage:
   cargo xtask validate --merge SHARD.json...|DIR [--out DIR]
       check the shard files of one run (every shard once) and write the report of the
       unsharded run, equal to it except wall times
-  cargo xtask bench [--no-run] [-- CRITERION-ARGS...]";
+  cargo xtask bench [--no-run] [-- CRITERION-ARGS...]
+  cargo xtask bench --vs-numpy [--python PY] [--reps K]
+      whole-process lowrank vs the NumPy ports of benches/numpy/ (same work, one run)";
 
 fn main() -> ExitCode {
     match run() {
@@ -281,6 +287,9 @@ fn report(suite: &Suite, result: &SuiteResult, out: &Path) -> Result<ExitCode> {
 }
 
 fn bench(args: &[String]) -> Result<ExitCode> {
+    if args.iter().any(|a| a == "--vs-numpy") {
+        return vs_numpy(args);
+    }
     let no_run = args.iter().any(|a| a == "--no-run");
     let extra: Vec<&String> = args.iter().skip_while(|a| *a != "--").skip(1).collect();
     if !no_run {
@@ -395,4 +404,176 @@ fn time(ns: f64) -> String {
     } else {
         format!("{:.2} s", ns / 1e9)
     }
+}
+
+/// One side-by-side case of `bench --vs-numpy`: the `lowrank` arguments and the NumPy script
+/// with its arguments, doing the same work.
+struct VsCase {
+    label: &'static str,
+    lowrank: Vec<String>,
+    numpy: Vec<String>,
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+/// Wall time (s) and peak resident memory (MB, when GNU `time` is present) of one process.
+fn timed(program: &Path, args: &[String]) -> Result<(f64, Option<f64>)> {
+    let gnu_time = Path::new("/usr/bin/time");
+    let rss_file = target_dir().join("bench").join("rss.txt");
+    let mut cmd = if gnu_time.exists() {
+        let mut c = Command::new(gnu_time);
+        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.args(args).stdout(std::process::Stdio::null());
+    let start = std::time::Instant::now();
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", program.display()))?;
+    let wall = start.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("{} {} failed ({status})", program.display(), args.join(" "));
+    }
+    let rss = if gnu_time.exists() {
+        std::fs::read_to_string(&rss_file)
+            .ok()
+            .and_then(|t| t.trim().lines().last()?.trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+    } else {
+        None
+    };
+    Ok((wall, rss))
+}
+
+fn vs_numpy(args: &[String]) -> Result<ExitCode> {
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .map(|i| {
+                args.get(i + 1)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("{name} needs a value"))
+            })
+            .transpose()
+    };
+    let python = PathBuf::from(value("--python")?.unwrap_or_else(|| "python3".into()));
+    let reps: usize = match value("--reps")? {
+        Some(r) => r
+            .parse()
+            .ok()
+            .filter(|&r| r >= 1)
+            .ok_or_else(|| anyhow!("--reps: `{r}` is not a whole number ≥ 1"))?,
+        None => 3,
+    };
+    let probe = Command::new(&python)
+        .args(["-c", "import numpy"])
+        .status()
+        .with_context(|| format!("--python: cannot run `{}`", python.display()))?;
+    if !probe.success() {
+        bail!(
+            "--python: `{}` cannot import numpy (install it, or pass --python PATH)",
+            python.display()
+        );
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root())
+        .args(["build", "--release", "-p", "lowrank", "--bin", "lowrank"])
+        .status()
+        .context("building lowrank")?;
+    if !status.success() {
+        bail!("cargo build failed ({status})");
+    }
+    let lowrank = target_dir().join("release").join("lowrank");
+    let out_dir = target_dir().join("bench");
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let numpy = |script: &str, rest: &str| {
+        let mut v = vec![root()
+            .join("benches/numpy")
+            .join(script)
+            .display()
+            .to_string()];
+        v.extend(words(rest));
+        v
+    };
+    let sim = "simulate mo2018-fig1 --n 4000 --dt 0.1 --burn-in 0 --json";
+    let g12 = (0..5)
+        .map(|k| format!("--set cb2025.g.{k}=1.2"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let cases = vec![
+        VsCase {
+            label: "simulate N=4000, 1 trial, 400 Euler steps, f64",
+            lowrank: words(&format!("{sim} --trials 1 --t 40")),
+            numpy: numpy("sim.py", "4000 1 400"),
+        },
+        VsCase {
+            label: "simulate N=4000, 1 trial, 400 Euler steps, f32",
+            lowrank: words(&format!("{sim} --trials 1 --t 40 --f32")),
+            numpy: numpy("sim.py", "4000 1 400 f32"),
+        },
+        VsCase {
+            label: "simulate N=4000, 64 trials, 40 Euler steps, f64",
+            lowrank: words(&format!("{sim} --trials 64 --t 4")),
+            numpy: numpy("sim.py", "4000 64 40"),
+        },
+        VsCase {
+            label: "simulate N=4000, 64 trials, 40 Euler steps, f32",
+            lowrank: words(&format!("{sim} --trials 64 --t 4 --f32")),
+            numpy: numpy("sim.py", "4000 64 40 f32"),
+        },
+        VsCase {
+            label: "two-time DMFT R=5, N_t=2500 (erf, g=1.2)",
+            lowrank: words(&format!("dmft cb2025-fig3-set1 {g12} --t 125 --json")),
+            numpy: numpy("cb_dmft.py", "5 2500 0.05 1"),
+        },
+    ];
+    let mut md = format!(
+        "# lowrank vs NumPy, whole processes\n\nBest of {reps} alternating runs each (wall time \
+         of the whole process, start-up and sampling included); peak resident memory from GNU \
+         `time`. NumPy: `{}`.\n\n| case | lowrank | NumPy | speed-up | lowrank peak | NumPy peak |\n|---|---|---|---|---|---|\n",
+        python.display()
+    );
+    let mb = |m: Option<f64>| m.map_or("—".to_string(), |m| format!("{m:.0} MB"));
+    for case in &cases {
+        let (mut best_l, mut best_n) = ((f64::INFINITY, None), (f64::INFINITY, None));
+        for _ in 0..reps {
+            let l = timed(&lowrank, &case.lowrank)?;
+            let n = timed(&python, &case.numpy)?;
+            if l.0 < best_l.0 {
+                best_l = l;
+            }
+            if n.0 < best_n.0 {
+                best_n = n;
+            }
+        }
+        let row = format!(
+            "| {} | {:.3} s | {:.3} s | {:.2}× | {} | {} |\n",
+            case.label,
+            best_l.0,
+            best_n.0,
+            best_n.0 / best_l.0,
+            mb(best_l.1),
+            mb(best_n.1)
+        );
+        print!("{row}");
+        md.push_str(&row);
+    }
+    md.push_str("\nCommands: `lowrank ");
+    md.push_str(
+        &cases
+            .iter()
+            .map(|c| c.lowrank.join(" "))
+            .collect::<Vec<_>>()
+            .join("`; `lowrank "),
+    );
+    md.push_str("`; NumPy: `python3 benches/numpy/sim.py N B STEPS [f32]`, `python3 benches/numpy/cb_dmft.py 5 2500 0.05 1`.\n");
+    let path = out_dir.join("vs-numpy.md");
+    std::fs::write(&path, &md).with_context(|| format!("writing {}", path.display()))?;
+    println!("\nwritten to {}", path.display());
+    Ok(ExitCode::SUCCESS)
 }

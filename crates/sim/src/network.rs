@@ -5,8 +5,11 @@
 //! - Random part: for i ∈ p, j ∈ q, J^rand_ij = (g_pq/√N₀)·z, z ~ N(0,1) i.i.d. (diagonal kept).
 //!   Blocks with g_pq = 0 are exactly zero and are not stored: when every g_pq > 0 the random
 //!   part is one dense N×N matrix, otherwise one dense matrix per nonzero block (e.g. the
-//!   block-diagonal disorder of \[CB\] stores P blocks of N_p² entries). Each block draws
-//!   column by column from its own stream ([`crate::rng`]).
+//!   block-diagonal disorder of \[CB\] stores P blocks of N_p² entries). Blocks are stored
+//!   row by row, so that the dense step J^rand φ(x) streams each row once (the single-trial
+//!   step is bound by memory bandwidth). Each band of [`crate::rng::SAMPLE_ROWS`] rows of a
+//!   block draws row by row from its own stream ([`crate::rng`]); the bands are drawn in
+//!   parallel, with the same bits on any number of threads.
 //! - Loadings: for neuron i of population p the stacked entries ξ_i = M^{(p)} + A^{(p)} z_i,
 //!   z_i ~ N(0, 1), with A^{(p)} = Q √Λ from the symmetric eigen-decomposition
 //!   σ^{(p)} = Q Λ Qᵀ restricted to the components of nonzero variance, so semi-definite
@@ -14,16 +17,19 @@
 //!   the region where a vector lives).
 
 use crate::error::SimError;
-use crate::rng::{stream, Component};
+use crate::rng::{stream, Component, SAMPLE_ROWS};
+use crate::scalar::Real;
 use lowrank_model::Model;
 use nalgebra::{DMatrix, SymmetricEigen};
 use rand::Rng;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 
 /// One stored block of the random connectivity J^rand: rows `row_start..row_start+rows`,
-/// columns `col_start..col_start+cols`, column-major `data`.
+/// columns `col_start..col_start+cols`, row-major `data` in precision `T` (`f64` in a
+/// [`Network`]; a simulator in `f32` draws its blocks straight into `f32`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct RandomBlock {
+pub struct RandomBlock<T = f64> {
     /// First target neuron.
     pub row_start: usize,
     /// Number of target neurons.
@@ -32,8 +38,8 @@ pub struct RandomBlock {
     pub col_start: usize,
     /// Number of source neurons.
     pub cols: usize,
-    /// Entries J^rand_ij, column-major (`data[(j - col_start) * rows + (i - row_start)]`).
-    pub data: Vec<f64>,
+    /// Entries J^rand_ij, row-major (`data[(i - row_start) * cols + (j - col_start)]`).
+    pub data: Vec<T>,
 }
 
 /// A sampled finite network: sizes, random blocks, loading vectors (all in `f64`).
@@ -89,8 +95,25 @@ impl Network {
     /// assert_eq!(a.n(), 200);
     /// ```
     pub fn sample(model: &Model, n0: usize, seed: u64) -> Result<Network, SimError> {
+        let (sizes, offsets) = Network::layout(model, n0)?;
+        let random = random_blocks::<f64>(model, n0, &sizes, &offsets, seed);
+        let vectors = loadings(model, &sizes, &offsets, seed)?;
+        Ok(Network {
+            model: model.clone(),
+            n0,
+            seed,
+            sizes,
+            offsets,
+            random,
+            vectors,
+        })
+    }
+
+    /// Sizes N_p and offsets (P+1 prefix sums) of a network of normalisation size `n0`.
+    ///
+    /// Errors: as [`Network::sample`] for the sizes (`TooFewNeurons`, too large).
+    pub(crate) fn layout(model: &Model, n0: usize) -> Result<(Vec<usize>, Vec<usize>), SimError> {
         let p_count = model.n_populations();
-        let v_count = model.vectors().len();
         check_model(model)?;
         let mut sizes = Vec::with_capacity(p_count);
         for pop in model.populations() {
@@ -123,102 +146,7 @@ impl Network {
         for p in 0..p_count {
             offsets[p + 1] = offsets[p] + sizes[p];
         }
-        let n = offsets[p_count];
-        let scale = 1.0 / (n0 as f64).sqrt();
-
-        // Random part.
-        let all_nonzero = model.gain().iter().all(|&g| g > 0.0);
-        let mut random = Vec::new();
-        if all_nonzero {
-            let mut data = vec![0.0; n * n];
-            for p in 0..p_count {
-                for q in 0..p_count {
-                    let g = model.gain()[(p, q)] * scale;
-                    let mut rng = stream(seed, Component::RandomBlock { p, q });
-                    for j in offsets[q]..offsets[q + 1] {
-                        let col = &mut data[j * n + offsets[p]..j * n + offsets[p + 1]];
-                        for v in col {
-                            *v = g * rng.sample::<f64, _>(StandardNormal);
-                        }
-                    }
-                }
-            }
-            random.push(RandomBlock {
-                row_start: 0,
-                rows: n,
-                col_start: 0,
-                cols: n,
-                data,
-            });
-        } else {
-            for p in 0..p_count {
-                for q in 0..p_count {
-                    let g0 = model.gain()[(p, q)];
-                    if g0 == 0.0 {
-                        continue;
-                    }
-                    let g = g0 * scale;
-                    let mut rng = stream(seed, Component::RandomBlock { p, q });
-                    let data = (0..sizes[p] * sizes[q])
-                        .map(|_| g * rng.sample::<f64, _>(StandardNormal))
-                        .collect();
-                    random.push(RandomBlock {
-                        row_start: offsets[p],
-                        rows: sizes[p],
-                        col_start: offsets[q],
-                        cols: sizes[q],
-                        data,
-                    });
-                }
-            }
-        }
-
-        // Loadings.
-        let mut vectors = vec![vec![0.0; n]; v_count];
-        for p in 0..p_count {
-            let stats = &model.stats()[p];
-            let active: Vec<usize> = (0..v_count).filter(|&a| stats.cov[(a, a)] != 0.0).collect();
-            // A zero-variance component must have zero covariance with everything (PSD).
-            for a in (0..v_count).filter(|a| !active.contains(a)) {
-                let worst = (0..v_count)
-                    .map(|b| stats.cov[(a, b)].abs())
-                    .fold(0.0, f64::max);
-                if worst != 0.0 {
-                    return Err(SimError::NotPsd {
-                        population: model.populations()[p].name.clone(),
-                        min_eigenvalue: -worst,
-                    });
-                }
-            }
-            let factor = psd_factor(&stats.cov, &active, &model.populations()[p].name)?;
-            let d = active.len();
-            let mut rng = stream(seed, Component::Loadings { p });
-            let mut z = vec![0.0; d];
-            for i in offsets[p]..offsets[p + 1] {
-                for zj in z.iter_mut() {
-                    *zj = rng.sample(StandardNormal);
-                }
-                for (a, vec) in vectors.iter_mut().enumerate() {
-                    vec[i] = stats.mean[a];
-                }
-                for (r, &a) in active.iter().enumerate() {
-                    let mut s = 0.0;
-                    for (c, zc) in z.iter().enumerate() {
-                        s += factor[(r, c)] * zc;
-                    }
-                    vectors[a][i] += s;
-                }
-            }
-        }
-        Ok(Network {
-            model: model.clone(),
-            n0,
-            seed,
-            sizes,
-            offsets,
-            random,
-            vectors,
-        })
+        Ok((sizes, offsets))
     }
 
     /// Total number of neurons N = Σ_p N_p.
@@ -234,12 +162,7 @@ impl Network {
     /// Empirical overlap n^k·m^l / N₀ (K×K), the finite-N overlap matrix Ω̂ whose
     /// eigenvalues are the nonzero eigenvalues of J^LR (docs/theory §1.2).
     pub fn empirical_overlap(&self) -> DMatrix<f64> {
-        let k = self.model.rank();
-        DMatrix::from_fn(k, k, |a, b| {
-            let n = &self.vectors[self.model.terms()[a].right];
-            let m = &self.vectors[self.model.terms()[b].left];
-            n.iter().zip(m).map(|(x, y)| x * y).sum::<f64>() / self.n0 as f64
-        })
+        overlap_of(&self.model, &self.vectors, self.n0)
     }
 
     /// Empirical per-population means and covariances of every loading vector plus the
@@ -299,9 +222,10 @@ impl Network {
         let n = self.n();
         let mut j = vec![0.0; n * n];
         for b in &self.random {
-            for c in 0..b.cols {
-                let dst = (b.col_start + c) * n + b.row_start;
-                j[dst..dst + b.rows].copy_from_slice(&b.data[c * b.rows..(c + 1) * b.rows]);
+            for (r, row) in b.data.chunks_exact(b.cols).enumerate() {
+                for (c, &v) in row.iter().enumerate() {
+                    j[(b.col_start + c) * n + b.row_start + r] = v;
+                }
             }
         }
         j
@@ -406,4 +330,137 @@ fn psd_factor(
         }
     }
     Ok(a)
+}
+
+/// The dense random part J^rand in precision `T`, row-major (docs/theory §1.1): one N×N
+/// block when every g_pq > 0, else one block per nonzero g_pq. Band c of
+/// [`SAMPLE_ROWS`] rows of block (p, q) draws row by row from the stream
+/// (seed, RandomRows{p, q, c}); the bands run in parallel on rayon's pool. Each value is formed
+/// in `f64` and then rounded to `T`, so an `f32` simulator holds exactly the rounded `f64`
+/// network.
+pub(crate) fn random_blocks<T: Real>(
+    model: &Model,
+    n0: usize,
+    sizes: &[usize],
+    offsets: &[usize],
+    seed: u64,
+) -> Vec<RandomBlock<T>> {
+    let p_count = sizes.len();
+    let n = offsets[p_count];
+    let scale = 1.0 / (n0 as f64).sqrt();
+    // Fill the rows of population p in `rows` (row stride `stride`), the sources q at columns
+    // `col0(q)..col0(q) + sizes[q]` for every q in `sources`.
+    let fill_band = |rows: &mut [T], stride: usize, p: usize, sources: &[(usize, usize)]| {
+        rows.par_chunks_mut(SAMPLE_ROWS * stride)
+            .enumerate()
+            .for_each(|(band, chunk)| {
+                for &(q, col0) in sources {
+                    let g = model.gain()[(p, q)] * scale;
+                    let mut rng = stream(seed, Component::RandomRows { p, q, band });
+                    for row in chunk.chunks_exact_mut(stride) {
+                        for v in &mut row[col0..col0 + sizes[q]] {
+                            *v = T::of(g * rng.sample::<f64, _>(StandardNormal));
+                        }
+                    }
+                }
+            });
+    };
+    if model.gain().iter().all(|&g| g > 0.0) {
+        let mut data = vec![T::of(0.0); n * n];
+        let sources: Vec<(usize, usize)> = (0..p_count).map(|q| (q, offsets[q])).collect();
+        for p in 0..p_count {
+            fill_band(
+                &mut data[offsets[p] * n..offsets[p + 1] * n],
+                n,
+                p,
+                &sources,
+            );
+        }
+        return vec![RandomBlock {
+            row_start: 0,
+            rows: n,
+            col_start: 0,
+            cols: n,
+            data,
+        }];
+    }
+    let mut random = Vec::new();
+    for p in 0..p_count {
+        for q in 0..p_count {
+            if model.gain()[(p, q)] == 0.0 {
+                continue;
+            }
+            let mut data = vec![T::of(0.0); sizes[p] * sizes[q]];
+            fill_band(&mut data, sizes[q], p, &[(q, 0)]);
+            random.push(RandomBlock {
+                row_start: offsets[p],
+                rows: sizes[p],
+                col_start: offsets[q],
+                cols: sizes[q],
+                data,
+            });
+        }
+    }
+    random
+}
+
+/// The loading vectors (docs/theory §1.1): per population p, ξ_i = M^{(p)} + A^{(p)} z_i
+/// from the stream (seed, Loadings{p}).
+pub(crate) fn loadings(
+    model: &Model,
+    sizes: &[usize],
+    offsets: &[usize],
+    seed: u64,
+) -> Result<Vec<Vec<f64>>, SimError> {
+    let p_count = sizes.len();
+    let n = offsets[p_count];
+    let v_count = model.vectors().len();
+    // one pass per population
+    let mut vectors = vec![vec![0.0; n]; v_count];
+    for p in 0..p_count {
+        let stats = &model.stats()[p];
+        let active: Vec<usize> = (0..v_count).filter(|&a| stats.cov[(a, a)] != 0.0).collect();
+        // A zero-variance component must have zero covariance with everything (PSD).
+        for a in (0..v_count).filter(|a| !active.contains(a)) {
+            let worst = (0..v_count)
+                .map(|b| stats.cov[(a, b)].abs())
+                .fold(0.0, f64::max);
+            if worst != 0.0 {
+                return Err(SimError::NotPsd {
+                    population: model.populations()[p].name.clone(),
+                    min_eigenvalue: -worst,
+                });
+            }
+        }
+        let factor = psd_factor(&stats.cov, &active, &model.populations()[p].name)?;
+        let d = active.len();
+        let mut rng = stream(seed, Component::Loadings { p });
+        let mut z = vec![0.0; d];
+        for i in offsets[p]..offsets[p + 1] {
+            for zj in z.iter_mut() {
+                *zj = rng.sample(StandardNormal);
+            }
+            for (a, vec) in vectors.iter_mut().enumerate() {
+                vec[i] = stats.mean[a];
+            }
+            for (r, &a) in active.iter().enumerate() {
+                let mut s = 0.0;
+                for (c, zc) in z.iter().enumerate() {
+                    s += factor[(r, c)] * zc;
+                }
+                vectors[a][i] += s;
+            }
+        }
+    }
+    Ok(vectors)
+}
+
+/// Empirical overlap n^k·m^l / N₀ (K×K) of loading vectors drawn for `model`.
+pub(crate) fn overlap_of(model: &Model, vectors: &[Vec<f64>], n0: usize) -> DMatrix<f64> {
+    let k = model.rank();
+    DMatrix::from_fn(k, k, |a, b| {
+        let n = &vectors[model.terms()[a].right];
+        let m = &vectors[model.terms()[b].left];
+        n.iter().zip(m).map(|(x, y)| x * y).sum::<f64>() / n0 as f64
+    })
 }

@@ -17,7 +17,7 @@
 //! - Recorders are streaming: only the running sums of the requested quantities are kept.
 
 use crate::error::SimError;
-use crate::network::Network;
+use crate::network::{loadings, overlap_of, random_blocks, Network, RandomBlock};
 use crate::result::{
     Autocorrelation, Series, SimulationResult, Traces, TrialAverages, TrialSeries,
 };
@@ -26,7 +26,8 @@ use crate::scalar::Real;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use lowrank_gauss::Phi;
-use lowrank_model::Schedule;
+use lowrank_model::{Model, Schedule};
+use nalgebra::DMatrix;
 use rand::Rng;
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -161,16 +162,6 @@ impl SimConfig {
     }
 }
 
-/// One stored block of J^rand in the simulation precision.
-#[derive(Clone, Debug)]
-struct Block<T> {
-    row_start: usize,
-    rows: usize,
-    col_start: usize,
-    cols: usize,
-    data: Vec<T>,
-}
-
 /// A network ready to integrate in precision `T` (`f64` or `f32`).
 ///
 /// ```
@@ -191,7 +182,8 @@ pub struct Simulator<T: Real> {
     n0: usize,
     offsets: Vec<usize>,
     phi: Phi,
-    blocks: Vec<Block<T>>,
+    /// Stored blocks of J^rand, row-major, in precision `T`.
+    blocks: Vec<RandomBlock<T>>,
     /// m^k (output vectors), one per term.
     m: Vec<Vec<T>>,
     /// n^k / N₀ (selection vectors, pre-scaled), one per term.
@@ -203,6 +195,8 @@ pub struct Simulator<T: Real> {
     w_scaled: Vec<Vec<T>>,
     /// Loading vectors in f64 (for initial conditions).
     vectors: Vec<Vec<f64>>,
+    /// Empirical overlap n^k·m^l / N₀ of the drawn vectors.
+    overlap: DMatrix<f64>,
     par: Par,
 }
 
@@ -215,6 +209,8 @@ pub struct State<T: Real> {
     pub trials: usize,
     r: Vec<T>,
     h: Vec<T>,
+    /// Row-major rows × B output of the tiled GEMV (few trials).
+    tiles: Vec<T>,
     xs: Vec<T>,
     acc: Vec<T>,
     /// Observation of the last observed state x(t_n).
@@ -273,12 +269,18 @@ impl<'a> ObsMut<'a> {
 /// Element count (N·trials) from which the elementwise passes run on two halves in parallel.
 const PARALLEL_MIN: usize = 16_384;
 
-/// Rows per slice of the dense product J^rand φ(x): fixed (not derived from the thread
-/// count) so that the floating-point sums are the same on any number of threads.
+/// Rows per task of the dense product J^rand φ(x). Each entry of the product is one row's
+/// sum in a fixed order whatever the split, so the bits do not depend on the thread count;
+/// the constant only sets the task size.
 pub const ROW_CHUNK: usize = 256;
 
-/// dst (+)= lhs · rhs by fixed slices of [`ROW_CHUNK`] rows, each a sequential product; the
-/// slices are split in halves on rayon's pool when `parallel`.
+/// Trials from which the dense product is one GEMM per block; below, each trial streams the
+/// rows of J^rand through [`dot_lanes`] (the step is then bound by memory bandwidth, and a
+/// row-by-row dot product reads J once at full bandwidth).
+const GEMM_MIN_TRIALS: usize = 4;
+
+/// dst (+)= lhs · rhs (lhs row-major) by fixed slices of [`ROW_CHUNK`] rows, each a
+/// sequential product; the slices are split in halves on rayon's pool when `parallel`.
 fn product_rows<T: Real>(
     dst: MatMut<'_, T>,
     lhs: MatRef<'_, T>,
@@ -306,6 +308,212 @@ fn product_rows<T: Real>(
     }
 }
 
+/// ht ← J_blk r for the `trials` columns of r (N×B column-major, this block's columns from
+/// `col_start`), into `ht`, the block's rows × B **row-major** (so that halves of rows are
+/// disjoint slices). Tiles of [`TILE_ROWS`] rows are read from memory once and reused from
+/// cache for every trial; each entry is exactly one [`dot_lanes`] of a row with a trial's r,
+/// so a batch gives the same bits as its trials one by one and any thread count the same
+/// bits. Halves of at least [`ROW_CHUNK`] rows run in parallel.
+fn gemv_tiles<T: Real>(
+    ht: &mut [T],
+    data: &[T],
+    cols: usize,
+    r: &[T],
+    (n, col_start, trials): (usize, usize, usize),
+    parallel: bool,
+) {
+    let rows = ht.len() / trials;
+    let chunks = rows.div_ceil(ROW_CHUNK);
+    if parallel && chunks > 1 {
+        let mid = (chunks / 2) * ROW_CHUNK;
+        let (ht_top, ht_bottom) = ht.split_at_mut(mid * trials);
+        let (d_top, d_bottom) = data.split_at(mid * cols);
+        rayon::join(
+            || gemv_tiles(ht_top, d_top, cols, r, (n, col_start, trials), parallel),
+            || {
+                gemv_tiles(
+                    ht_bottom,
+                    d_bottom,
+                    cols,
+                    r,
+                    (n, col_start, trials),
+                    parallel,
+                )
+            },
+        );
+        return;
+    }
+    gemv_leaf(ht, data, cols, r, (n, col_start, trials));
+}
+
+/// The sequential part of [`gemv_tiles`], compiled for AVX-512F or AVX2 when the CPU has them
+/// (run-time detection), else for the baseline. The kernel uses plain `*` and `+` (never
+/// fused) in a fixed lane structure, so every build gives the same bits; only the vector width
+/// differs (the single-trial step issues half the instructions per byte of J with AVX2, which
+/// is what lets it keep up with the memory bandwidth).
+fn gemv_leaf<T: Real>(
+    ht: &mut [T],
+    data: &[T],
+    cols: usize,
+    r: &[T],
+    shape: (usize, usize, usize),
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        fn with_avx512<T: Real>(
+            ht: &mut [T],
+            data: &[T],
+            cols: usize,
+            r: &[T],
+            shape: (usize, usize, usize),
+        ) {
+            gemv_leaf_body(ht, data, cols, r, shape)
+        }
+        #[target_feature(enable = "avx2")]
+        fn with_avx2<T: Real>(
+            ht: &mut [T],
+            data: &[T],
+            cols: usize,
+            r: &[T],
+            shape: (usize, usize, usize),
+        ) {
+            gemv_leaf_body(ht, data, cols, r, shape)
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (detected at run time just above).
+            return unsafe { with_avx512(ht, data, cols, r, shape) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (detected at run time just above).
+            return unsafe { with_avx2(ht, data, cols, r, shape) };
+        }
+    }
+    gemv_leaf_body(ht, data, cols, r, shape)
+}
+
+#[inline(always)]
+fn gemv_leaf_body<T: Real>(
+    ht: &mut [T],
+    data: &[T],
+    cols: usize,
+    r: &[T],
+    (n, col_start, trials): (usize, usize, usize),
+) {
+    for (tile_h, tile) in ht
+        .chunks_mut(TILE_ROWS * trials)
+        .zip(data.chunks(TILE_ROWS * cols))
+    {
+        for b in 0..trials {
+            let rb = &r[b * n + col_start..b * n + col_start + cols];
+            let mut quads = tile.chunks_exact(ROWS_AT_ONCE * cols);
+            let mut i = 0;
+            for quad in &mut quads {
+                for d in dot_rows(quad, cols, rb) {
+                    tile_h[i * trials + b] = d;
+                    i += 1;
+                }
+            }
+            for row in quads.remainder().chunks_exact(cols) {
+                tile_h[i * trials + b] = dot_lanes(row, rb);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Rows of J^rand per cache tile of [`gemv_tiles`] (a multiple of [`ROWS_AT_ONCE`]; 8 rows of
+/// N = 4000 in f64 are 256 KiB, well inside L2).
+const TILE_ROWS: usize = 8;
+
+/// Rows per pass of [`dot_rows`].
+const ROWS_AT_ONCE: usize = 4;
+
+/// [`dot_lanes`] of [`ROWS_AT_ONCE`] consecutive rows (`cols` entries each) with `r`, in one
+/// pass over `r`; bit for bit the same sums as one [`dot_lanes`] per row.
+#[inline(always)]
+fn dot_rows<T: Real>(rows: &[T], cols: usize, r: &[T]) -> [T; ROWS_AT_ONCE] {
+    let zero = T::of(0.0);
+    let mut s = [[zero; LANES]; ROWS_AT_ONCE];
+    let body = cols - cols % LANES;
+    let (r0, r1, r2, r3) = (
+        &rows[..body],
+        &rows[cols..cols + body],
+        &rows[2 * cols..2 * cols + body],
+        &rows[3 * cols..3 * cols + body],
+    );
+    let [s0, s1, s2, s3] = &mut s;
+    for ((((y, a), b), c), d) in r[..body]
+        .chunks_exact(LANES)
+        .zip(r0.chunks_exact(LANES))
+        .zip(r1.chunks_exact(LANES))
+        .zip(r2.chunks_exact(LANES))
+        .zip(r3.chunks_exact(LANES))
+    {
+        // one contiguous loop per row keeps each row's lanes in its own vector registers
+        lanes_fma(s0, a, y);
+        lanes_fma(s1, b, y);
+        lanes_fma(s2, c, y);
+        lanes_fma(s3, d, y);
+    }
+    let mut out = [zero; ROWS_AT_ONCE];
+    for (q, sq) in s.iter_mut().enumerate() {
+        let mut width = LANES / 2;
+        while width > 0 {
+            for l in 0..width {
+                sq[l] += sq[l + width];
+            }
+            width /= 2;
+        }
+        let mut tail = zero;
+        for (&x, &y) in rows[q * cols + body..(q + 1) * cols].iter().zip(&r[body..]) {
+            tail += x * y;
+        }
+        out[q] = sq[0] + tail;
+    }
+    out
+}
+
+/// Σ_i a_i b_i in the precision `T`, over [`LANES`] independent partial sums combined
+/// pairwise (a fixed order: the same bits on any machine), so that the compiler keeps the
+/// loop in vector registers.
+#[inline(always)]
+fn dot_lanes<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut s = [T::of(0.0); LANES];
+    let ca = a.chunks_exact(LANES);
+    let cb = b.chunks_exact(LANES);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            s[l] += x[l] * y[l];
+        }
+    }
+    let mut width = LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            s[l] += s[l + width];
+        }
+        width /= 2;
+    }
+    let mut tail = T::of(0.0);
+    for (&x, &y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    s[0] + tail
+}
+
+/// s_l += a_l y_l for the [`LANES`] lanes (a multiply, then an add: no fused multiply-add,
+/// so the bits do not depend on the CPU).
+#[inline(always)]
+fn lanes_fma<T: Real>(s: &mut [T; LANES], a: &[T], y: &[T]) {
+    for l in 0..LANES {
+        s[l] += a[l] * y[l];
+    }
+}
+
+/// Partial sums of [`dot_lanes`].
+const LANES: usize = 8;
+
 impl Obs {
     fn new(k: usize, r: usize, p: usize, trials: usize) -> Obs {
         Obs {
@@ -318,51 +526,124 @@ impl Obs {
 }
 
 impl<T: Real> Simulator<T> {
-    /// Convert a sampled network to precision `T` (copies J^rand once).
+    /// Convert a sampled network to precision `T`, copying J^rand (the network stays
+    /// usable). [`Simulator::from_network`] moves it instead and [`Simulator::sample`] draws
+    /// straight into the simulator: prefer those for large N.
     pub fn new(net: &Network) -> Simulator<T> {
-        let model = &net.model;
-        let n0 = net.n0 as f64;
+        let blocks = net
+            .random
+            .iter()
+            .map(|b| RandomBlock {
+                row_start: b.row_start,
+                rows: b.rows,
+                col_start: b.col_start,
+                cols: b.cols,
+                data: b.data.iter().map(|&v| T::of(v)).collect(),
+            })
+            .collect();
+        Simulator::assemble(
+            &net.model,
+            net.n0,
+            net.offsets.clone(),
+            blocks,
+            net.vectors.clone(),
+        )
+    }
+
+    /// Take a sampled network: in `f64` its J^rand is moved, not copied, so the run holds
+    /// one copy of the matrix; in `f32` each block is rounded and its `f64` original freed.
+    pub fn from_network(net: Network) -> Simulator<T> {
+        let Network {
+            model,
+            n0,
+            offsets,
+            random,
+            vectors,
+            ..
+        } = net;
+        let blocks = random
+            .into_iter()
+            .map(|b| RandomBlock {
+                row_start: b.row_start,
+                rows: b.rows,
+                col_start: b.col_start,
+                cols: b.cols,
+                data: T::from_f64_vec(b.data),
+            })
+            .collect();
+        Simulator::assemble(&model, n0, offsets, blocks, vectors)
+    }
+
+    /// Draw the network of normalisation size `n0` from `model` with `seed` straight into
+    /// precision `T`: the same bits as `Simulator::new(&Network::sample(model, n0, seed)?)`
+    /// without the `f64` copy of J^rand (an `f32` run needs half the memory).
+    ///
+    /// # Errors
+    /// As [`Network::sample`].
+    ///
+    /// # Examples
+    /// ```
+    /// use lowrank_sim::{testing::rank_one_model, Network, SimConfig, Simulator};
+    /// let model = rank_one_model(0.8, 1.2, 1.2, 1.0, 0.0, lowrank_gauss::Phi::Tanh).unwrap();
+    /// let cfg = SimConfig::new(2.0, 0.1);
+    /// let direct = Simulator::<f32>::sample(&model, 200, 5).unwrap().run(&cfg).unwrap();
+    /// let net = Network::sample(&model, 200, 5).unwrap();
+    /// let copied = Simulator::<f32>::new(&net).run(&cfg).unwrap();
+    /// assert_eq!(direct.kappa, copied.kappa); // same network, same bits
+    /// ```
+    pub fn sample(model: &Model, n0: usize, seed: u64) -> Result<Simulator<T>, SimError> {
+        let (sizes, offsets) = Network::layout(model, n0)?;
+        let vectors = loadings(model, &sizes, &offsets, seed)?;
+        let blocks = random_blocks::<T>(model, n0, &sizes, &offsets, seed);
+        Ok(Simulator::assemble(model, n0, offsets, blocks, vectors))
+    }
+
+    fn assemble(
+        model: &Model,
+        n0: usize,
+        offsets: Vec<usize>,
+        blocks: Vec<RandomBlock<T>>,
+        vectors: Vec<Vec<f64>>,
+    ) -> Simulator<T> {
+        let scale = 1.0 / n0 as f64;
         let conv = |v: &[f64], s: f64| v.iter().map(|&x| T::of(x * s)).collect::<Vec<T>>();
         Simulator {
-            n: net.n(),
-            n0: net.n0,
-            offsets: net.offsets.clone(),
+            n: *offsets.last().unwrap_or(&0),
+            n0,
+            offsets,
             phi: model.nonlinearity(),
-            blocks: net
-                .random
-                .iter()
-                .map(|b| Block {
-                    row_start: b.row_start,
-                    rows: b.rows,
-                    col_start: b.col_start,
-                    cols: b.cols,
-                    data: conv(&b.data, 1.0),
-                })
-                .collect(),
+            blocks,
             m: model
                 .terms()
                 .iter()
-                .map(|t| conv(&net.vectors[t.left], 1.0))
+                .map(|t| conv(&vectors[t.left], 1.0))
                 .collect(),
             n_scaled: model
                 .terms()
                 .iter()
-                .map(|t| conv(&net.vectors[t.right], 1.0 / n0))
+                .map(|t| conv(&vectors[t.right], scale))
                 .collect(),
             inputs: model
                 .inputs()
                 .iter()
-                .map(|i| conv(&net.vectors[i.vector], 1.0))
+                .map(|i| conv(&vectors[i.vector], 1.0))
                 .collect(),
             schedules: model.inputs().iter().map(|i| i.schedule.clone()).collect(),
             w_scaled: model
                 .readouts()
                 .iter()
-                .map(|r| conv(&net.vectors[r.vector], 1.0 / n0))
+                .map(|r| conv(&vectors[r.vector], scale))
                 .collect(),
-            vectors: net.vectors.clone(),
+            overlap: overlap_of(model, &vectors, n0),
+            vectors,
             par: Par::rayon(0),
         }
+    }
+
+    /// The empirical overlap n^k·m^l / N₀ (K×K) of the network's drawn vectors, as
+    /// [`Network::empirical_overlap`].
+    pub fn empirical_overlap(&self) -> &DMatrix<f64> {
+        &self.overlap
     }
 
     /// Use `threads` threads for the dense products (0: all of rayon's; 1: sequential).
@@ -464,6 +745,11 @@ impl<T: Real> Simulator<T> {
             trials,
             r: vec![T::of(0.0); n * trials],
             h: vec![T::of(0.0); n * trials],
+            tiles: if trials < GEMM_MIN_TRIALS {
+                vec![T::of(0.0); n * trials]
+            } else {
+                Vec::new()
+            },
             xs: Vec::new(),
             acc: Vec::new(),
             obs: Obs::new(k, r, p, trials),
@@ -524,16 +810,16 @@ impl<T: Real> Simulator<T> {
                 let (lo, hi) = (self.offsets[p], self.offsets[p + 1]);
                 let mut s = 0.0f64;
                 let mut s2 = 0.0f64;
+                rc[lo..hi].copy_from_slice(&xc[lo..hi]);
+                T::phi_in_place(self.phi, &mut rc[lo..hi]);
                 if moments {
-                    for (ri, &xi) in rc[lo..hi].iter_mut().zip(&xc[lo..hi]) {
-                        *ri = xi.phi(self.phi);
+                    for &xi in &xc[lo..hi] {
                         let xf = xi.to_f64();
                         s += xf;
                         s2 += xf * xf;
                     }
                 } else {
-                    for (ri, &xi) in rc[lo..hi].iter_mut().zip(&xc[lo..hi]) {
-                        *ri = xi.phi(self.phi);
+                    for &xi in &xc[lo..hi] {
                         s += xi.to_f64();
                     }
                 }
@@ -555,13 +841,14 @@ impl<T: Real> Simulator<T> {
         bad
     }
 
-    /// h ← J^rand r for all B columns (one GEMM per stored block).
+    /// h ← J^rand r for all B columns: one GEMM per stored block from
+    /// [`GEMM_MIN_TRIALS`] trials on, else a row-by-row GEMV per trial.
     ///
-    /// Each block is cut into fixed slices of [`ROW_CHUNK`] rows, each multiplied
-    /// sequentially; the slices run in parallel on rayon's pool. The cut depends only on the
-    /// block's size, so every entry of h is the same sum in the same order whatever the number
-    /// of threads: a seed gives the same bits on any machine (docs/robustness.md).
-    fn random_product(&self, r: &[T], h: &mut [T], trials: usize) {
+    /// Each entry of h is the same sum in the same order whatever the number of threads (the
+    /// GEMM is cut into fixed slices of [`ROW_CHUNK`] rows, each multiplied sequentially; the
+    /// GEMV sums each row on its own): a seed gives the same bits on any machine
+    /// (docs/robustness.md).
+    fn random_product(&self, r: &[T], h: &mut [T], tiles: &mut [T], trials: usize) {
         let n = self.n;
         let full = self.blocks.len() == 1 && self.blocks[0].rows == n && self.blocks[0].cols == n;
         if !full {
@@ -569,7 +856,19 @@ impl<T: Real> Simulator<T> {
         }
         let parallel = !matches!(self.par, Par::Seq);
         for blk in &self.blocks {
-            let lhs = MatRef::from_column_major_slice(&blk.data, blk.rows, blk.cols);
+            if trials < GEMM_MIN_TRIALS {
+                let ht = &mut tiles[..blk.rows * trials];
+                let shape = (n, blk.col_start, trials);
+                gemv_tiles(ht, &blk.data, blk.cols, r, shape, parallel);
+                for (i, row) in ht.chunks_exact(trials).enumerate() {
+                    for (b, &v) in row.iter().enumerate() {
+                        let hi = &mut h[b * n + blk.row_start + i];
+                        *hi = if full { v } else { *hi + v };
+                    }
+                }
+                continue;
+            }
+            let lhs = MatRef::from_row_major_slice(&blk.data, blk.rows, blk.cols);
             let rhs = MatRef::from_column_major_slice_with_stride(
                 &r[blk.col_start..],
                 blk.cols,
@@ -624,9 +923,18 @@ impl<T: Real> Simulator<T> {
     }
 
     /// f(x, t) for a stage state `xs` into `h` (uses `r` and the stage κ as scratch).
-    fn eval_stage(&self, xs: &[T], r: &mut [T], h: &mut [T], obs: &mut Obs, u: &mut [f64], t: f64) {
+    fn eval_stage(
+        &self,
+        xs: &[T],
+        work: (&mut [T], &mut [T]),
+        h: &mut [T],
+        obs: &mut Obs,
+        u: &mut [f64],
+        t: f64,
+    ) {
+        let (r, tiles) = work;
         self.pass1(xs, r, obs, false);
-        self.random_product(r, h, xs.len() / self.n);
+        self.random_product(r, h, tiles, xs.len() / self.n);
         for (a, s) in self.schedules.iter().enumerate() {
             u[a] = s.value(t);
         }
@@ -668,6 +976,7 @@ impl<T: Real> Simulator<T> {
             x,
             r,
             h,
+            tiles,
             xs,
             acc,
             obs,
@@ -683,7 +992,7 @@ impl<T: Real> Simulator<T> {
                 trial,
             });
         }
-        self.random_product(r, h, trials);
+        self.random_product(r, h, tiles, trials);
         for (a, s) in self.schedules.iter().enumerate() {
             u[a] = s.value(t);
         }
@@ -702,7 +1011,7 @@ impl<T: Real> Simulator<T> {
                     *s = xi + dtt * hi;
                     *a = hi;
                 }
-                self.eval_stage(xs, r, h, stage, u, t + dt);
+                self.eval_stage(xs, (r, tiles), h, stage, u, t + dt);
                 let half = T::of(0.5 * dt);
                 for ((xi, &a), &hi) in x.iter_mut().zip(acc.iter()).zip(h.iter()) {
                     *xi += half * (a + hi);
@@ -722,7 +1031,7 @@ impl<T: Real> Simulator<T> {
                     *s = xi + half * hi;
                     *a = hi;
                 }
-                self.eval_stage(xs, r, h, stage, u, t + 0.5 * dt); // k2
+                self.eval_stage(xs, (r, tiles), h, stage, u, t + 0.5 * dt); // k2
                 for ((s, &xi), (a, &hi)) in xs
                     .iter_mut()
                     .zip(x.iter())
@@ -731,7 +1040,7 @@ impl<T: Real> Simulator<T> {
                     *s = xi + half * hi;
                     *a += two * hi;
                 }
-                self.eval_stage(xs, r, h, stage, u, t + 0.5 * dt); // k3
+                self.eval_stage(xs, (r, tiles), h, stage, u, t + 0.5 * dt); // k3
                 for ((s, &xi), (a, &hi)) in xs
                     .iter_mut()
                     .zip(x.iter())
@@ -740,7 +1049,7 @@ impl<T: Real> Simulator<T> {
                     *s = xi + dtt * hi;
                     *a += two * hi;
                 }
-                self.eval_stage(xs, r, h, stage, u, t + dt); // k4
+                self.eval_stage(xs, (r, tiles), h, stage, u, t + dt); // k4
                 let sixth = T::of(dt / 6.0);
                 for ((xi, &a), &hi) in x.iter_mut().zip(acc.iter()).zip(h.iter()) {
                     *xi += sixth * (a + hi);

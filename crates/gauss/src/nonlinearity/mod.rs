@@ -147,6 +147,23 @@ pub trait Nonlinearity: Send + Sync + std::fmt::Debug + 'static {
     fn dphi_f32(&self, x: f32) -> f32 {
         self.dphi(x as f64) as f32
     }
+    /// v_i ← φ(v_i) over a slice (the simulator's N×B states); by default [`Nonlinearity::phi`]
+    /// per element. Override with a branch-free kernel the compiler can vectorise; it must
+    /// stay within a few ulp of `phi`.
+    #[inline(always)]
+    fn phi_in_place(&self, v: &mut [f64]) {
+        for x in v {
+            *x = self.phi(*x);
+        }
+    }
+    /// [`Nonlinearity::phi_in_place`] in single precision; by default
+    /// [`Nonlinearity::phi_f32`] per element.
+    #[inline(always)]
+    fn phi_in_place_f32(&self, v: &mut [f32]) {
+        for x in v {
+            *x = self.phi_f32(*x);
+        }
+    }
     /// Points where a derivative of φ jumps (sorted ascending); empty for smooth φ.
     fn kinks(&self) -> &'static [f64] {
         &[]
@@ -623,6 +640,50 @@ impl Phi {
             with_base!(self.base, |f| f.phi_progression(y0, dy, out));
             for o in out.iter_mut() {
                 *o = self.offset + self.scale * *o;
+            }
+        }
+    }
+
+    /// v_i ← φ(v_i) for every entry (one dispatch on the base for the whole slice, so the
+    /// loop runs the base's own, possibly vectorised, [`Nonlinearity::phi_in_place`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use lowrank_gauss::Phi;
+    /// let mut v = [-1.0, 0.0, 0.5];
+    /// Phi::Tanh.phi_in_place(&mut v);
+    /// for (t, x) in v.iter().zip([-1.0f64, 0.0, 0.5]) {
+    ///     assert!((t - x.tanh()).abs() <= 4.0 * f64::EPSILON);
+    /// }
+    /// ```
+    pub fn phi_in_place(self, v: &mut [f64]) {
+        if self.identity {
+            with_base!(self.base, |f| f.phi_in_place(v))
+        } else {
+            for x in v.iter_mut() {
+                *x = self.inner_arg(*x);
+            }
+            with_base!(self.base, |f| f.phi_in_place(v));
+            for x in v.iter_mut() {
+                *x = self.offset + self.scale * *x;
+            }
+        }
+    }
+
+    /// [`Phi::phi_in_place`] in single precision (the simulator's f32 path), with the affine
+    /// parameters rounded to f32 as in [`Phi::phi_f32`].
+    pub fn phi_in_place_f32(self, v: &mut [f32]) {
+        if self.identity {
+            with_base!(self.base, |f| f.phi_in_place_f32(v))
+        } else {
+            let (gain, threshold) = (self.gain as f32, self.threshold as f32);
+            for x in v.iter_mut() {
+                *x = gain * (*x - threshold);
+            }
+            with_base!(self.base, |f| f.phi_in_place_f32(v));
+            let (offset, scale) = (self.offset as f32, self.scale as f32);
+            for x in v.iter_mut() {
+                *x = offset + scale * *x;
             }
         }
     }

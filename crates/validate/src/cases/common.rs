@@ -4,7 +4,7 @@
 use crate::case::ScenarioRef;
 use crate::error::ValidateError;
 use lowrank_model::{Model, Override, Scenario};
-use lowrank_sim::{AutocorrConfig, Init, Method, Network, SimConfig, SimulationResult, Simulator};
+use lowrank_sim::{AutocorrConfig, Init, Method, SimConfig, SimulationResult, Simulator};
 use lowrank_theory::solve::branches::{solve_all, MeanFieldSolution, SolveOptions};
 
 /// Load a bundled scenario (embedded `scenarios/NAME.toml`) with `KEY=VALUE` overrides.
@@ -158,7 +158,6 @@ pub fn simulate(
     seed: u64,
     plan: &Plan,
 ) -> Result<SimulationResult, ValidateError> {
-    let net = Network::sample(model, n, seed)?;
     // shift the schedules so that the simulator's recorded window [0, T] is [burn_in, t] here
     let mut parts = model.clone().into_parts();
     for input in &mut parts.inputs {
@@ -174,10 +173,8 @@ pub fn simulate(
             plan.burn_in
         ),
     })?;
-    let sim = Simulator::<f32>::new(&Network {
-        model: shifted,
-        ..net
-    });
+    // the draw does not depend on the schedules: the same network as `model`'s
+    let sim = Simulator::<f32>::sample(&shifted, n, seed)?;
     let cfg = SimConfig {
         method: plan.method,
         trials: plan.trials,
