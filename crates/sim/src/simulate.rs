@@ -3,13 +3,16 @@
 //! ẋ = −x + J^rand φ(x) + (1/N₀) Σ_k m^k (n^k·φ(x)) + Σ_a I^a u_a(t)  [+ Σ_a σ_a(t) ξ_a(t) I^a]
 //!
 //! - The state of B trials (same network, different initial conditions / noise draws) is an
-//!   N×B column-major matrix, so the random part is one GEMM per stage (a GEMV when B = 1),
-//!   done by `faer` (one call per stored block of J^rand; none at all when every g = 0).
+//!   N×B column-major matrix; J^rand is stored row-major. From 4 trials the random part is one
+//!   `faer` GEMM per stored block and stage; below, a cache-tiled GEMV reads each tile of rows
+//!   of J once for all trials, one fixed-order dot product per row and trial (none at all when
+//!   every g = 0). The step is then bound by memory bandwidth (docs/performance.md).
 //! - The low-rank part stays factored: κ = Nᵀφ(x)/N₀ (K dot products) then K axpys with the
 //!   m^k — O(N·K) per trial and stage; the N×N low-rank matrix is never formed.
-//! - Per stage, one pass over the state computes φ(x), the overlaps κ_k, the readouts and
-//!   the population sums (blow-up check and recorders); a second pass assembles the
-//!   derivative in place in the GEMM output.
+//! - Per stage, one pass over the state computes φ(x) (one dispatch per slice,
+//!   [`lowrank_gauss::Phi::phi_in_place`]), the overlaps κ_k, the readouts and the population
+//!   sums (blow-up check and recorders); a second pass assembles the derivative in place in the
+//!   product's output.
 //! - Methods: forward Euler (order 1), Heun (order 2), classical RK4 (order 4), all with a
 //!   fixed step. Shared scalar white noise of the inputs (Euler–Maruyama): after the
 //!   deterministic step each trial adds √dt·σ_a(t_n)·ξ·I^a, ξ ~ N(0,1) from the trial's noise
