@@ -11,6 +11,7 @@
 //! The symmetric-interaction predictions (self-loop vs exchange mode, A^μ) are
 //! [`crate::currents::symmetric_prediction`].
 
+pub(crate) mod abscissa;
 pub mod polytope;
 pub mod potential;
 pub mod studies;
