@@ -70,14 +70,22 @@ fn sum_threads(v: &[f64], threads: usize) -> f64 {
     })
 }
 
+/// Sum of `v` with 16 independent lanes, compiled for the widest SIMD the CPU has (the same
+/// run-time dispatch as the simulator's kernels), so that its additions are not what limits it.
+/// It reads one stream per thread; the simulator's GEMV reads 8 rows at once and can exceed it
+/// (docs/performance.md).
 fn sum_array(v: &[f64]) -> f64 {
-    let mut s = [0.0f64; 8];
-    for c in v.chunks_exact(8) {
-        for l in 0..8 {
-            s[l] += c[l];
+    #[inline(always)]
+    fn body(v: &[f64]) -> f64 {
+        let mut s = [0.0f64; 16];
+        for c in v.chunks_exact(16) {
+            for l in 0..16 {
+                s[l] += c[l];
+            }
         }
+        s.iter().sum()
     }
-    s.iter().sum()
+    lowrank_gauss::dispatch_simd!(body, (v: &[f64]) -> f64)
 }
 
 /// Best-of-`reps` wall time of `f`.

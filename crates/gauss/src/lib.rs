@@ -36,6 +36,7 @@ pub mod nonlinearity;
 #[cfg(feature = "reference")]
 pub mod reference;
 mod saturated;
+pub mod simd;
 
 pub use hermite::{GaussHermite, GaussLegendre, TrapezoidRule};
 pub use integrals::{Gauss, GaussError, Moments, Stationary, StationaryJet};

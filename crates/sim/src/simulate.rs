@@ -361,38 +361,10 @@ fn gemv_leaf<T: Real>(
     r: &[T],
     shape: (usize, usize, usize),
 ) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f")]
-        fn with_avx512<T: Real>(
-            ht: &mut [T],
-            data: &[T],
-            cols: usize,
-            r: &[T],
-            shape: (usize, usize, usize),
-        ) {
-            gemv_leaf_body(ht, data, cols, r, shape)
-        }
-        #[target_feature(enable = "avx2")]
-        fn with_avx2<T: Real>(
-            ht: &mut [T],
-            data: &[T],
-            cols: usize,
-            r: &[T],
-            shape: (usize, usize, usize),
-        ) {
-            gemv_leaf_body(ht, data, cols, r, shape)
-        }
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (detected at run time just above).
-            return unsafe { with_avx512(ht, data, cols, r, shape) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (detected at run time just above).
-            return unsafe { with_avx2(ht, data, cols, r, shape) };
-        }
-    }
-    gemv_leaf_body(ht, data, cols, r, shape)
+    lowrank_gauss::dispatch_simd!(
+        gemv_leaf_body<T: Real>,
+        (ht: &mut [T], data: &[T], cols: usize, r: &[T], shape: (usize, usize, usize))
+    )
 }
 
 #[inline(always)]

@@ -102,33 +102,7 @@ pub fn instantaneous_spectrum(mf: &MeanField, gains: &[f64]) -> Result<Vec<[f64;
     crate::currents::eigenvalues(&gain_weighted_overlap(mf, gains))
 }
 
-/// Calls `$body(args)` compiled for AVX-512F or AVX2 when the CPU has them (run-time detection),
-/// else the baseline build. The bodies use plain `*`/`+` (never fused), so all builds give
-/// bit-identical results; only the vector width differs.
-macro_rules! dispatch_simd {
-    ($body:ident, ($($arg:ident : $ty:ty),*)) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx512f")]
-            fn with_avx512($($arg: $ty),*) {
-                $body($($arg),*)
-            }
-            #[target_feature(enable = "avx2")]
-            fn with_avx2($($arg: $ty),*) {
-                $body($($arg),*)
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (detected at run time just above).
-                return unsafe { with_avx512($($arg),*) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (detected at run time just above).
-                return unsafe { with_avx2($($arg),*) };
-            }
-        }
-        $body($($arg),*)
-    }};
-}
+use lowrank_gauss::dispatch_simd;
 
 pub mod frequency;
 mod kernels;

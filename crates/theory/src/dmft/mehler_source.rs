@@ -26,6 +26,7 @@
 //! remains available as a fixed-cost (inaccurate at such variances) tensor rule.
 
 use crate::TheoryError;
+use lowrank_gauss::dispatch_simd;
 use lowrank_gauss::mehler::{
     allowance, coefficients_to_remainder, default_order, rho_scale, MAX_NODES, STOP_STRIDE,
 };
