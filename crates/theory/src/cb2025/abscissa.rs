@@ -9,6 +9,14 @@
 //! test answers "unknown" and the caller decides with the full eigenvalues, as before. The band is
 //! widened by [`SLACK`] on both sides, so a draw is skipped only when its abscissa is at least
 //! that far outside: every tensor the eigenvalue test would accept is still accepted.
+//!
+//! Why the cancellation test covers every subtraction: for the orders handled (n = 1 and 4) the
+//! only Routh entries outside the first column are q₄ itself (b₂ = (b·q₄ − q₀·0)/b), so every
+//! difference the array forms lands in the first column, where it is tested. What the test does
+//! not see is the round-off of the coefficients themselves: it moves a simple or double root by
+//! far less than [`SLACK`], but a root of multiplicity ≥ 3 within the margin of an edge could
+//! move by more — an event of probability zero for Gaussian draws, and the byte-identical study
+//! output (docs/performance.md) is the end-to-end check.
 
 /// Largest T̂ order handled (R = 2); above it [`abscissa_outside`] always answers `false`.
 const MAX_ORDER: usize = 4;
