@@ -450,6 +450,19 @@ fn timed(program: &Path, args: &[String]) -> Result<(f64, Option<f64>)> {
 }
 
 fn vs_numpy(args: &[String]) -> Result<ExitCode> {
+    // every word is an option or the value of --python / --reps: a typo is an error, not ignored
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--vs-numpy" => {}
+            "--python" | "--reps" => {
+                rest.next();
+            }
+            other => {
+                bail!("bench --vs-numpy: unknown option `{other}` (options: --python PY, --reps K)")
+            }
+        }
+    }
     let value = |name: &str| {
         args.iter()
             .position(|a| a == name)
