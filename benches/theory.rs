@@ -36,8 +36,8 @@ fn benches(c: &mut Criterion) {
     let m15 = rank_one_model(&p15).unwrap();
     let x0 = [50.0 / p15.mean_m, 50.0];
     let sys = StaticSystem::new(MeanField::new(&m15, opts.gauss()), vec![]);
-    let check = solve(&sys, &x0, &opts.newton);
-    assert!(check.converged && check.x[0] > 0.0, "{check:?}");
+    let check = solve(&sys, &x0, &opts.newton).unwrap();
+    assert!(check.convergence.converged && check.x[0] > 0.0, "{check:?}");
     c.bench_function("static_solve", |b| {
         b.iter(|| solve(&sys, black_box(&x0), &opts.newton))
     });
@@ -58,8 +58,11 @@ fn benches(c: &mut Criterion) {
     let seed = [s.kappa[0], 1.2 * s.delta0[0], 0.9 * s.delta0[0]];
     let csys = ChaoticSystem::new(MeanField::new(&m2, opts.gauss()), vec![]).unwrap();
     let cn: NewtonOptions = opts.chaotic_newton();
-    let check = solve(&csys, &seed, &cn);
-    assert!(check.converged && check.x[2] < check.x[1], "{check:?}");
+    let check = solve(&csys, &seed, &cn).unwrap();
+    assert!(
+        check.convergence.converged && check.x[2] < check.x[1],
+        "{check:?}"
+    );
     let mut g = c.benchmark_group("slow");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function("chaotic_solve", |b| {

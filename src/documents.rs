@@ -202,7 +202,8 @@ fn nonlinearity_json(phi: crate::gauss::Phi) -> serde_json::Value {
 }
 
 /// The `threshold --json` document: `scenario`, `param`, `range`, `overrides`, the located
-/// `thresholds` (each with `converged`, `residual`, `iterations`), `dropped` (sign changes that
+/// `thresholds` (each with `converged`, `residual`, `iterations`, `termination`,
+/// `error_estimate`), `dropped` (sign changes that
 /// could not be located), `branches`, `incomplete_branches`, `continua`, `grid`,
 /// `failed_grid_points`.
 pub fn threshold_document(

@@ -22,6 +22,8 @@
 //! assert!((s.model.overlap_matrix()[(0, 0)] - 2.2).abs() < 1e-12); // λ₀ = M_m M_n
 //! ```
 
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 pub use lowrank_gauss as gauss;
 pub use lowrank_model as model;
 pub use lowrank_sim as sim;

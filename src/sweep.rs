@@ -410,9 +410,9 @@ fn row(point: usize, x: &[f64], i: usize, s: &MeanFieldSolution) -> Vec<String> 
         top.map(|e| format!("{}", e.re)).unwrap_or_default(),
         top.map(|e| format!("{}", e.im)).unwrap_or_default(),
         s.zero_modes.to_string(),
-        s.converged.to_string(),
-        format!("{:e}", s.residual),
-        s.iterations.to_string(),
+        s.convergence.converged.to_string(),
+        format!("{:e}", s.convergence.residual),
+        s.convergence.iterations.to_string(),
     ]);
     r
 }

@@ -23,7 +23,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 import numpy as np
 
 from . import _lowrank
-from ._lowrank import ConvergenceError, ScenarioError
+from ._lowrank import ConvergenceError, NotFoundError, ScenarioError
 
 __all__ = [
     "Scenario",
@@ -33,6 +33,7 @@ __all__ = [
     "DmftResult",
     "ScenarioError",
     "ConvergenceError",
+    "NotFoundError",
     "solve",
     "simulate",
     "dmft",

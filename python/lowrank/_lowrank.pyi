@@ -7,7 +7,10 @@ import numpy as np
 class ScenarioError(ValueError):
     field: Optional[str]
 
-class ConvergenceError(RuntimeError): ...
+class ConvergenceError(RuntimeError):
+    termination: str | None
+
+class NotFoundError(ConvergenceError): ...
 
 class Scenario:
     def __init__(self, name_or_path: str) -> None: ...

@@ -35,8 +35,31 @@ create_exception!(
     _lowrank,
     ConvergenceError,
     PyRuntimeError,
-    "A solver did not converge (the message says what and why)."
+    "A solver did not converge (the message says what and why). `.termination` names why it \
+     stopped (`no_decrease`, `max_iterations`, `diverged`, ...; None for an eigensolver)."
 );
+create_exception!(
+    _lowrank,
+    NotFoundError,
+    ConvergenceError,
+    "What was sought (a bracket, a stable state, a crossing) does not exist where it was sought."
+);
+
+/// A `ConvergenceError` with its `.termination` attribute set (the snake_case name of the
+/// solver's [`lowrank_theory::Termination`], as in the JSON).
+fn convergence_error(py: Python<'_>, e: &TheoryError, message: String) -> PyErr {
+    let termination = match e {
+        TheoryError::NotConverged { convergence, .. } => {
+            serde_json::to_value(convergence.termination)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        }
+        _ => None,
+    };
+    let err = ConvergenceError::new_err(message);
+    let _ = err.value(py).setattr("termination", termination);
+    err
+}
 
 /// A `ScenarioError` with its `.field` attribute set.
 fn scenario_error(py: Python<'_>, field: Option<&str>, message: String) -> PyErr {
@@ -52,8 +75,10 @@ fn model_error(py: Python<'_>, e: &ModelError) -> PyErr {
 fn theory_error(py: Python<'_>, e: TheoryError) -> PyErr {
     match e {
         TheoryError::NotConverged { .. } | TheoryError::EigenStalled { .. } => {
-            ConvergenceError::new_err(e.to_string())
+            convergence_error(py, &e, e.to_string())
         }
+        TheoryError::NotFound { .. } => NotFoundError::new_err(e.to_string()),
+        TheoryError::Model(ref m) => model_error(py, m),
         TheoryError::InvalidParameter { ref name, .. } => {
             let name = name.clone();
             scenario_error(py, Some(&name), e.to_string())
@@ -1145,8 +1170,10 @@ fn study_error(py: Python<'_>, e: lowrank::study::StudyError) -> PyErr {
         }
         StudyError::Theory { source, context } => match source {
             TheoryError::NotConverged { .. } | TheoryError::EigenStalled { .. } => {
-                ConvergenceError::new_err(format!("{context}: {source}"))
+                convergence_error(py, &source, format!("{context}: {source}"))
             }
+            TheoryError::NotFound { .. } => NotFoundError::new_err(format!("{context}: {source}")),
+            TheoryError::Model(ref m) => model_error(py, m),
             other => PyRuntimeError::new_err(format!("{context}: {other}")),
         },
         StudyError::Interrupted => PyRuntimeError::new_err(e.to_string()),
@@ -1178,5 +1205,6 @@ fn _lowrank(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bundled_scenarios, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("ConvergenceError", m.py().get_type::<ConvergenceError>())?;
+    m.add("NotFoundError", m.py().get_type::<NotFoundError>())?;
     Ok(())
 }

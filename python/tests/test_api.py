@@ -193,6 +193,11 @@ def test_threshold_and_spectrum_equal_the_cli():
     assert doc == cli("threshold", "mo2018-fig1", "--param", "mo2018.g=1.0:2.5", "--json")
     th = lowrank.threshold(sc, "mo2018.g", (1.0, 2.5))
     assert th == doc["thresholds"] and all(t["converged"] for t in th)
+    # the typed report: why Newton stopped, and its a-posteriori error estimate at p*, which
+    # the convergence verdict requires below 1e-10·max(1, |p*|) (docs/theory.md, thresholds)
+    for t in th:
+        assert t["termination"] in ("converged", "residual_floor"), t
+        assert 0.0 <= t["error_estimate"] <= 1e-10 * max(1.0, abs(t["value"])), t
     with pytest.raises(lowrank.ScenarioError) as e:
         lowrank.threshold(sc, "mo2018.g", (2.0, 1.0))
     assert e.value.field == "range"
@@ -364,3 +369,18 @@ def test_dmft_equals_the_cli(tmp_path):
         np.testing.assert_array_equal(col[f"gain{i}"], r.gain[:, i])
         np.testing.assert_array_equal(col[f"delta0_{i}"], r.delta0[:, i])
     np.testing.assert_array_equal(np.load(npy_path), r.delta)
+
+
+def test_convergence_errors_are_typed():
+    # a search that finds nothing is a kind of convergence failure a caller can tell apart
+    assert issubclass(lowrank.NotFoundError, lowrank.ConvergenceError)
+    assert issubclass(lowrank.ConvergenceError, RuntimeError)
+    # every solution carries its report; `termination` is the solver's typed reason, in the
+    # JSON and in Python alike
+    sols = lowrank.solve(lowrank.Scenario("mo2018-fig1").set("mo2018.g", 2.0))
+    assert len(sols) > 0
+    for s in sols:
+        d = s.to_dict()
+        assert d["converged"] is True
+        assert d["termination"] in ("converged", "residual_floor", "closed_form"), d
+        assert "reason" not in d

@@ -226,9 +226,9 @@ fn text_line(i: usize, s: &MeanFieldSolution) -> String {
         } else {
             String::new()
         },
-        conv = s.converged,
-        res = s.residual,
-        it = s.iterations,
+        conv = s.convergence.converged,
+        res = s.convergence.residual,
+        it = s.convergence.iterations,
         how = s.found_by,
     )
 }

@@ -616,7 +616,7 @@ fn fig4(a: &Fig4Args) -> anyhow::Result<()> {
             result.onset,
             result.onset_exact,
             result.g_star.value,
-            result.g_star.residual
+            result.g_star.convergence.residual
         );
         outln!(
             "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10}",

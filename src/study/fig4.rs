@@ -197,9 +197,9 @@ impl Fig4Result {
             "onset_exact": self.onset_exact,
             "g_star": {
                 "value": self.g_star.value,
-                "converged": self.g_star.converged,
-                "residual": self.g_star.residual,
-                "iterations": self.g_star.iterations,
+                "converged": self.g_star.convergence.converged,
+                "residual": self.g_star.convergence.residual,
+                "iterations": self.g_star.convergence.iterations,
             },
             "rows": self.rows,
             "autocorrelation": self.panels,
@@ -247,11 +247,11 @@ fn row(gauss: &Gauss, g: f64, b: f64, d0: f64) -> Result<Fig4Row, TheoryError> {
     let pc = pure_chaos(gauss, phi, g)?;
     let real = region_state(gauss, phi, g, b)?;
     let roots = [Some(pc), ch, Some(real)];
-    let converged = roots.iter().flatten().all(|r| r.converged);
+    let converged = roots.iter().flatten().all(|r| r.convergence.converged);
     let residual = roots
         .iter()
         .flatten()
-        .fold(0.0f64, |m, r| m.max(r.residual));
+        .fold(0.0f64, |m, r| m.max(r.convergence.residual));
     Ok(Fig4Row {
         g,
         static_sqrt_a: (st.structured_variance >= 0.0).then(|| st.structured_variance.sqrt()),

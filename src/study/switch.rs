@@ -317,11 +317,12 @@ fn switch_series(
             .zip(&ends[phase].currents)
             .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
         if diff > 1e-9 {
-            return Err(TheoryError::NotConverged {
+            return Err(TheoryError::NotFound {
                 what: "the recorded switch trajectory".into(),
-                residual: diff,
-                iterations: steps,
-                reason: "departs from the library's end state (internal error)".into(),
+                detail: format!(
+                    "departs from the library's end state by {diff:e} after {steps} steps \
+                     (internal error)"
+                ),
             });
         }
     }

@@ -26,6 +26,7 @@
 //!
 //! This crate knows nothing about networks.
 
+#![warn(missing_docs)]
 pub mod erf;
 pub mod fastmath;
 mod generic;

@@ -21,6 +21,8 @@
 //! assert_eq!(s.model.rank(), 2);
 //! ```
 
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 pub mod builder;
 pub mod bundled;
 pub mod cb2025;

@@ -22,6 +22,8 @@
 //! assert!(res.kappa[0].abs() < 1e-3); // Ω = 0.5 < 1: activity decays to the trivial state
 //! ```
 
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 pub mod error;
 pub mod network;
 pub mod result;

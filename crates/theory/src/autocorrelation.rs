@@ -41,6 +41,7 @@
 //! [`Autocorrelation::error_estimate`]). The interpolation error is reported separately
 //! ([`Autocorrelation::interpolation_error`]).
 
+use crate::convergence::{Convergence, Termination};
 use crate::solve::branches::MeanFieldSolution;
 use crate::TheoryError;
 use lowrank_gauss::{Gauss, GaussLegendre, Phi};
@@ -225,11 +226,20 @@ impl Autocorrelation {
         if self.converged {
             Ok(self)
         } else {
+            let termination = match self.reason {
+                StopReason::StepLimit => Termination::MaxIterations,
+                StopReason::InterpolationLimit => Termination::InterpolationLimit,
+                // a converged run never gets here; kept total for the match
+                StopReason::ToleranceMet | StopReason::Static => Termination::Converged,
+            };
             Err(TheoryError::NotConverged {
-                what: "autocorrelation Δ(τ)".into(),
-                residual: self.error_estimate.max(self.interpolation_error),
-                iterations: self.substeps,
-                reason: self.reason.to_string(),
+                what: format!("autocorrelation Δ(τ) ({})", self.reason),
+                convergence: Convergence {
+                    converged: false,
+                    residual: self.error_estimate.max(self.interpolation_error),
+                    iterations: self.substeps,
+                    termination,
+                },
             })
         }
     }
@@ -540,9 +550,7 @@ fn fit<const K: usize>(
         if !error.is_finite() {
             return Err(TheoryError::NotConverged {
                 what: "interpolation of the nested integrals".into(),
-                residual: error,
-                iterations: n,
-                reason: "non-finite values".into(),
+                convergence: Convergence::stopped(error, n, Termination::NonFinite),
             });
         }
         if error <= tol || n >= CHEB_MAX {

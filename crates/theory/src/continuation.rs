@@ -17,6 +17,7 @@
 
 #![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, M_kl)
 
+use crate::convergence::{Convergence, Termination};
 use crate::meanfield::MeanField;
 use crate::roots::brent;
 use crate::solve::branches::{ChaoticSystem, StaticSystem};
@@ -141,10 +142,10 @@ pub struct BranchPoint {
     pub det_sign: f64,
     /// Value of the monitor function (NaN if none).
     pub monitor: f64,
-    /// max|F| at the point.
-    pub residual: f64,
-    /// Corrector iterations used.
-    pub iterations: usize,
+    /// The corrector's report at the point: max|F|, corrector iterations (a point is kept only
+    /// when its corrector converged, so `converged` is always true here).
+    #[serde(flatten)]
+    pub convergence: Convergence,
 }
 
 /// Kind of a detected event along a branch.
@@ -179,8 +180,10 @@ pub struct Branch {
     pub points: Vec<BranchPoint>,
     /// Folds, branch points and monitor crossings, in order along the branch.
     pub events: Vec<Event>,
-    /// Why continuation stopped (left the interval, step too small, ...).
-    pub reason: String,
+    /// Why continuation stopped: [`Termination::LeftInterval`] or [`Termination::StepCap`] for
+    /// a complete branch, [`Termination::StepBelowMinimum`] (the corrector failed down to
+    /// `h_min`) or [`Termination::SingularJacobian`] for an incomplete one.
+    pub termination: Termination,
     /// Whether the branch reached the end of the parameter interval (or the step cap) without failure.
     pub complete: bool,
 }
@@ -328,12 +331,12 @@ fn corrector<S: ParamSystem + ?Sized>(
     t: &[f64],
     s: f64,
     opts: &ContinuationOptions,
-) -> Result<Option<Corrected>, TheoryError> {
+) -> Result<Result<Corrected, Termination>, TheoryError> {
     let n = work.n;
     let mut y: Vec<f64> = y0.iter().zip(t).map(|(a, b)| a + s * b).collect();
     for it in 0..=opts.max_corrector {
         if !work.eval(sys, &y)? {
-            return Ok(None);
+            return Ok(Err(Termination::LeftDomain));
         }
         let arc: f64 = y
             .iter()
@@ -344,7 +347,7 @@ fn corrector<S: ParamSystem + ?Sized>(
             - s;
         let fmax = work.f.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         if fmax <= opts.tol && arc.abs() <= 1e3 * opts.tol.max(1e-14) {
-            return Ok(Some(Corrected {
+            return Ok(Ok(Corrected {
                 y,
                 residual: fmax,
                 iterations: it,
@@ -368,16 +371,16 @@ fn corrector<S: ParamSystem + ?Sized>(
         }
         rhs[n] = -arc;
         let Some(d) = a.lu().solve(&rhs) else {
-            return Ok(None);
+            return Ok(Err(Termination::SingularJacobian));
         };
         if !d.iter().all(|v| v.is_finite()) {
-            return Ok(None);
+            return Ok(Err(Termination::NonFinite));
         }
         for j in 0..=n {
             y[j] += d[j];
         }
     }
-    Ok(None)
+    Ok(Err(Termination::MaxIterations))
 }
 
 /// Continues the branch through the solution `x0` at `p0` of `sys` (x0 is first corrected at fixed
@@ -432,7 +435,7 @@ where
             fd_step: opts.fd_step,
             ..Default::default()
         },
-    )
+    )?
     .into_result("continuation start")?;
     let mut work = Work::new(n);
     let mut y0: Vec<f64> = start.x.clone();
@@ -444,10 +447,12 @@ where
     let mut t0 = work
         .tangent(&guess)
         .ok_or_else(|| TheoryError::NotConverged {
-            what: "continuation tangent".into(),
-            residual: start.residual,
-            iterations: 0,
-            reason: "singular augmented Jacobian at the start".into(),
+            what: "continuation tangent at the start".into(),
+            convergence: Convergence::stopped(
+                start.convergence.residual,
+                0,
+                Termination::SingularJacobian,
+            ),
         })?;
     if t0[n] * opts.direction < 0.0 {
         t0.iter_mut().for_each(|v| *v = -*v);
@@ -464,21 +469,20 @@ where
         tangent: t0.clone(),
         det_sign: work.det_sign(),
         monitor: mon(&y0)?,
-        residual: start.residual,
-        iterations: start.iterations,
+        convergence: start.convergence,
     }];
     let mut events = Vec::new();
     let mut h = opts.h0;
-    let mut reason = format!("reached the step cap {}", opts.max_steps);
+    let mut termination = Termination::StepCap;
     let mut complete = true;
     let inside = |p: f64| p >= opts.p_min && p <= opts.p_max;
     for _ in 0..opts.max_steps {
         let c = match corrector(sys, &mut work, &y0, &t0, h, opts)? {
-            Some(c) => c,
-            None => {
+            Ok(c) => c,
+            Err(_) => {
                 h *= 0.5;
                 if h < opts.h_min {
-                    reason = format!("step below h_min = {:e} (corrector fails)", opts.h_min);
+                    termination = Termination::StepBelowMinimum;
                     complete = false;
                     break;
                 }
@@ -490,7 +494,7 @@ where
         let Some(t1) = work.tangent(&t0) else {
             h *= 0.5;
             if h < opts.h_min {
-                reason = "singular augmented Jacobian".into();
+                termination = Termination::SingularJacobian;
                 complete = false;
                 break;
             }
@@ -555,8 +559,8 @@ where
                     fd_step: opts.fd_step,
                     ..Default::default()
                 },
-            );
-            if s.converged {
+            )?;
+            if s.convergence.converged {
                 y1[..n].copy_from_slice(&s.x);
                 y1[n] = pend;
                 points.push(BranchPoint {
@@ -565,11 +569,10 @@ where
                     tangent: t1.clone(),
                     det_sign: det1,
                     monitor: mon(&y1)?,
-                    residual: s.residual,
-                    iterations: s.iterations,
+                    convergence: s.convergence,
                 });
             }
-            reason = "left the parameter interval".into();
+            termination = Termination::LeftInterval;
             break;
         }
         points.push(BranchPoint {
@@ -578,8 +581,7 @@ where
             tangent: t1.clone(),
             det_sign: det1,
             monitor: m1,
-            residual: c.residual,
-            iterations: c.iterations,
+            convergence: Convergence::converged(c.residual, c.iterations),
         });
         y0 = y1;
         t0 = t1;
@@ -595,7 +597,7 @@ where
     Ok(Branch {
         points,
         events,
-        reason,
+        termination,
         complete,
     })
 }
@@ -620,20 +622,17 @@ where
     let last = RefCell::new(None::<Vec<f64>>);
     let g = |s: f64| -> Result<f64, TheoryError> {
         let mut w = work.borrow_mut();
-        let c =
-            corrector(sys, &mut w, y0, t0, s, opts)?.ok_or_else(|| TheoryError::NotConverged {
-                what: "event refinement corrector".into(),
-                residual: f64::NAN,
-                iterations: opts.max_corrector,
-                reason: format!("no corrected point at arclength {s}"),
-            })?;
+        let c = corrector(sys, &mut w, y0, t0, s, opts)?.map_err(|termination| {
+            TheoryError::NotConverged {
+                what: format!("event refinement corrector at arclength {s}"),
+                convergence: Convergence::stopped(f64::INFINITY, opts.max_corrector, termination),
+            }
+        })?;
         w.eval(sys, &c.y)?;
         w.jacobians(sys, &c.y, opts.fd_step)?;
         let t = w.tangent(t0).ok_or_else(|| TheoryError::NotConverged {
             what: "event refinement tangent".into(),
-            residual: f64::NAN,
-            iterations: 0,
-            reason: "singular augmented Jacobian".into(),
+            convergence: Convergence::stopped(c.residual, 0, Termination::SingularJacobian),
         })?;
         let det = w.jx.clone().lu().determinant();
         drop(w);
@@ -839,7 +838,7 @@ mod tests {
             ..Default::default()
         };
         let b = continue_branch(&Pitchfork, &[0.0], -1.0, &opts, None::<&NoMon>).unwrap();
-        assert!(b.complete, "{}", b.reason);
+        assert!(b.complete, "{}", b.termination);
         let bps: Vec<_> = b
             .events
             .iter()

@@ -10,6 +10,7 @@
 //! [`MeanField`](crate::meanfield::MeanField); for \[CB\] (erf, zero means, U = 𝟙) this is exactly
 //! Ṡ^{μν} = −S^{μν} + Σ_ρ T^{μνρ} S^{νρ} / √(1 + (π/2) Σ_ρ (S^{νρ})²).
 
+use crate::convergence::{Convergence, Termination};
 use crate::meanfield::MeanField;
 use crate::solve::{solve, NewtonOptions, System};
 use crate::TheoryError;
@@ -233,9 +234,7 @@ impl CurrentOde {
             if s.iter().any(|x| !x.is_finite()) {
                 return Err(TheoryError::NotConverged {
                     what: "current ODE integration".into(),
-                    residual: f64::INFINITY,
-                    iterations: steps,
-                    reason: "currents diverged".into(),
+                    convergence: Convergence::stopped(f64::INFINITY, steps, Termination::Diverged),
                 });
             }
         }
@@ -316,8 +315,8 @@ impl CurrentOde {
             }
         }
         for s in candidates {
-            let sol = solve(self, &s, &opts.newton);
-            let x = if sol.converged {
+            let sol = solve(self, &s, &opts.newton)?;
+            let x = if sol.convergence.converged {
                 sol.x.clone()
             } else {
                 s.clone()
@@ -332,11 +331,16 @@ impl CurrentOde {
                 prev.count += 1;
                 continue;
             }
+            // the report of the point kept (the start itself when the polish failed)
+            let termination = match sol.convergence.termination {
+                _ if residual <= opts.newton.tol => Termination::Converged,
+                // the polish's x was not kept: its verdict does not describe this point
+                t if t.is_success() => Termination::NoDecrease,
+                t => t,
+            };
             found.push(self.fixed_point_at(
                 &x,
-                residual <= opts.newton.tol,
-                residual,
-                sol.iterations,
+                Convergence::stopped(residual, sol.convergence.iterations, termination),
                 opts,
             )?);
         }
@@ -347,9 +351,7 @@ impl CurrentOde {
     pub fn fixed_point_at(
         &self,
         s: &[f64],
-        converged: bool,
-        residual: f64,
-        iterations: usize,
+        convergence: Convergence,
         opts: &FixedPointOptions,
     ) -> Result<CurrentFixedPoint, TheoryError> {
         let mut w = self.scratch();
@@ -369,9 +371,7 @@ impl CurrentOde {
                 FixedPointClass::StableNode | FixedPointClass::StableFocus
             ),
             class,
-            converged,
-            residual,
-            iterations,
+            convergence,
             count: 1,
         })
     }
@@ -497,12 +497,10 @@ pub struct CurrentFixedPoint {
     pub class: FixedPointClass,
     /// Strictly stable (all Re λ < −tol).
     pub stable: bool,
-    /// max|−S + κ(S)| ≤ tolerance.
-    pub converged: bool,
-    /// max|−S + κ(S)|.
-    pub residual: f64,
-    /// Newton iterations of the polish.
-    pub iterations: usize,
+    /// The polish's report: max|−S + κ(S)| ≤ tolerance, the residual max|−S + κ(S)| at the
+    /// currents, Newton iterations of the polish.
+    #[serde(flatten)]
+    pub convergence: Convergence,
     /// How many starts ended at this fixed point.
     pub count: usize,
 }

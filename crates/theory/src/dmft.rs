@@ -57,6 +57,7 @@
 //! previous column, Γ_{j−b−1,j} ≈ Γ_{j−b−1,j−1} — an approximation, exact when Δ has relaxed at
 //! lag b. The classification row Δ(t0, t0+τ) is then known only for τ ≤ b·dt.
 
+use crate::convergence::{Convergence, Termination};
 use crate::currents::mean_and_gain;
 use crate::meanfield::MeanField;
 use crate::TheoryError;
@@ -486,10 +487,8 @@ fn run_impl(
         std::mem::swap(&mut s_cur, &mut s_next);
         if s_cur.iter().chain(kappa.iter()).any(|x| !x.is_finite()) {
             return Err(TheoryError::NotConverged {
-                what: "two-time DMFT".into(),
-                residual: f64::INFINITY,
-                iterations: j,
-                reason: "currents diverged".into(),
+                what: "two-time DMFT (the currents)".into(),
+                convergence: Convergence::stopped(f64::INFINITY, j, Termination::Diverged),
             });
         }
         currents[j * nk..(j + 1) * nk].copy_from_slice(&s_cur);
@@ -621,10 +620,11 @@ fn run_impl(
             }
             if !(djj.is_finite() && djj >= 0.0) {
                 return Err(TheoryError::NotConverged {
-                    what: "two-time DMFT".into(),
-                    residual: djj,
-                    iterations: j,
-                    reason: format!("variance of population {p} became {djj} (dt too large?)"),
+                    what: format!(
+                        "two-time DMFT (the variance of population {p} became {djj}; dt too \
+                         large?)"
+                    ),
+                    convergence: Convergence::stopped(djj, j, Termination::Diverged),
                 });
             }
             dcur[base] = djj;
@@ -907,7 +907,10 @@ mod tests {
             ..Default::default()
         };
         match run(&model, Gauss::new(16), &opts) {
-            Err(TheoryError::NotConverged { iterations, .. }) => assert_eq!(iterations, 0),
+            Err(TheoryError::NotConverged { convergence, .. }) => {
+                assert_eq!(convergence.iterations, 0);
+                assert_eq!(convergence.termination, Termination::InterpolationLimit);
+            }
             other => panic!("expected NotConverged, got {other:?}"),
         }
         let quad = DmftOptions {

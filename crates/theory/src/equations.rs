@@ -797,9 +797,7 @@ pub fn pure_chaos_delta0(
     if coupling_g2 <= 1.0 {
         return Ok(ScalarSolution {
             value: 0.0,
-            converged: true,
-            residual: 0.0,
-            iterations: 0,
+            convergence: crate::convergence::Convergence::closed_form(),
         });
     }
     let h = |d0: f64| -> Result<f64, TheoryError> {
@@ -810,11 +808,9 @@ pub fn pure_chaos_delta0(
     while h(lo)? >= 0.0 {
         lo *= 0.1;
         if lo < 1e-12 {
-            return Err(TheoryError::NotConverged {
+            return Err(TheoryError::NotFound {
                 what: "pure-chaos delta0".into(),
-                residual: h(lo)?.abs(),
-                iterations: 0,
-                reason: "no bracket near 0 (φ′(0) < 1?)".into(),
+                detail: format!("no bracket near 0 (φ′(0) < 1?; |h| = {:e})", h(lo)?.abs()),
             });
         }
     }
@@ -824,20 +820,18 @@ pub fn pure_chaos_delta0(
         hi *= 2.0;
         doublings += 1;
         if doublings > 60 {
-            return Err(TheoryError::NotConverged {
+            return Err(TheoryError::NotFound {
                 what: "pure-chaos delta0".into(),
-                residual: h(hi)?.abs(),
-                iterations: doublings,
-                reason: "energy law has no finite root (unbounded φ?)".into(),
+                detail: format!(
+                    "the energy law has no finite root after {doublings} doublings (unbounded φ?)"
+                ),
             });
         }
     }
     // tolerance 1e-11 because |h| has a rounding floor ~1e-13 (F(Δ₀) − F(0) over Δ₀²); 1e-13 failed at g ≈ 1.9
-    let sol = brent("pure-chaos delta0", h, lo, hi, 1e-11)?;
-    Ok(ScalarSolution {
-        iterations: sol.iterations + doublings,
-        ..sol
-    })
+    let mut sol = brent("pure-chaos delta0", h, lo, hi, 1e-11)?;
+    sol.convergence.iterations += doublings;
+    Ok(sol)
 }
 
 #[cfg(test)]
@@ -933,7 +927,7 @@ mod tests {
             (Phi::Tanh, 2.0, 1.9248, None),
         ] {
             let s = pure_chaos_delta0(&gauss, phi, g * g).unwrap();
-            assert!(s.converged);
+            assert!(s.convergence.converged);
             assert!(
                 (s.value - d0).abs() < 5e-5,
                 "{phi:?} g={g}: {} vs {d0}",

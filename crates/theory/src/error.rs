@@ -1,6 +1,8 @@
 //! The error type of the theory crate.
 
+use crate::convergence::Convergence;
 use lowrank_gauss::GaussError;
+use lowrank_model::ModelError;
 
 /// Everything that can go wrong when solving the mean-field equations.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -8,19 +10,25 @@ pub enum TheoryError {
     /// A Gaussian integral was asked for an invalid argument (negative variance, NaN, ...).
     #[error("Gaussian integral: {0}")]
     Gauss(#[from] GaussError),
-    /// A solver did not reach its tolerance.
-    #[error(
-        "{what} did not converge: residual {residual:.3e} after {iterations} iterations ({reason})"
-    )]
+    /// The scenario model is invalid (a constructor or the builder refused it).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// An iterative solver stopped without meeting its tolerance; the report says where and why.
+    #[error("{what} did not converge: {convergence}")]
     NotConverged {
         /// What was being solved.
         what: String,
-        /// Max-norm residual at the last iterate.
-        residual: f64,
-        /// Iterations performed.
-        iterations: usize,
-        /// Why the solver stopped.
-        reason: String,
+        /// The solver's report at the last iterate ([`Convergence::converged`] is false).
+        convergence: Convergence,
+    },
+    /// A search over a stated domain found nothing: no bracket, no stable fixed point, no
+    /// crossing in the interval. Not a solver failure: what was sought does not exist there.
+    #[error("{what}: {detail}")]
+    NotFound {
+        /// What was sought.
+        what: String,
+        /// Where it was sought and what was found instead.
+        detail: String,
     },
     /// A dense eigensolver (bounded real Schur, then the fallback) did not converge on an
     /// `n`×`n` matrix: a property of that matrix, so a caller drawing random matrices can redraw.

@@ -2,6 +2,8 @@
 //!
 //! Map of the crate (docs/theory/ section in brackets):
 //! - [`error`]: [`TheoryError`], the one error type of the crate.
+//! - [`convergence`]: [`Convergence`] and [`Termination`], the report every iterative result
+//!   carries (flattened into it) and the typed reason a solver stopped.
 //! - [`meanfield`]: the general model flattened for evaluation — means, loading–state covariances,
 //!   structured variance, the Stein drive κ (§1.4–1.5). Every equation below is built from it.
 //! - [`equations`]: residuals of the static (§1.6) and stationary chaotic (§1.7) equations and the
@@ -22,9 +24,12 @@
 //! - [`cb2025`]: the \[CB\] studies — potential method, g_c, g*, symmetric interactions, phase
 //!   diagram, polytope (§3).
 
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 pub mod autocorrelation;
 pub mod cb2025;
 pub mod continuation;
+pub mod convergence;
 pub mod currents;
 pub mod dmft;
 pub mod equations;
@@ -38,4 +43,5 @@ pub mod solve;
 pub mod stability;
 pub mod threshold;
 
+pub use convergence::{Convergence, Termination};
 pub use error::TheoryError;

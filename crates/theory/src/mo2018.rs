@@ -21,17 +21,9 @@ use lowrank_model::mo2018::{Context, Detection, GoNogo, RankOne, Ring, Stimulus}
 use lowrank_model::Model;
 use serde::Serialize;
 
-fn model_error(what: &str, e: impl std::fmt::Display) -> TheoryError {
-    TheoryError::InvalidParameter {
-        name: format!("mo2018.{what}"),
-        value: f64::NAN,
-        reason: e.to_string(),
-    }
-}
-
 /// The general model of a rank-one parameter set.
 pub fn rank_one_model(p: &RankOne) -> Result<Model, TheoryError> {
-    p.model().map_err(|e| model_error("rank-one", e))
+    Ok(p.model()?)
 }
 
 /// Structure strength Ω = M_m M_n + σ_mn (= λ₀ canonically).
@@ -143,11 +135,9 @@ where
         ..solve_opts_static(opts)
     };
     let all = solve_all(&model0, &sopts)?;
-    let start = lowest_stable(&all.solutions, index).ok_or_else(|| TheoryError::NotConverged {
+    let start = lowest_stable(&all.solutions, index).ok_or_else(|| TheoryError::NotFound {
         what: "lower branch".into(),
-        residual: f64::NAN,
-        iterations: 0,
-        reason: format!("no stable fixed point at parameter {p0}"),
+        detail: format!("no stable fixed point at parameter {p0}"),
     })?;
     let k = model0.rank();
     let mut x0 = start.kappa.clone();
@@ -269,9 +259,9 @@ pub struct RingState {
 
 /// The ring attractor of `p` (§2.5): [`solve_all`] finds the nonzero states; a state with a zero
 /// mode and κ ≠ 0 is the ring. The static ring is reported if stable (bulk radius < 1), else the
-/// chaotic one. `Err(NotConverged)` if no ring is found.
+/// chaotic one. `Err(NotFound)` if no ring is found.
 pub fn ring(p: &Ring, opts: &SolveOptions) -> Result<RingState, TheoryError> {
-    let model = p.model().map_err(|e| model_error("ring", e))?;
+    let model = p.model()?;
     let all = solve_all(&model, opts)?;
     let rings: Vec<&MeanFieldSolution> = all
         .solutions
@@ -283,11 +273,9 @@ pub fn ring(p: &Ring, opts: &SolveOptions) -> Result<RingState, TheoryError> {
         .find(|s| s.regime == "stationary" && s.bulk_radius < 1.0)
         .or_else(|| rings.iter().find(|s| s.regime == "chaotic"))
         .or_else(|| rings.first())
-        .ok_or_else(|| TheoryError::NotConverged {
+        .ok_or_else(|| TheoryError::NotFound {
             what: "ring attractor".into(),
-            residual: f64::NAN,
-            iterations: 0,
-            reason: "no solution with κ ≠ 0 and a zero mode".into(),
+            detail: "no solution with κ ≠ 0 and a zero mode".into(),
         })?;
     Ok(RingState {
         radius: pick.kappa.iter().map(|x| x * x).sum::<f64>().sqrt(),
@@ -328,11 +316,9 @@ fn stimulus_state(
         .into_iter()
         .filter(|s| s.stable)
         .max_by(|a, b| a.kappa[0].abs().total_cmp(&b.kappa[0].abs()))
-        .ok_or_else(|| TheoryError::NotConverged {
+        .ok_or_else(|| TheoryError::NotFound {
             what: "task state".into(),
-            residual: f64::NAN,
-            iterations: 0,
-            reason: "no stable fixed point during the stimulus".into(),
+            detail: "no stable fixed point during the stimulus".into(),
         })
 }
 
@@ -344,8 +330,7 @@ pub fn go_nogo(p: &GoNogo, opts: &SolveOptions) -> Result<GoNogoPrediction, Theo
             stimulus: Stimulus::Go,
             ..p.clone()
         }
-        .model()
-        .map_err(|e| model_error("go-nogo", e))?,
+        .model()?,
         t,
         opts,
     )?;
@@ -354,8 +339,7 @@ pub fn go_nogo(p: &GoNogo, opts: &SolveOptions) -> Result<GoNogoPrediction, Theo
             stimulus: Stimulus::Nogo,
             ..p.clone()
         }
-        .model()
-        .map_err(|e| model_error("go-nogo", e))?,
+        .model()?,
         t,
         opts,
     )?;
@@ -380,7 +364,7 @@ pub fn detection_threshold(
         move |c| {
             Detection { c, ..base.clone() }
                 .model()
-                .map_err(|e| model_error("detection", e))
+                .map_err(TheoryError::from)
         },
         0.0,
         c_max,
@@ -388,11 +372,9 @@ pub fn detection_threshold(
         Some(t),
         opts,
     )?
-    .ok_or_else(|| TheoryError::NotConverged {
+    .ok_or_else(|| TheoryError::NotFound {
         what: "detection threshold".into(),
-        residual: f64::NAN,
-        iterations: 0,
-        reason: format!("the lower branch survives up to c = {c_max}"),
+        detail: format!("the lower branch survives up to c = {c_max}"),
     })
 }
 
@@ -426,8 +408,7 @@ pub fn context_discrimination(
         c_b: 0.0,
         ..p.clone()
     }
-    .model()
-    .map_err(|e| model_error("context", e))?;
+    .model()?;
     let rest_all = solve_all(
         &rest_model,
         &SolveOptions {
@@ -435,11 +416,9 @@ pub fn context_discrimination(
             ..solve_opts_static(opts)
         },
     )?;
-    let rest = lowest_stable(&rest_all.solutions, 0).ok_or_else(|| TheoryError::NotConverged {
+    let rest = lowest_stable(&rest_all.solutions, 0).ok_or_else(|| TheoryError::NotFound {
         what: "context rest state".into(),
-        residual: f64::NAN,
-        iterations: 0,
-        reason: "no stable fixed point with the context input alone".into(),
+        detail: "no stable fixed point with the context input alone".into(),
     })?;
     let end = |relevant: bool| -> Result<(Option<f64>, f64), TheoryError> {
         let base = p.clone();
@@ -457,7 +436,7 @@ pub fn context_discrimination(
                     ..base.clone()
                 }
             };
-            q.model().map_err(|e| model_error("context", e))
+            q.model().map_err(TheoryError::from)
         };
         let fold = lower_branch_fold(&build, 0.0, strength, 0, Some(t), opts)?.map(|f| f.param);
         let m = build(strength)?;
@@ -486,11 +465,9 @@ pub fn context_discrimination(
         };
         let z = pick
             .map(|s| s.readouts[0])
-            .ok_or_else(|| TheoryError::NotConverged {
+            .ok_or_else(|| TheoryError::NotFound {
                 what: "context end state".into(),
-                residual: f64::NAN,
-                iterations: 0,
-                reason: "no stable fixed point at full stimulus".into(),
+                detail: "no stable fixed point at full stimulus".into(),
             })?;
         Ok((fold, z))
     };

@@ -126,11 +126,7 @@ pub fn with_g_lambda0(
 }
 
 fn model_of(p: &RankOne) -> Result<Model, TheoryError> {
-    p.model().map_err(|e| TheoryError::InvalidParameter {
-        name: "mo2018 rank-one".into(),
-        value: f64::NAN,
-        reason: e.to_string(),
-    })
+    Ok(p.model()?)
 }
 
 /// Central chaotic state of one population with G = g² (docs/theory §2.1): Δ₀^ch(g) from the
@@ -249,8 +245,8 @@ where
         }
         let mut het = None;
         for s in &starts {
-            let sol = solve(&ssys, s, newton);
-            if sol.converged && sol.x[0] > 1e-7 {
+            let sol = solve(&ssys, s, newton)?;
+            if sol.convergence.converged && sol.x[0] > 1e-7 {
                 het = Some(sol);
                 break;
             }
@@ -310,8 +306,8 @@ where
                 cstarts.push(x);
             }
             for s in &cstarts {
-                let sol = solve(&csys, s, &opts.chaotic_newton());
-                if sol.converged && sol.x[0] > 1e-6 && sol.x[k] - sol.x[k + 1] > 1e-9 {
+                let sol = solve(&csys, s, &opts.chaotic_newton())?;
+                if sol.convergence.converged && sol.x[0] > 1e-6 && sol.x[k] - sol.x[k + 1] > 1e-9 {
                     chaotic = Some(sol);
                     break;
                 }
@@ -451,11 +447,9 @@ where
         .solutions
         .iter()
         .find(|s| s.branch == "heterogeneous" && s.kappa[0] > 0.0)
-        .ok_or_else(|| TheoryError::NotConverged {
+        .ok_or_else(|| TheoryError::NotFound {
             what: "g_C start".into(),
-            residual: f64::NAN,
-            iterations: 0,
-            reason: format!("no heterogeneous fixed point at g = {g0}"),
+            detail: format!("no heterogeneous fixed point at g = {g0}"),
         })?;
     let mut x0 = start.kappa.clone();
     x0.extend(&start.delta0);
@@ -502,10 +496,12 @@ where
         .iter()
         .find(|e| e.kind == EventKind::Monitor)
         .map(|e| e.param)
-        .ok_or_else(|| TheoryError::NotConverged {
+        .ok_or_else(|| TheoryError::NotFound {
             what: "chaos onset (bulk radius = 1)".into(),
-            residual: f64::NAN,
-            iterations: b.points.len(),
-            reason: format!("no crossing of r = 1 on [{p0}, {p_max}] ({})", b.reason),
+            detail: format!(
+                "no crossing of r = 1 on [{p0}, {p_max}] along {} branch points ({})",
+                b.points.len(),
+                b.termination
+            ),
         })
 }

@@ -1,6 +1,7 @@
 //! Bracketed scalar root finding through `argmin`'s `BrentRoot`, with the convergence report every
 //! solver result carries.
 
+use crate::convergence::{Convergence, Termination};
 use crate::TheoryError;
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentRoot;
@@ -11,13 +12,13 @@ use serde::Serialize;
 pub struct ScalarSolution {
     /// The root.
     pub value: f64,
-    /// Whether |f(value)| ≤ the tolerance was reached.
-    pub converged: bool,
-    /// |f(value)|.
-    pub residual: f64,
-    /// Iterations used.
-    pub iterations: usize,
+    /// Whether |f(value)| ≤ the tolerance was reached; the residual is |f(value)|.
+    #[serde(flatten)]
+    pub convergence: Convergence,
 }
+
+/// Brent iterations before giving up.
+const MAX_ITERS: u64 = 200;
 
 struct Scalar<F>(F);
 
@@ -25,7 +26,8 @@ impl<F: Fn(f64) -> Result<f64, TheoryError>> CostFunction for Scalar<F> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
-        (self.0)(*x).map_err(|e| ArgminError::msg(e.to_string()))
+        // kept typed: `brent` hands the function's own error back to its caller
+        (self.0)(*x).map_err(ArgminError::new)
     }
 }
 
@@ -37,7 +39,7 @@ impl<F: Fn(f64) -> Result<f64, TheoryError>> CostFunction for Scalar<F> {
 /// ```
 /// use lowrank_theory::roots::brent;
 /// let s = brent("x² = 2", |x| Ok(x * x - 2.0), 0.0, 2.0, 1e-14).unwrap();
-/// assert!(s.converged && (s.value - 2f64.sqrt()).abs() < 1e-12);
+/// assert!(s.convergence.converged && (s.value - 2f64.sqrt()).abs() < 1e-12);
 /// ```
 pub fn brent<F>(what: &str, f: F, lo: f64, hi: f64, tol: f64) -> Result<ScalarSolution, TheoryError>
 where
@@ -47,25 +49,23 @@ where
     if flo == 0.0 {
         return Ok(ScalarSolution {
             value: lo,
-            converged: true,
-            residual: 0.0,
-            iterations: 0,
+            convergence: Convergence::converged(0.0, 0),
         });
     }
     if fhi == 0.0 {
         return Ok(ScalarSolution {
             value: hi,
-            converged: true,
-            residual: 0.0,
-            iterations: 0,
+            convergence: Convergence::converged(0.0, 0),
         });
     }
     if flo.signum() == fhi.signum() {
         return Err(TheoryError::NotConverged {
-            what: what.to_string(),
-            residual: flo.abs().min(fhi.abs()),
-            iterations: 0,
-            reason: format!("no sign change on the bracket [{lo}, {hi}]"),
+            what: format!("{what} on [{lo}, {hi}]"),
+            convergence: Convergence::stopped(
+                flo.abs().min(fhi.abs()),
+                0,
+                Termination::NoSignChange,
+            ),
         });
     }
     // BrentRoot's tolerance is on x; iterate until |f| ≤ tol or x stops moving.
@@ -75,31 +75,37 @@ where
         4.0 * f64::EPSILON * lo.abs().max(hi.abs()).max(1e-300),
     );
     let res = Executor::new(Scalar(&f), solver)
-        .configure(|s| s.param(0.5 * (lo + hi)).max_iters(200))
+        .configure(|s| s.param(0.5 * (lo + hi)).max_iters(MAX_ITERS))
         .run()
-        .map_err(|e| TheoryError::NotConverged {
-            what: what.to_string(),
-            residual: f64::INFINITY,
-            iterations: 0,
-            reason: e.to_string(),
+        .map_err(|e| match e.downcast::<TheoryError>() {
+            Ok(theory) => theory,
+            // argmin refuses the bracket itself (it was checked above, so this is round-off)
+            Err(_) => TheoryError::NotConverged {
+                what: format!("{what} on [{lo}, {hi}]"),
+                convergence: Convergence::stopped(f64::INFINITY, 0, Termination::NoSignChange),
+            },
         })?;
     let state = res.state();
     let value = *state.get_best_param().unwrap_or(&f64::NAN);
     let residual = f(value)?.abs();
     let iterations = state.get_iter() as usize;
     if !value.is_finite() || residual > tol {
+        let termination = if !value.is_finite() {
+            Termination::NonFinite
+        } else if iterations >= MAX_ITERS as usize {
+            Termination::MaxIterations
+        } else {
+            // the bracket shrank to round-off with |f| still above the tolerance
+            Termination::StepBelowMinimum
+        };
         return Err(TheoryError::NotConverged {
             what: what.to_string(),
-            residual,
-            iterations,
-            reason: "Brent stopped above tolerance".into(),
+            convergence: Convergence::stopped(residual, iterations, termination),
         });
     }
     Ok(ScalarSolution {
         value,
-        converged: true,
-        residual,
-        iterations,
+        convergence: Convergence::converged(residual, iterations),
     })
 }
 
@@ -138,7 +144,7 @@ where
     let mut failed = 0;
     let mut bracket =
         |lo: f64, hi: f64, roots: &mut Vec<f64>| match brent("scan root", &f, lo, hi, tol) {
-            Ok(s) if s.converged => roots.push(s.value),
+            Ok(s) if s.convergence.converged => roots.push(s.value),
             _ => failed += 1,
         };
     for i in 0..grid.len() {
@@ -207,5 +213,47 @@ where
         (Some(c), Some(fc))
     } else {
         (Some(d), Some(fd))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminations_are_typed() {
+        match brent("x² + 1", |x| Ok(x * x + 1.0), -1.0, 1.0, 1e-12) {
+            Err(TheoryError::NotConverged { convergence, .. }) => {
+                assert_eq!(convergence.termination, Termination::NoSignChange);
+                assert!(!convergence.converged);
+            }
+            other => panic!("expected NotConverged, got {other:?}"),
+        }
+        // a tolerance below the round-off of f: the bracket shrinks to nothing first
+        match brent("x − 0.1", |x| Ok((x - 0.1) * 1e20), 0.0, 1.0, 1e-30) {
+            Err(TheoryError::NotConverged { convergence, .. }) => {
+                assert_eq!(convergence.termination, Termination::StepBelowMinimum);
+            }
+            other => panic!("expected NotConverged, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_error_of_the_function_reaches_the_caller_unchanged() {
+        // the function fails inside the bracket only, so the error comes out of Brent's loop
+        let f = |x: f64| {
+            if (x - 0.5).abs() < 0.4 {
+                Err(TheoryError::Interrupted {
+                    what: "f".into(),
+                    step: 3,
+                })
+            } else {
+                Ok(x - 0.5)
+            }
+        };
+        match brent("f", f, 0.0, 1.0, 1e-12) {
+            Err(TheoryError::Interrupted { step: 3, .. }) => {}
+            other => panic!("expected the function's own error, got {other:?}"),
+        }
     }
 }

@@ -6,8 +6,8 @@
 //! accepted only when they decrease ‖F‖, with optional Farrell deflation of known roots), and
 //! [`solve`] / [`find_roots`] are the *drivers* (executor, multiple starts, deduplication).
 //!
-//! Every result is a [`Solution`] carrying `converged`, the max-norm `residual`, `iterations` and the
-//! termination `reason`; [`Solution::into_result`] turns an unconverged one into
+//! Every result is a [`Solution`] carrying a [`Convergence`] (`converged`, the max-norm `residual`,
+//! `iterations` and the typed [`Termination`]); [`Solution::into_result`] turns an unconverged one into
 //! [`TheoryError::NotConverged`]. Scalar bracketing root finding is [`crate::roots::brent`]
 //! (argmin's `BrentRoot`).
 //!
@@ -24,6 +24,7 @@ pub mod disorder;
 pub mod pinned;
 pub mod scan;
 
+use crate::convergence::{Convergence, Termination};
 use crate::TheoryError;
 use argmin::core::{
     Error as ArgminError, Executor, IterState, Problem, Solver, State, TerminationReason, KV,
@@ -48,8 +49,9 @@ use serde::Serialize;
 ///         Ok(())
 ///     }
 /// }
-/// let s = solve(&Circle, &[1.0, 0.2], &NewtonOptions::default()).into_result("circle").unwrap();
-/// assert!((s.x[0] - 0.5f64.sqrt()).abs() < 1e-12 && s.converged);
+/// let s = solve(&Circle, &[1.0, 0.2], &NewtonOptions::default())?.into_result("circle")?;
+/// assert!((s.x[0] - 0.5f64.sqrt()).abs() < 1e-12 && s.convergence.converged);
+/// # Ok::<(), TheoryError>(())
 /// ```
 pub trait System {
     /// Number of unknowns (= number of equations).
@@ -101,27 +103,21 @@ impl<S: System + ?Sized> System for &S {
 pub struct Solution {
     /// The unknowns at the last iterate (packed as the [`System`] defines them).
     pub x: Vec<f64>,
-    /// Whether max_i |F_i(x)| ≤ the tolerance.
-    pub converged: bool,
-    /// max_i |F_i(x)| of the *undeflated* system at `x`.
-    pub residual: f64,
-    /// Newton iterations performed.
-    pub iterations: usize,
-    /// Why the solver stopped.
-    pub reason: String,
+    /// Whether max_i |F_i(x)| ≤ the tolerance; the residual is max_i |F_i(x)| of the
+    /// *undeflated* system at `x`; the iterations are Newton iterations.
+    #[serde(flatten)]
+    pub convergence: Convergence,
 }
 
 impl Solution {
     /// `Ok(self)` if converged, otherwise [`TheoryError::NotConverged`] naming `what`.
     pub fn into_result(self, what: &str) -> Result<Solution, TheoryError> {
-        if self.converged {
+        if self.convergence.converged {
             Ok(self)
         } else {
             Err(TheoryError::NotConverged {
                 what: what.to_string(),
-                residual: self.residual,
-                iterations: self.iterations,
-                reason: self.reason,
+                convergence: self.convergence,
             })
         }
     }
@@ -258,7 +254,7 @@ pub struct LevenbergMarquardt {
     gold: Vec<f64>,
     norm2: f64,
     fmax: f64,
-    stop: Option<&'static str>,
+    stop: Option<Termination>,
 }
 
 impl LevenbergMarquardt {
@@ -551,11 +547,7 @@ impl<S: System> Solver<S, LmState> for LevenbergMarquardt {
         let x = self.x.clone();
         let ok = Self::eval(problem, &x, &mut self.f)?;
         if !ok {
-            return Err(ArgminError::new(TheoryError::InvalidParameter {
-                name: "initial guess".into(),
-                value: f64::NAN,
-                reason: format!("residual undefined at {x:?}"),
-            }));
+            return Err(ArgminError::new(StartOutsideDomain));
         }
         self.deflate(false);
         self.norm2 = Self::norm2(&self.g);
@@ -590,9 +582,11 @@ impl<S: System> Solver<S, LmState> for LevenbergMarquardt {
             result = self.try_steps(problem)?;
         }
         let Some(lambda) = result else {
-            self.stop = Some("no damping decreases the residual (local minimum of |F| or fold)");
+            self.stop = Some(Termination::NoDecrease);
             return Ok((
-                state.terminate_with(TerminationReason::SolverExit(self.stop.unwrap().into())),
+                state.terminate_with(TerminationReason::SolverExit(
+                    Termination::NoDecrease.to_string(),
+                )),
                 None,
             ));
         };
@@ -626,26 +620,49 @@ impl<S: System> Solver<S, LmState> for LevenbergMarquardt {
 
 /// Solves F(x) = 0 from `x0` by [`LevenbergMarquardt`] (no deflation). Never panics; inspect
 /// `converged` or call [`Solution::into_result`].
-pub fn solve<S: System>(system: S, x0: &[f64], opts: &NewtonOptions) -> Solution {
+///
+/// # Errors
+/// Only an error of the system itself that is not "outside the domain" (a Gaussian-integral or
+/// invalid-parameter error of a trial point is a rejected step): e.g.
+/// [`TheoryError::Interrupted`]. A run that stops short of the tolerance is an `Ok` [`Solution`]
+/// whose [`Convergence`] says why.
+pub fn solve<S: System>(
+    system: S,
+    x0: &[f64],
+    opts: &NewtonOptions,
+) -> Result<Solution, TheoryError> {
     solve_deflated(system, x0, opts, None)
 }
 
+/// The residual is undefined at the start: the solver's marker error, read back by
+/// [`solve_deflated`] as [`Termination::StartOutsideDomain`].
+#[derive(Debug)]
+struct StartOutsideDomain;
+
+impl std::fmt::Display for StartOutsideDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("residual undefined at the start")
+    }
+}
+
+impl std::error::Error for StartOutsideDomain {}
+
 /// Like [`solve`], with Farrell deflation of the roots in `deflation`.
+///
+/// # Errors
+/// As [`solve`].
 pub fn solve_deflated<S: System>(
     system: S,
     x0: &[f64],
     opts: &NewtonOptions,
     deflation: Option<&Deflation>,
-) -> Solution {
+) -> Result<Solution, TheoryError> {
     let n = system.dim();
     if x0.len() != n {
-        return Solution {
+        return Ok(Solution {
             x: x0.to_vec(),
-            converged: false,
-            residual: f64::INFINITY,
-            iterations: 0,
-            reason: format!("initial guess has {} entries, system has {n}", x0.len()),
-        };
+            convergence: Convergence::stopped(f64::INFINITY, 0, Termination::WrongDimension),
+        });
     }
     let solver = LevenbergMarquardt::new(x0, opts.clone(), deflation.cloned());
     let run = Executor::new(system, solver)
@@ -655,27 +672,35 @@ pub fn solve_deflated<S: System>(
     match run {
         Ok(res) => {
             let state = res.state();
-            let reason = state
-                .get_termination_reason()
-                .map(|r| r.text().to_string())
-                .unwrap_or_else(|| "running".into());
             let lm = &res.solver;
-            let converged = lm.fmax <= opts.tol && lm.x.iter().all(|v| v.is_finite());
-            Solution {
+            let finite = lm.fmax.is_finite() && lm.x.iter().all(|v| v.is_finite());
+            let termination = if !finite {
+                Termination::NonFinite
+            } else if lm.fmax <= opts.tol {
+                Termination::Converged
+            } else if let Some(stop) = lm.stop {
+                stop
+            } else {
+                // the only other way out of the executor is its iteration cap
+                Termination::MaxIterations
+            };
+            Ok(Solution {
                 x: lm.x.clone(),
-                converged,
-                residual: lm.fmax,
-                iterations: state.get_iter() as usize,
-                reason,
-            }
+                convergence: Convergence::stopped(lm.fmax, state.get_iter() as usize, termination),
+            })
         }
-        Err(e) => Solution {
+        Err(e) if e.is::<StartOutsideDomain>() => Ok(Solution {
             x: x0.to_vec(),
-            converged: false,
-            residual: f64::INFINITY,
-            iterations: 0,
-            reason: e.to_string(),
-        },
+            convergence: Convergence::stopped(f64::INFINITY, 0, Termination::StartOutsideDomain),
+        }),
+        // an error of the system itself (not a step outside the domain): the caller's to see
+        Err(e) => Err(match e.downcast::<TheoryError>() {
+            Ok(theory) => theory,
+            Err(other) => TheoryError::NotConverged {
+                what: format!("Newton solver ({other})"),
+                convergence: Convergence::stopped(f64::INFINITY, 0, Termination::NonFinite),
+            },
+        }),
     }
 }
 
@@ -718,17 +743,24 @@ impl Default for RootSearch {
 ///         Ok(())
 ///     }
 /// }
-/// let roots = find_roots(&Cubic, &[vec![2.0]], &RootSearch::default());
+/// let roots = find_roots(&Cubic, &[vec![2.0]], &RootSearch::default()).unwrap();
 /// assert_eq!(roots.len(), 3);
 /// ```
-pub fn find_roots<S: System>(system: S, starts: &[Vec<f64>], search: &RootSearch) -> Vec<Solution> {
+///
+/// # Errors
+/// An error of the system itself, as [`solve`].
+pub fn find_roots<S: System>(
+    system: S,
+    starts: &[Vec<f64>],
+    search: &RootSearch,
+) -> Result<Vec<Solution>, TheoryError> {
     let mut defl = search.deflation.clone();
     defl.roots.clear();
     let mut found: Vec<Solution> = Vec::new();
     for start in starts {
         for _ in 0..search.max_per_start.max(1) {
-            let s = solve_deflated(&system, start, &search.newton, Some(&defl));
-            if !s.converged {
+            let s = solve_deflated(&system, start, &search.newton, Some(&defl))?;
+            if !s.convergence.converged {
                 break;
             }
             if defl
@@ -739,12 +771,10 @@ pub fn find_roots<S: System>(system: S, starts: &[Vec<f64>], search: &RootSearch
                 break;
             }
             // polish on the undeflated system (deflation slows the final quadratic phase)
-            let polished = solve(&system, &s.x, &search.newton);
-            let s = if polished.converged && defl.distance(&polished.x, &s.x) < 1e-3 {
-                Solution {
-                    iterations: s.iterations + polished.iterations,
-                    ..polished
-                }
+            let mut polished = solve(&system, &s.x, &search.newton)?;
+            let s = if polished.convergence.converged && defl.distance(&polished.x, &s.x) < 1e-3 {
+                polished.convergence.iterations += s.convergence.iterations;
+                polished
             } else {
                 s
             };
@@ -759,7 +789,7 @@ pub fn find_roots<S: System>(system: S, starts: &[Vec<f64>], search: &RootSearch
             found.push(s);
         }
     }
-    found
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -780,10 +810,11 @@ mod tests {
 
     #[test]
     fn rosenbrock_residual_converges_quadratically() {
-        let s = solve(Rosen, &[-1.2, 1.0], &NewtonOptions::default());
-        assert!(s.converged, "{s:?}");
+        let s = solve(Rosen, &[-1.2, 1.0], &NewtonOptions::default()).unwrap();
+        assert!(s.convergence.converged, "{s:?}");
+        assert_eq!(s.convergence.termination, Termination::Converged);
         assert!((s.x[0] - 1.0).abs() < 1e-10 && (s.x[1] - 1.0).abs() < 1e-10);
-        assert!(s.iterations < 40, "{s:?}");
+        assert!(s.convergence.iterations < 40, "{s:?}");
     }
 
     struct NoRoot;
@@ -799,13 +830,97 @@ mod tests {
 
     #[test]
     fn no_root_is_reported_not_converged() {
-        let s = solve(NoRoot, &[0.3], &NewtonOptions::default());
-        assert!(!s.converged);
-        assert!(s.residual >= 1.0 - 1e-12);
-        assert!(matches!(
-            s.into_result("x²+1"),
-            Err(TheoryError::NotConverged { .. })
-        ));
+        let s = solve(NoRoot, &[0.3], &NewtonOptions::default()).unwrap();
+        assert!(!s.convergence.converged);
+        assert_eq!(s.convergence.termination, Termination::NoDecrease);
+        assert!(s.convergence.residual >= 1.0 - 1e-12);
+        match s.into_result("x²+1") {
+            Err(TheoryError::NotConverged { what, convergence }) => {
+                assert_eq!(what, "x²+1");
+                assert_eq!(convergence.termination, Termination::NoDecrease);
+            }
+            other => panic!("expected NotConverged, got {other:?}"),
+        }
+    }
+
+    /// x − 3 = 0 on the domain x < 0 (no root there), started outside the domain.
+    struct Negative;
+    impl System for Negative {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn residual(&self, x: &[f64], out: &mut [f64]) -> Result<(), TheoryError> {
+            out[0] = x[0] - 3.0;
+            Ok(())
+        }
+        fn admissible(&self, x: &[f64]) -> bool {
+            x[0] < 0.0
+        }
+    }
+
+    #[test]
+    fn start_outside_the_domain_and_wrong_dimension_are_typed_terminations() {
+        let s = solve(Negative, &[1.0], &NewtonOptions::default()).unwrap();
+        assert_eq!(
+            s.convergence.termination,
+            Termination::StartOutsideDomain,
+            "{s:?}"
+        );
+        assert!(!s.convergence.converged && s.convergence.iterations == 0);
+        let s = solve(Negative, &[1.0, 2.0], &NewtonOptions::default()).unwrap();
+        assert_eq!(s.convergence.termination, Termination::WrongDimension);
+        let s = solve(
+            Rosen,
+            &[-1.2, 1.0],
+            &NewtonOptions {
+                max_iter: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            s.convergence.termination,
+            Termination::MaxIterations,
+            "{s:?}"
+        );
+    }
+
+    /// A residual that fails for a reason other than the domain (here: a stop request).
+    struct Stopped;
+    impl System for Stopped {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn residual(&self, _: &[f64], _: &mut [f64]) -> Result<(), TheoryError> {
+            Err(TheoryError::Interrupted {
+                what: "test".into(),
+                step: 7,
+            })
+        }
+    }
+
+    #[test]
+    fn an_error_of_the_system_reaches_the_caller() {
+        // previously such errors were folded into "did not converge"
+        match solve(Stopped, &[0.0], &NewtonOptions::default()) {
+            Err(TheoryError::Interrupted { step: 7, .. }) => {}
+            other => panic!("expected the system's own error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_report_is_flattened_into_the_json() {
+        let s = solve(Rosen, &[-1.2, 1.0], &NewtonOptions::default()).unwrap();
+        let v = serde_json::to_value(&s).unwrap();
+        let obj = v.as_object().unwrap();
+        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["converged", "iterations", "residual", "termination", "x"]
+        );
+        assert_eq!(obj["termination"], "converged");
+        assert_eq!(obj["iterations"], s.convergence.iterations);
     }
 
     /// Two circles meet in two points; deflation must find both from one start.
@@ -823,7 +938,7 @@ mod tests {
 
     #[test]
     fn deflation_finds_both_intersections() {
-        let roots = find_roots(TwoCircles, &[vec![0.4, 1.0]], &RootSearch::default());
+        let roots = find_roots(TwoCircles, &[vec![0.4, 1.0]], &RootSearch::default()).unwrap();
         assert_eq!(roots.len(), 2, "{roots:?}");
         let y = (4.0f64 - 0.25).sqrt();
         let mut ys: Vec<f64> = roots.iter().map(|r| r.x[1]).collect();
@@ -861,8 +976,9 @@ mod tests {
                 max_step: 1e3,
                 ..Default::default()
             },
-        );
-        assert!(s.converged, "{s:?}");
+        )
+        .unwrap();
+        assert!(s.convergence.converged, "{s:?}");
         assert!((s.x[0] - 4.0).abs() < 1e-9);
     }
 }

@@ -24,8 +24,9 @@
 //!    w·F_p ≠ 0, a branch point when w·F_p = 0 (F_p lies in the range of J_x), a pitchfork when in
 //!    addition κ = 0 and the null vector points along κ (a ± pair is born from a κ = 0 branch).
 //!
-//! Every located threshold carries `converged`, `residual` (max-norm of the extended residual),
-//! `iterations` and the reason Newton stopped; refinements that did not converge are not reported
+//! Every located threshold carries its [`Convergence`] (`converged`, `residual` — the max-norm
+//! of the extended residual —, `iterations`, the typed [`Termination`]) and the Newton error
+//! estimate; refinements that did not converge are not reported
 //! as thresholds but counted in [`ThresholdReport::dropped`]. Continuous attractors (a Jacobian
 //! with a zero mode along the whole branch: the \[MO\] ring, \[CB\] exchange-mode continua) are not
 //! continued; they are counted in [`ThresholdReport::continua`].
@@ -33,6 +34,7 @@
 #![allow(clippy::needless_range_loop)] // index loops mirror the equations (J_ij, v_j)
 
 use crate::continuation::{continue_branch, Branch, ContinuationOptions, Equations, ParamSystem};
+use crate::convergence::{Convergence, Termination};
 use crate::meanfield::MeanField;
 use crate::solve::branches::{
     solve_all, ChaoticSystem, MeanFieldSolution, SolveOptions, StaticSystem,
@@ -107,14 +109,13 @@ pub struct Threshold {
     pub branch: String,
     /// `stationary` (static equations, §1.6) or `chaotic` (stationary chaotic equations, §1.7).
     pub regime: String,
-    /// Whether the extended Newton met its tolerance (always true for reported thresholds).
-    pub converged: bool,
-    /// Max-norm residual of the extended system at p*.
-    pub residual: f64,
-    /// Newton iterations on the extended system.
-    pub iterations: usize,
-    /// Why Newton stopped.
-    pub reason: String,
+    /// The extended Newton's report at p*: max-norm residual of the extended system, Newton
+    /// iterations, why it stopped (`converged` is always true for reported thresholds).
+    #[serde(flatten)]
+    pub convergence: Convergence,
+    /// The a-posteriori Newton error estimate |δp| at p* (the next Newton step's parameter
+    /// component; a regular root has it far below the tolerance).
+    pub error_estimate: f64,
     /// Number of branch crossings that located this same point (e.g. 2 for a ± symmetric pair).
     pub detections: usize,
     /// Hopf: imaginary part of the critical pair (rate units of the neuron time constant).
@@ -407,15 +408,15 @@ pub struct Located {
     pub x: Vec<f64>,
     /// Right null vector v of J_x (fold / branch point systems; normalised c·v = 1).
     pub null_vector: Option<Vec<f64>>,
-    /// Whether max|G| ≤ tol, the last Newton step in p was below 1e-11·max(1, |p|) and the
-    /// a-posteriori Newton error estimate |J⁻¹G|_p at the root is below 1e-10·max(1, |p|).
-    pub converged: bool,
-    /// Max-norm of the extended residual G at the last iterate.
-    pub residual: f64,
-    /// Newton iterations.
-    pub iterations: usize,
-    /// Why Newton stopped.
-    pub reason: String,
+    /// Converged when max|G| ≤ tol, the last Newton step in p was below 1e-11·max(1, |p|) and the
+    /// a-posteriori Newton error estimate |J⁻¹G|_p at the root is below 1e-10·max(1, |p|)
+    /// ([`Termination::Degenerate`] when only the estimate fails); the residual is the max-norm
+    /// of the extended residual G at the last iterate.
+    #[serde(flatten)]
+    pub convergence: Convergence,
+    /// The Newton error estimate |J⁻¹G|_p at the last iterate (∞ when Newton stopped before
+    /// the residual met the tolerance, or the Jacobian there is singular).
+    pub error_estimate: f64,
 }
 
 /// Options of the extended Newton solvers [`locate_singular`] and [`locate_zero`].
@@ -443,6 +444,23 @@ fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
 }
 
+/// What [`newton_extended`] returns: the last iterate, its report and the Newton error estimate.
+struct Extended {
+    y: Vec<f64>,
+    convergence: Convergence,
+    error_estimate: f64,
+}
+
+impl Extended {
+    fn stopped(y: Vec<f64>, residual: f64, iterations: usize, termination: Termination) -> Self {
+        Extended {
+            y,
+            convergence: Convergence::stopped(residual, iterations, termination),
+            error_estimate: f64::INFINITY,
+        }
+    }
+}
+
 /// Damped Newton on G(y) = 0 with a caller-built Jacobian. `eval` returns `Ok(false)` outside
 /// the domain; `project` maps a trial point onto the domain before it is evaluated; the last
 /// component of the unknowns listed by `param_index` is the parameter (for the step criterion).
@@ -453,7 +471,7 @@ fn newton_extended<E, J, P>(
     jacobian: J,
     project: P,
     opts: &LocateOptions,
-) -> Result<(Vec<f64>, bool, f64, usize, String), TheoryError>
+) -> Result<Extended, TheoryError>
 where
     E: Fn(&[f64], &mut [f64]) -> Result<bool, TheoryError>,
     J: Fn(&[f64], &[f64], &mut DMatrix<f64>) -> Result<(), TheoryError>,
@@ -467,19 +485,18 @@ where
     let mut trial = vec![0.0; m];
     let mut jac = DMatrix::zeros(m, m);
     if !eval(&y, &mut g)? {
-        return Ok((
+        return Ok(Extended::stopped(
             y,
-            false,
             f64::INFINITY,
             0,
-            "start outside the domain of the equations".into(),
+            Termination::StartOutsideDomain,
         ));
     }
     let mut last_dp = f64::INFINITY;
     // a-posteriori check at a root: the next Newton step estimates the remaining error of a
     // regular root; a singular or ill-conditioned extended Jacobian (a degenerate point, where a
     // small residual does not mean a small error) is not reported as converged
-    let verify = |y: &[f64], g: &[f64], it: usize, res: f64, what: &str| {
+    let verify = |y: &[f64], g: &[f64], it: usize, res: f64, success: Termination| {
         let mut jac = DMatrix::zeros(m, m);
         let p = y[param_index];
         let est = match jacobian(y, g, &mut jac) {
@@ -491,36 +508,29 @@ where
             Err(_) => f64::INFINITY,
         };
         let ok = est.is_finite() && est <= 1e-10 * p.abs().max(1.0);
-        let reason = if ok {
-            format!("{what}; Newton error estimate |δp| = {est:.1e}")
-        } else {
-            format!("{what}, but the Newton error estimate |δp| = {est:.1e} is too large (degenerate point)")
-        };
-        (y.to_vec(), ok, res, it, reason)
+        let termination = if ok { success } else { Termination::Degenerate };
+        Extended {
+            y: y.to_vec(),
+            convergence: Convergence::stopped(res, it, termination),
+            error_estimate: est,
+        }
     };
     for it in 0..=opts.max_iter {
         let res = max_abs(&g);
         let p = y[param_index];
         if res <= opts.tol && last_dp <= 1e-11 * p.abs().max(1.0) {
-            return Ok(verify(
-                &y,
-                &g,
-                it,
-                res,
-                "residual and parameter step converged",
-            ));
+            return Ok(verify(&y, &g, it, res, Termination::Converged));
         }
         if it == opts.max_iter {
-            return Ok((y, false, res, it, "iteration cap".into()));
+            return Ok(Extended::stopped(y, res, it, Termination::MaxIterations));
         }
         jacobian(&y, &g, &mut jac)?;
         let rhs = DVector::from_iterator(m, g.iter().map(|v| -v));
         let Some(d) = jac.clone().lu().solve(&rhs) else {
-            let reason = "singular extended Jacobian".to_string();
-            return Ok((y, false, res, it, reason));
+            return Ok(Extended::stopped(y, res, it, Termination::SingularJacobian));
         };
         if !d.iter().all(|v| v.is_finite()) {
-            return Ok((y, false, res, it, "non-finite Newton step".into()));
+            return Ok(Extended::stopped(y, res, it, Termination::NonFinite));
         }
         let norm2 = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>();
         let g2 = norm2(&g);
@@ -540,10 +550,9 @@ where
         if !accepted {
             // no decrease: at the noise floor of the residual if it already meets the tolerance
             if res <= opts.tol {
-                return Ok(verify(&y, &g, it + 1, res, "residual at its floor"));
+                return Ok(verify(&y, &g, it + 1, res, Termination::ResidualFloor));
             }
-            let reason = "line search failed (no decrease of the residual)";
-            return Ok((y, false, res, it + 1, reason.into()));
+            return Ok(Extended::stopped(y, res, it + 1, Termination::NoDecrease));
         }
         last_dp = (trial[param_index] - y[param_index]).abs();
         y.copy_from_slice(&trial);
@@ -680,7 +689,7 @@ fn left_null_vector(a: &DMatrix<f64>) -> Option<Vec<f64>> {
 ///     }
 /// }
 /// let f = locate_singular(&S, &[0.5], 0.3, &LocateOptions::default()).unwrap();
-/// assert!(f.converged && (f.param - 2.0 / (3.0 * 3f64.sqrt())).abs() < 1e-12);
+/// assert!(f.convergence.converged && (f.param - 2.0 / (3.0 * 3f64.sqrt())).abs() < 1e-12);
 /// ```
 pub fn locate_singular<S: ParamSystem + ?Sized>(
     sys: &S,
@@ -713,10 +722,8 @@ where
         });
     }
     let (c, _) = null_vector(&j0).ok_or_else(|| TheoryError::NotConverged {
-        what: "null vector of J_x".into(),
-        residual: f64::NAN,
-        iterations: 0,
-        reason: "SVD failed".into(),
+        what: "null vector of J_x (SVD)".into(),
+        convergence: Convergence::stopped(f64::INFINITY, 0, Termination::DecompositionFailed),
     })?;
     let mut y0 = x0.to_vec();
     y0.push(p0);
@@ -779,17 +786,18 @@ where
         Ok(())
     };
     let proj = |y: &mut [f64]| project(&mut y[..n]);
-    let (y, converged, residual, iterations, reason) =
-        newton_extended(&y0, n, eval, jacobian, proj, opts)?;
+    let Extended {
+        y,
+        convergence,
+        error_estimate,
+    } = newton_extended(&y0, n, eval, jacobian, proj, opts)?;
     debug_assert_eq!(y.len(), m);
     Ok(Located {
         param: y[n],
         x: y[..n].to_vec(),
         null_vector: Some(y[n + 1..].to_vec()),
-        converged,
-        residual,
-        iterations,
-        reason,
+        convergence,
+        error_estimate,
     })
 }
 
@@ -812,7 +820,7 @@ where
 /// }
 /// let tau = |x: &[f64], _p: f64| Ok(Some(x[0] - 0.5));
 /// let z = locate_zero(&S, tau, &[0.45], 0.36, &LocateOptions::default()).unwrap();
-/// assert!(z.converged && (z.param - 0.375).abs() < 1e-12);
+/// assert!(z.convergence.converged && (z.param - 0.375).abs() < 1e-12);
 /// ```
 pub fn locate_zero<S, T>(
     sys: &S,
@@ -883,16 +891,17 @@ where
     let mut y0 = x0.to_vec();
     y0.push(p0);
     let proj = |y: &mut [f64]| project(&mut y[..n]);
-    let (y, converged, residual, iterations, reason) =
-        newton_extended(&y0, n, eval, jacobian, proj, opts)?;
+    let Extended {
+        y,
+        convergence,
+        error_estimate,
+    } = newton_extended(&y0, n, eval, jacobian, proj, opts)?;
     Ok(Located {
         param: y[n],
         x: y[..n].to_vec(),
         null_vector: None,
-        converged,
-        residual,
-        iterations,
-        reason,
+        convergence,
+        error_estimate,
     })
 }
 
@@ -972,8 +981,11 @@ where
         project(&mut x);
         z[..m].copy_from_slice(&x[k..]);
     };
-    let (z, converged, _, iterations, reason) =
-        newton_extended(&z0, m, eval, jacobian, proj, opts)?;
+    let Extended {
+        y: z,
+        convergence: restricted,
+        error_estimate,
+    } = newton_extended(&z0, m, eval, jacobian, proj, opts)?;
     // the honest residual: the full fold system at the restricted solution
     let x = full(&z);
     let p = z[m];
@@ -993,10 +1005,16 @@ where
         param: p,
         x,
         null_vector: Some(v),
-        converged: converged && residual <= opts.tol,
-        residual,
-        iterations,
-        reason: format!("{reason} (symmetry-restricted pitchfork system)"),
+        // the restricted Newton's verdict, checked once more on the full fold system
+        convergence: if restricted.converged && residual > opts.tol {
+            Convergence::stopped(residual, restricted.iterations, Termination::Degenerate)
+        } else {
+            Convergence {
+                residual,
+                ..restricted
+            }
+        },
+        error_estimate,
     })
 }
 
@@ -1399,7 +1417,7 @@ where
                 Candidate::Hopf { guess, p } => fam.hopf(guess, *p, &lopts),
             };
             let loc = match located {
-                Ok(l) if l.converged => l,
+                Ok(l) if l.convergence.converged => l,
                 _ => {
                     // a probe of a branch end that finds no singular point is not a detection
                     report.dropped += usize::from(!probe);
@@ -1501,7 +1519,10 @@ where
     };
     let project = |d: &mut [f64]| d.iter_mut().for_each(|v| *v = v.max(0.0));
     // the "parameter" index of newton_extended only gates its step criterion: use Δ₀ of population 0
-    let (d0, converged, ..) = newton_extended(&start, 0, eval, jacobian, project, &lopts).ok()?;
+    let Extended {
+        y: d0, convergence, ..
+    } = newton_extended(&start, 0, eval, jacobian, project, &lopts).ok()?;
+    let converged = convergence.converged;
     if !converged || max_abs(&d0) <= 1e-8 {
         return None;
     }
@@ -1580,7 +1601,7 @@ impl<F: Fn(f64) -> Result<Model, TheoryError>> FollowFamily for Family<F> {
             let mut xs = start_x.clone();
             xs[..k].iter_mut().for_each(|v| *v = 0.0);
             if let Ok(r) = locate_pitchfork(self, k, &xs, start_p, o, |x| self.project(x)) {
-                if r.converged {
+                if r.convergence.converged {
                     return Ok(r);
                 }
             }
@@ -1619,10 +1640,8 @@ impl<F: Fn(f64) -> Result<Model, TheoryError>> FollowFamily for Family<F> {
             .map(|(a, b)| (a - b) / (2.0 * h))
             .collect();
         let w = left_null_vector(&j).ok_or_else(|| TheoryError::NotConverged {
-            what: "left null vector of J_x".into(),
-            residual: f64::NAN,
-            iterations: 0,
-            reason: "SVD failed".into(),
+            what: "left null vector of J_x (SVD)".into(),
+            convergence: Convergence::stopped(f64::INFINITY, 0, Termination::DecompositionFailed),
         })?;
         let norm = f_p.iter().map(|a| a * a).sum::<f64>().sqrt();
         let seen = w.iter().zip(&f_p).map(|(a, b)| a * b).sum::<f64>().abs();
@@ -1671,10 +1690,8 @@ impl<F: Fn(f64) -> Result<Model, TheoryError>> FollowFamily for Family<F> {
                 "stationary"
             }
             .into(),
-            converged: loc.converged,
-            residual: loc.residual,
-            iterations: loc.iterations,
-            reason: loc.reason.clone(),
+            convergence: loc.convergence,
+            error_estimate: loc.error_estimate,
             detections: 1,
             frequency,
             omega,
@@ -1712,9 +1729,9 @@ mod tests {
         // Werner–Spence: on the symmetric subspace x = 0 the system is regular — quadratic
         // convergence from a start off the critical point, and the error estimate passes
         let l = locate_pitchfork(&Pitchfork, 1, &[0.0], 0.1, &o, |_| {}).unwrap();
-        assert!(l.converged, "{l:?}");
+        assert!(l.convergence.converged, "{l:?}");
         assert!((l.param - 0.3).abs() < 1e-12 && l.x[0] == 0.0, "{l:?}");
-        assert!(l.iterations <= 6, "{l:?}");
+        assert!(l.convergence.iterations <= 6, "{l:?}");
     }
 
     #[test]
@@ -1731,7 +1748,7 @@ mod tests {
             }
         }
         let l = locate_singular(&Lin, &[0.0], 0.0, &LocateOptions::default()).unwrap();
-        assert!(!l.converged, "{l:?}");
+        assert!(!l.convergence.converged, "{l:?}");
     }
 
     #[test]

@@ -93,7 +93,7 @@ fn check_symmetric_set(a: &[f64], b: &[f64], seed: u64) {
         .collect();
     assert!(!attractors.is_empty());
     for f in attractors {
-        assert!(f.converged, "{f:?}");
+        assert!(f.convergence.converged, "{f:?}");
         assert!(
             matches!(
                 f.class,

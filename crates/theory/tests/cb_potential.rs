@@ -15,7 +15,7 @@ fn gauss() -> Gauss {
 fn pure_chaos_values_match_theory_section5() {
     let g = gauss();
     let s = pure_chaos(&g, Phi::Erf, 1.5).unwrap();
-    assert!(s.converged);
+    assert!(s.convergence.converged);
     assert!((s.delta0 - 0.8388).abs() < 5e-5, "{s:?}");
     assert!((s.gain - 0.6569).abs() < 5e-5, "{s:?}");
     let s = pure_chaos(&g, Phi::Erf, 3.0).unwrap();

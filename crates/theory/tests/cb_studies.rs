@@ -61,7 +61,7 @@ fn polytope_vertices_solve_the_pinning_equalities_and_contain_ode_fixed_points()
         .unwrap();
     assert!(!fps.is_empty());
     for f in fps.iter().filter(|f| {
-        f.converged
+        f.convergence.converged
             && !f
                 .class
                 .eq(&lowrank_theory::currents::FixedPointClass::Saddle)

@@ -250,3 +250,32 @@ fn onsets_g1_and_lambda0_1() {
     assert_eq!(bp.len(), 1, "{:?}", b.events);
     assert!((bp[0].param - 1.0).abs() < 1e-8, "{:?}", bp[0]);
 }
+
+/// The error kinds a caller matches on: an invalid model is `Model` (naming the field), a search
+/// that finds nothing is `NotFound`, a solver that stops short is `NotConverged` with a typed
+/// termination — none of them decided by the text of a message.
+#[test]
+fn error_kinds_are_typed() {
+    use lowrank_theory::Termination;
+    let bad = RankOne {
+        g: -1.0,
+        ..Default::default()
+    };
+    match rank_one_model(&bad) {
+        Err(TheoryError::Model(e)) => assert!(e.to_string().contains('g'), "{e}"),
+        other => panic!("expected a model error, got {other:?}"),
+    }
+    // a linear φ has no finite pure-chaos variance: the energy law has no root to bracket
+    match lowrank_theory::equations::pure_chaos_delta0(&Gauss::new(32), Phi::Linear, 4.0) {
+        Err(TheoryError::NotFound { what, .. }) => assert_eq!(what, "pure-chaos delta0"),
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    let model = rank_one_input(Phi::Linear, 1.5, 0.3, 0.8, 0.5, 0.4, 0.7, 0.2, 1.3);
+    match solve_static(&model, &[0.0, 1.0], &SolveOptions::default()) {
+        Err(TheoryError::NotConverged { convergence, .. }) => {
+            assert!(!convergence.converged);
+            assert_ne!(convergence.termination, Termination::Converged);
+        }
+        other => panic!("expected NotConverged, got {other:?}"),
+    }
+}

@@ -35,7 +35,7 @@ fn check(name: &str, refs: &[Reference]) {
     for r in refs {
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
         let hit = sols.iter().find(|s| {
-            s.converged
+            s.convergence.converged
                 && s.regime == r.regime
                 && close(s.kappa[0], r.kappa)
                 && close(s.delta0[0], r.delta0)

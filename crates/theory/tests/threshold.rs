@@ -59,7 +59,10 @@ fn report(what: &str, value: f64, reference: f64) {
 
 fn all_honest(r: &ThresholdReport, opts: &ThresholdOptions) {
     for t in &r.thresholds {
-        assert!(t.converged && t.residual <= opts.tol, "{t:?}");
+        assert!(
+            t.convergence.converged && t.convergence.residual <= opts.tol,
+            "{t:?}"
+        );
         assert!(t.value >= r.range[0] && t.value <= r.range[1], "{t:?}");
     }
 }

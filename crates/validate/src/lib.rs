@@ -14,6 +14,8 @@
 //!   \[CB\] b-sweep, five-region symmetric set, limit cycle) — `cases::suite()`.
 //! - [`error`]: the error type [`ValidateError`].
 
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 pub mod case;
 pub mod cases;
 pub mod error;

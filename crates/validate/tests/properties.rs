@@ -110,7 +110,9 @@ fn flipped(model: &Model) -> Model {
 }
 
 fn stable(sols: &[MeanFieldSolution]) -> Vec<&MeanFieldSolution> {
-    sols.iter().filter(|s| s.converged && s.stable).collect()
+    sols.iter()
+        .filter(|s| s.convergence.converged && s.stable)
+        .collect()
 }
 
 proptest! {

@@ -384,7 +384,7 @@ fn fig2_bistable(ctx: &Ctx) -> anyhow::Result<()> {
     for (s, sols) in &rows {
         let mut stable: Vec<f64> = sols
             .iter()
-            .filter(|x| x.converged && x.stable)
+            .filter(|x| x.convergence.converged && x.stable)
             .map(|x| x.kappa[0])
             .collect();
         stable.sort_by(f64::total_cmp);
@@ -396,7 +396,9 @@ fn fig2_bistable(ctx: &Ctx) -> anyhow::Result<()> {
             lower.push((*s, lo));
             if let Some(mid) = sols
                 .iter()
-                .filter(|x| x.converged && !x.stable && x.kappa[0] > lo && x.kappa[0] < up)
+                .filter(|x| {
+                    x.convergence.converged && !x.stable && x.kappa[0] > lo && x.kappa[0] < up
+                })
                 .map(|x| x.kappa[0])
                 .next()
             {

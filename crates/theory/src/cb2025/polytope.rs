@@ -12,6 +12,7 @@
 //! **Fracture variables** are nonzero at every vertex; with f of them the manifold in S-space has
 //! 2^f disconnected components (one sign per such pair).
 
+use crate::convergence::{Convergence, Termination};
 use crate::TheoryError;
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
@@ -89,10 +90,12 @@ pub fn attractor_polytope(b: &[f64]) -> Result<Polytope, TheoryError> {
     );
     let rank = lowrank_model::linalg::try_svd(&a, false, false)
         .map_err(|e| TheoryError::NotConverged {
-            what: "rank of the polytope constraint matrix".into(),
-            residual: f64::NAN,
-            iterations: lowrank_model::linalg::MAX_SWEEPS_PER_DIM * a.nrows().max(a.ncols()),
-            reason: e.to_string(),
+            what: format!("rank of the polytope constraint matrix (SVD: {e})"),
+            convergence: Convergence::stopped(
+                f64::INFINITY,
+                lowrank_model::linalg::MAX_SWEEPS_PER_DIM * a.nrows().max(a.ncols()),
+                Termination::DecompositionFailed,
+            ),
         })?
         .rank(1e-10 * a.amax());
     let scale = c.amax().max(1.0);
@@ -305,11 +308,9 @@ pub fn fracture_draw(r: usize, seed: u64, index: usize) -> Result<(usize, usize)
             return Ok((p.fracture.len(), p.vertices.len()));
         }
     }
-    Err(TheoryError::NotConverged {
+    Err(TheoryError::NotFound {
         what: "fracture statistics".into(),
-        residual: f64::NAN,
-        iterations: FRACTURE_TRIES_PER_DRAW,
-        reason: format!(
+        detail: format!(
             "draw {index}: every one of {FRACTURE_TRIES_PER_DRAW} sorted b gave an empty polytope"
         ),
     })

@@ -13,6 +13,7 @@
 //! The energy law has a double root at Δ∞ = Δ0 (docs/theory §4); the chaotic root is found with the
 //! deflated residual [`deflated_energy_residual`], bracketed strictly below Δ0.
 
+use crate::convergence::Convergence;
 use crate::currents::pinned_variance;
 use crate::equations::{deflated_energy_residual, force_residual, pure_chaos_delta0};
 use crate::roots::brent;
@@ -51,12 +52,10 @@ pub struct RegionSolution {
     pub chaos_stable: Option<bool>,
     /// A ≥ 0: the branch can be realised (its structured variance is a squared norm).
     pub realisable: bool,
-    /// Root finding converged (closed forms: true).
-    pub converged: bool,
-    /// |residual| of the solved equation (0 for closed forms).
-    pub residual: f64,
-    /// Root-finder iterations.
-    pub iterations: usize,
+    /// The root finder's report: |residual| of the solved equation and its iterations
+    /// ([`crate::convergence::Termination::ClosedForm`] with residual 0 for the closed forms).
+    #[serde(flatten)]
+    pub convergence: Convergence,
 }
 
 fn check_g(g: f64) -> Result<(), TheoryError> {
@@ -123,9 +122,7 @@ pub fn static_branch(
         gain: m.dphi,
         chaos_stable: Some(g * g * m.dphi2 < 1.0),
         realisable: delta0 - g * g * m.phi2 >= 0.0,
-        converged: true,
-        residual: 0.0,
-        iterations: 0,
+        convergence: Convergence::closed_form(),
     })
 }
 
@@ -173,9 +170,7 @@ pub fn chaotic_branch(
                 gain: gauss.moments(phi, 0.0, delta0)?.dphi,
                 chaos_stable: None,
                 realisable: a >= 0.0,
-                converged: sol.converged,
-                residual: sol.residual,
-                iterations: sol.iterations,
+                convergence: sol.convergence,
             }));
         }
         hi = lo;
@@ -205,9 +200,7 @@ pub fn pure_chaos(gauss: &Gauss, phi: Phi, g: f64) -> Result<RegionSolution, The
         gain: gauss.moments(phi, 0.0, s.value)?.dphi,
         chaos_stable: None,
         realisable: true,
-        converged: s.converged,
-        residual: s.residual,
-        iterations: s.iterations,
+        convergence: s.convergence,
     })
 }
 
@@ -305,11 +298,9 @@ pub fn generator_transmitter_point(
         lo = 1.0 + 0.25 * (lo - 1.0);
         n += 1;
         if n > 20 {
-            return Err(TheoryError::NotConverged {
+            return Err(TheoryError::NotFound {
                 what: "g*".into(),
-                residual: f(lo)?.abs(),
-                iterations: n,
-                reason: "no bracket above g = 1".into(),
+                detail: format!("no bracket above g = 1 after {n} halvings"),
             });
         }
     }
@@ -318,11 +309,9 @@ pub fn generator_transmitter_point(
         hi *= 2.0;
         n += 1;
         if n > 40 {
-            return Err(TheoryError::NotConverged {
+            return Err(TheoryError::NotFound {
                 what: "g*".into(),
-                residual: f(hi)?.abs(),
-                iterations: n,
-                reason: "no bracket".into(),
+                detail: format!("no bracket after {n} doublings"),
             });
         }
     }

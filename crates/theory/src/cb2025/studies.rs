@@ -2,6 +2,7 @@
 //! the leading eigenvalue of T̂ (§3.8), shaping dynamics by disorder in one region (Fig. 6, §3.9)
 //! and input-driven switches (§3.10).
 
+use crate::convergence::{Convergence, Termination};
 use crate::currents::{CurrentOde, InputGain};
 use crate::dmft::{self, instantaneous_spectrum, DmftOptions, DmftResult, DynamicsClass};
 use crate::meanfield::MeanField;
@@ -15,25 +16,14 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::Serialize;
 
-fn model_error(e: lowrank_model::error::ModelError) -> TheoryError {
-    TheoryError::InvalidParameter {
-        name: "cb2025 model".into(),
-        value: f64::NAN,
-        reason: e.to_string(),
-    }
-}
-
 /// Build the \[CB\] multiregion model (U = 𝟙, automatic σ_n²) with gains `g` and tensor `t`.
 pub fn multiregion(r: usize, g: Vec<f64>, t: Vec<f64>) -> Result<Model, TheoryError> {
-    Ok(Multiregion::new(r, g, t)
-        .build()
-        .map_err(model_error)?
-        .model)
+    Ok(Multiregion::new(r, g, t).build()?.model)
 }
 
 /// Leading eigenvalue [Re, Im] (largest real part) of the effective interaction T̂ (§1.3).
 pub fn leading_eigenvalue(r: usize, t: &[f64]) -> Result<[f64; 2], TheoryError> {
-    let th = effective_interaction(r, t).map_err(model_error)?;
+    let th = effective_interaction(r, t)?;
     crate::currents::eigenvalues(&th)?
         .first()
         .copied()
@@ -85,9 +75,7 @@ pub fn sample_tensor(
             "rejection sampling of T for λ = {} + {}i",
             target[0], target[1]
         ),
-        residual: f64::NAN,
-        iterations: max_tries,
-        reason: "no tensor in the window".into(),
+        convergence: Convergence::stopped(f64::INFINITY, max_tries, Termination::MaxIterations),
     })
 }
 
@@ -263,10 +251,8 @@ pub fn fig6_tensor(
         }
     }
     Err(TheoryError::NotConverged {
-        what: "Fig. 6 tensor".into(),
-        residual: f64::NAN,
-        iterations: max_tries,
-        reason: "criterion never met".into(),
+        what: "Fig. 6 tensor (the criterion was never met)".into(),
+        convergence: Convergence::stopped(f64::INFINITY, max_tries, Termination::MaxIterations),
     })
 }
 
@@ -415,7 +401,7 @@ pub fn switch_model(r: usize, t: &[f64], opts: &SwitchOptions) -> Result<Model, 
             ..Default::default()
         },
     });
-    Ok(mr.build().map_err(model_error)?.model)
+    Ok(mr.build()?.model)
 }
 
 /// The initial currents S(0) ~ U[−1, 1) of [`input_switch`], drawn from `seed`.

@@ -25,6 +25,7 @@
 //! (a variance growing without bound means the run has diverged); `SourceMethod::Quadrature`
 //! remains available as a fixed-cost (inaccurate at such variances) tensor rule.
 
+use crate::convergence::{Convergence, Termination};
 use crate::TheoryError;
 use lowrank_gauss::dispatch_simd;
 use lowrank_gauss::mehler::{
@@ -156,10 +157,8 @@ impl MehlerSource {
         let tail = coefficients_to_remainder(phi, mu, delta, coef, STOP_REMAINDER)?;
         if !tail.is_resolved() {
             return Err(TheoryError::NotConverged {
-                what: "two-time DMFT".into(),
-                residual: delta,
-                iterations: j,
-                reason: format!(
+                convergence: Convergence::stopped(delta, j, Termination::InterpolationLimit),
+                what: format!(
                     "the variance Δ = {delta:e} is beyond the range of the accurate source for \
                      {phi} (its Hermite coefficients would need more than {MAX_NODES} nodes; has \
                      the run diverged?); SourceMethod::Quadrature (`--quadrature N`) is a \

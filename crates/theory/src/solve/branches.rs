@@ -13,6 +13,7 @@ use super::disorder::{chaotic_variances, static_variances};
 use super::pinned::Pinned;
 use super::scan::{cell_starts, symmetric_axis, KappaGrid, NodeState};
 use super::{find_roots, solve, NewtonOptions, RootSearch, Solution, System};
+use crate::convergence::{Convergence, Termination};
 use crate::equations::{ChaoticEquations, Residual, StaticEquations};
 use crate::meanfield::MeanField;
 use crate::stability::{
@@ -152,12 +153,10 @@ pub struct MeanFieldSolution {
     /// kept cell of the κ scan), `"flow"` (an attractor of the current ODE, rank > 2 without
     /// disorder), `"seed"` (a seeded Newton run, the backstop).
     pub found_by: String,
-    /// Whether the residual met the tolerance.
-    pub converged: bool,
-    /// max-norm residual.
-    pub residual: f64,
-    /// Newton iterations.
-    pub iterations: usize,
+    /// The Newton report: whether the max-norm residual met the tolerance, the residual, the
+    /// Newton iterations and why Newton stopped.
+    #[serde(flatten)]
+    pub convergence: Convergence,
 }
 
 /// Options of [`solve_all`] and of the single solves.
@@ -261,7 +260,7 @@ fn check_inputs(model: &Model, v: &[f64]) -> Result<(), TheoryError> {
 }
 
 /// Solves the static equations (§1.6) from `x0 = κ ‖ Δ` and returns the classified solution, or
-/// `Err(NotConverged)`.
+/// `Err(NotConverged)` with the solver's [`Convergence`] (why it stopped: its `termination`).
 ///
 /// ```
 /// use lowrank_model::{ModelBuilder, Phi};
@@ -275,7 +274,7 @@ fn check_inputs(model: &Model, v: &[f64]) -> Result<(), TheoryError> {
 /// b.term("1", "m", "n").input("u", "I", lowrank_model::Schedule { baseline: 1.0, ..Default::default() });
 /// let model = b.build().unwrap();
 /// let s = solve_static(&model, &[0.0, 1.0], &SolveOptions::default()).unwrap();
-/// assert!((s.kappa[0] - 0.3 / (1.0 - 0.5)).abs() < 1e-10 && s.converged);
+/// assert!((s.kappa[0] - 0.3 / (1.0 - 0.5)).abs() < 1e-10 && s.convergence.converged);
 /// ```
 pub fn solve_static(
     model: &Model,
@@ -285,7 +284,7 @@ pub fn solve_static(
     let v = opts.inputs(model);
     check_inputs(model, &v)?;
     let sys = StaticSystem::new(MeanField::new(model, opts.gauss()), v.clone());
-    let s = solve(&sys, x0, &opts.newton).into_result("static mean-field equations")?;
+    let s = solve(&sys, x0, &opts.newton)?.into_result("static mean-field equations")?;
     static_solution(&sys, &v, s, &opts.newton)
 }
 
@@ -299,7 +298,7 @@ pub fn solve_chaotic(
     let v = opts.inputs(model);
     check_inputs(model, &v)?;
     let sys = ChaoticSystem::new(MeanField::new(model, opts.gauss()), v.clone())?;
-    let s = solve(&sys, x0, &opts.chaotic_newton()).into_result("chaotic mean-field equations")?;
+    let s = solve(&sys, x0, &opts.chaotic_newton())?.into_result("chaotic mean-field equations")?;
     chaotic_solution(&sys, &v, s, &opts.chaotic_newton())
 }
 
@@ -442,10 +441,8 @@ fn checked_bulk_radius(coupling: &DMatrix<f64>, dphi2: &[f64]) -> Result<f64, Th
         Ok(r)
     } else {
         Err(TheoryError::NotConverged {
-            what: "bulk radius (eigenvalues of G diag⟨φ′²⟩)".into(),
-            residual: f64::NAN,
-            iterations: 0,
-            reason: "bounded eigen-decomposition did not converge".into(),
+            what: "bulk radius (bounded eigen-decomposition of G diag⟨φ′²⟩)".into(),
+            convergence: Convergence::stopped(f64::INFINITY, 0, Termination::DecompositionFailed),
         })
     }
 }
@@ -519,9 +516,7 @@ fn static_solution(
         outliers: out,
         zero_modes: if continuum > 0 { continuum } else { nullity },
         found_by: String::new(),
-        converged: s.converged,
-        residual: s.residual,
-        iterations: s.iterations,
+        convergence: s.convergence,
     })
 }
 
@@ -542,11 +537,14 @@ fn chaotic_solution(
         .map(|q| delta0[q] - delta_inf[q])
         .fold(0.0f64, f64::max);
     if gap <= 1e-7 * delta0.iter().fold(1.0f64, |a, b| a.max(*b)) {
+        // converged, but onto the static branch (Δ∞ = Δ₀)
         return Err(TheoryError::NotConverged {
             what: "chaotic mean-field equations".into(),
-            residual: s.residual,
-            iterations: s.iterations,
-            reason: "converged onto the static branch (Δ∞ = Δ₀)".into(),
+            convergence: Convergence::stopped(
+                s.convergence.residual,
+                s.convergence.iterations,
+                Termination::OtherBranch,
+            ),
         });
     }
     let continuum = continuum_dimension(sys, &s.x, newton);
@@ -564,10 +562,10 @@ fn chaotic_solution(
     // "no outliers" (which would read as stable).
     let eig = bounded_eigenvalues(&reduced_drive_jacobian(&jac, k).ok_or_else(|| {
         TheoryError::NotConverged {
-            what: "stability of the chaotic state".into(),
-            residual: f64::INFINITY,
-            iterations: 0,
-            reason: "the variance block of the Jacobian is singular (at a bifurcation?)".into(),
+            what: "stability of the chaotic state (variance block of the Jacobian; at a \
+                   bifurcation?)"
+                .into(),
+            convergence: Convergence::stopped(f64::INFINITY, 0, Termination::SingularJacobian),
         }
     })?)?;
     let class = classify(true, r, &without_neutral(&eig, continuum));
@@ -590,9 +588,7 @@ fn chaotic_solution(
         outliers: eig,
         zero_modes: if continuum > 0 { continuum } else { nullity },
         found_by: String::new(),
-        converged: s.converged,
-        residual: s.residual,
-        iterations: s.iterations,
+        convergence: s.convergence,
     })
 }
 
@@ -793,7 +789,7 @@ fn chaotic_scan_states(
     centre_states: Vec<Vec<f64>>,
     newton: &NewtonOptions,
     failed: &mut usize,
-) -> Vec<Vec<NodeState>> {
+) -> Result<Vec<Vec<NodeState>>, TheoryError> {
     let k = grid.axes.len();
     let n_nodes = grid.len();
     let mut free: Vec<Option<Vec<Vec<f64>>>> = vec![None; n_nodes];
@@ -831,9 +827,9 @@ fn chaotic_scan_states(
                 let pinned = Pinned::new(csys, kappa.clone());
                 let mut found: Vec<Vec<f64>> = Vec::new();
                 let mut try_seed = |seed: &[f64], found: &mut Vec<Vec<f64>>| {
-                    let s = solve(&pinned, seed, newton);
+                    let s = solve(&pinned, seed, newton)?;
                     let chaotic = (0..p).any(|q| s.x[q] - s.x[p + q] > 1e-7 * s.x[q].max(1.0));
-                    if s.converged && chaotic {
+                    if s.convergence.converged && chaotic {
                         if !found.iter().any(|f| {
                             f.iter()
                                 .zip(&s.x)
@@ -841,12 +837,13 @@ fn chaotic_scan_states(
                         }) {
                             found.push(s.x);
                         }
-                    } else if !s.converged {
+                    } else if !s.convergence.converged {
                         *failed += 1;
                     }
+                    Ok::<(), TheoryError>(())
                 };
                 for sd in &seeds {
-                    try_seed(sd, &mut found);
+                    try_seed(sd, &mut found)?;
                 }
                 if found.is_empty() {
                     // chaos may appear away from κ = 0: seed from unstable static variance states
@@ -867,7 +864,7 @@ fn chaotic_scan_states(
                                 for c in [0.5, 1.0] {
                                     let mut x = d.clone();
                                     x.extend(d.iter().map(|dd| dd * (1.0 - c * ex)));
-                                    try_seed(&x, &mut found);
+                                    try_seed(&x, &mut found)?;
                                 }
                             }
                         }
@@ -878,10 +875,11 @@ fn chaotic_scan_states(
             }
         }
     }
-    free.into_iter()
+    Ok(free
+        .into_iter()
         .enumerate()
         .map(|(i, f)| node_states(csys, &grid.point(i), f.unwrap_or_default()))
-        .collect()
+        .collect())
 }
 
 /// One found root: its unknowns, whether chaotic, and the method that found it.
@@ -1030,7 +1028,7 @@ pub fn solve_all(model: &Model, opts: &SolveOptions) -> Result<AllSolutions, The
                 ..cnewton.clone()
             };
             let cstates =
-                chaotic_scan_states(cs, &mf, &v, &grid, centre, &step_newton, &mut failed);
+                chaotic_scan_states(cs, &mf, &v, &grid, centre, &step_newton, &mut failed)?;
             let starts = cell_starts(&grid, &cstates);
             report.cells_kept += starts.len();
             cands.extend(starts.into_iter().map(|x| Candidate {
@@ -1078,20 +1076,20 @@ pub fn solve_all(model: &Model, opts: &SolveOptions) -> Result<AllSolutions, The
     for c in cands {
         let sol = if c.chaotic {
             let Some(cs) = &csys else { continue };
-            let s = solve(cs, &c.x, &cnewton);
-            if !s.converged {
+            let s = solve(cs, &c.x, &cnewton)?;
+            if !s.convergence.converged {
                 failed += 1;
                 continue;
             }
-            let s = snap_to_family(cs, s, k, family, &cnewton);
+            let s = snap_to_family(cs, s, k, family, &cnewton)?;
             chaotic_solution(cs, &v, s, &cnewton)
         } else {
-            let s = solve(&sys, &c.x, &opts.newton);
-            if !s.converged {
+            let s = solve(&sys, &c.x, &opts.newton)?;
+            if !s.convergence.converged {
                 failed += 1;
                 continue;
             }
-            let s = snap_to_family(&sys, s, k, family, &opts.newton);
+            let s = snap_to_family(&sys, s, k, family, &opts.newton)?;
             static_solution(&sys, &v, s, &opts.newton)
         };
         match sol {
@@ -1161,7 +1159,7 @@ fn flow_candidates(
         Ok(fps) => {
             let out: Vec<Candidate> = fps
                 .into_iter()
-                .filter(|f| f.converged)
+                .filter(|f| f.convergence.converged)
                 .map(|f| {
                     let mut x = f.currents.clone();
                     x.extend((0..mf.p).map(|q| mf.structured_variance(q, &f.currents, v)));
@@ -1227,14 +1225,14 @@ fn snap_to_family<S: System>(
     k: usize,
     family: bool,
     newton: &NewtonOptions,
-) -> Solution {
+) -> Result<Solution, TheoryError> {
     if !family || kappa_norm(&s.x[..k]) == 0.0 {
-        return s;
+        return Ok(s);
     }
     let pinned = Pinned::new(sys, vec![0.0; k]);
-    let t = solve(&pinned, &s.x[k..], newton);
-    if !t.converged {
-        return s;
+    let t = solve(&pinned, &s.x[k..], newton)?;
+    if !t.convergence.converged {
+        return Ok(s);
     }
     let y = pinned.full(&t.x);
     let dist = y
@@ -1251,21 +1249,23 @@ fn snap_to_family<S: System>(
         ..newton.clone()
     };
     let spurious = dist <= 1e-3 && {
-        let p = solve(sys, &s.x, &tight);
-        !p.converged || kappa_norm(&p.x[..k]) <= 1e-6
+        let p = solve(sys, &s.x, &tight)?;
+        !p.convergence.converged || kappa_norm(&p.x[..k]) <= 1e-6
     };
     if (dist <= 1e-6 || spurious) && sys.residual(&y, &mut r).is_ok() {
         let res = r.iter().fold(0.0f64, |a, b| a.max(b.abs()));
         if res <= newton.tol {
-            return Solution {
+            return Ok(Solution {
                 x: y,
-                residual: res,
-                iterations: s.iterations + t.iterations,
-                ..s
-            };
+                convergence: Convergence {
+                    residual: res,
+                    iterations: s.convergence.iterations + t.convergence.iterations,
+                    ..s.convergence
+                },
+            });
         }
     }
-    s
+    Ok(s)
 }
 
 /// The seeded Newton runs of the backstop (step 3 of [`solve_all`]): static starts κ = ±a e_k
@@ -1318,7 +1318,7 @@ fn seeded_roots(
         ..Default::default()
     };
     search.deflation.scales = vec![1.0; k + p];
-    let mut roots = find_roots(sys, &starts, &search);
+    let mut roots = find_roots(sys, &starts, &search)?;
     let mirrors: Vec<Vec<f64>> = roots
         .iter()
         .map(|r| {
@@ -1329,8 +1329,8 @@ fn seeded_roots(
         })
         .collect();
     for m in mirrors {
-        let s = solve(sys, &m, &opts.newton);
-        if s.converged {
+        let s = solve(sys, &m, &opts.newton)?;
+        if s.convergence.converged {
             roots.push(s);
         }
     }
@@ -1402,7 +1402,7 @@ fn seeded_roots(
     csearch.deflation.scales = vec![1.0; k + 2 * p];
     csearch.max_per_start = 1;
     csearch.newton = opts.chaotic_newton();
-    let croots = find_roots(csys, &seeds, &csearch);
+    let croots = find_roots(csys, &seeds, &csearch)?;
     for r in croots {
         let mirror: Vec<f64> =
             r.x.iter()
@@ -1462,7 +1462,7 @@ mod tests {
             assert_eq!(ch.len(), 2, "g = {g}: {ch:?}");
             assert!(ch
                 .iter()
-                .all(|s| s.converged && s.residual <= opts.newton.tol));
+                .all(|s| s.convergence.converged && s.convergence.residual <= opts.newton.tol));
             let (a, b) = (&ch[0], &ch[1]);
             assert!(a.kappa[0] * b.kappa[0] < 0.0, "opposite signs: {a:?} {b:?}");
             // odd φ, sign-symmetric statistics: the pair is exactly symmetric
@@ -1496,7 +1496,10 @@ mod tests {
         let st = solve_static(&model, &[1.0, 2.0], &opts).unwrap();
         let seed = [st.kappa[0], 1.2 * st.delta0[0], 0.9 * st.delta0[0]];
         let ch = solve_chaotic(&model, &seed, &opts).unwrap();
-        assert!(ch.converged && ch.iterations < 10, "{ch:?}");
+        assert!(
+            ch.convergence.converged && ch.convergence.iterations < 10,
+            "{ch:?}"
+        );
         let (kappa, d0, di) = (ch.kappa[0], ch.delta0[0], ch.delta_inf[0]);
         let gh = Gauss::new(200);
         let mu = p.mean_m * kappa;

@@ -170,13 +170,13 @@ fn force_roots(
     } else if u0 > 0.0 {
         out[0] = brent("force balance", u, 0.0, m, tol)
             .ok()
-            .filter(|s| s.converged)
+            .filter(|s| s.convergence.converged)
             .map(|s| s.value);
     }
     if u1 > ftol {
         out[1] = brent("force balance", u, m, d0, tol)
             .ok()
-            .filter(|s| s.converged)
+            .filter(|s| s.convergence.converged)
             .map(|s| s.value)
             .filter(|&r| r < d0);
     }

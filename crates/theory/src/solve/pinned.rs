@@ -26,8 +26,9 @@ use std::cell::RefCell;
 ///     }
 /// }
 /// // with a = 3 pinned, the second equation alone gives b = 9
-/// let s = solve(Pinned::new(&Pair, vec![3.0]), &[1.0], &NewtonOptions::default());
-/// assert!(s.converged && (s.x[0] - 9.0).abs() < 1e-10);
+/// let s = solve(Pinned::new(&Pair, vec![3.0]), &[1.0], &NewtonOptions::default())?;
+/// assert!(s.convergence.converged && (s.x[0] - 9.0).abs() < 1e-10);
+/// # Ok::<(), TheoryError>(())
 /// ```
 pub struct Pinned<'a, S: System> {
     inner: &'a S,

@@ -64,13 +64,13 @@ pub fn attractor(
     let mut cands: Vec<&MeanFieldSolution> = all
         .solutions
         .iter()
-        .filter(|s| s.converged && s.stable)
+        .filter(|s| s.convergence.converged && s.stable)
         .collect();
     if cands.is_empty() {
         cands = all
             .solutions
             .iter()
-            .filter(|s| s.converged && s.regime == "chaotic")
+            .filter(|s| s.convergence.converged && s.regime == "chaotic")
             .collect();
     }
     let norm = |s: &MeanFieldSolution| s.kappa.iter().map(|k| k * k).sum::<f64>();

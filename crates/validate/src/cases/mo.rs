@@ -404,7 +404,7 @@ pub fn detection(c: f64, below: bool) -> Case {
         let stable = all
             .solutions
             .iter()
-            .filter(|s| s.converged && s.stable)
+            .filter(|s| s.convergence.converged && s.stable)
             .count();
         if below && stable < 2 {
             return Err(ValidateError::Case {
