@@ -331,12 +331,12 @@ fn corrector<S: ParamSystem + ?Sized>(
     t: &[f64],
     s: f64,
     opts: &ContinuationOptions,
-) -> Result<Result<Corrected, Termination>, TheoryError> {
+) -> Result<Result<Corrected, (Termination, usize)>, TheoryError> {
     let n = work.n;
     let mut y: Vec<f64> = y0.iter().zip(t).map(|(a, b)| a + s * b).collect();
     for it in 0..=opts.max_corrector {
         if !work.eval(sys, &y)? {
-            return Ok(Err(Termination::LeftDomain));
+            return Ok(Err((Termination::LeftDomain, it)));
         }
         let arc: f64 = y
             .iter()
@@ -371,16 +371,16 @@ fn corrector<S: ParamSystem + ?Sized>(
         }
         rhs[n] = -arc;
         let Some(d) = a.lu().solve(&rhs) else {
-            return Ok(Err(Termination::SingularJacobian));
+            return Ok(Err((Termination::SingularJacobian, it)));
         };
         if !d.iter().all(|v| v.is_finite()) {
-            return Ok(Err(Termination::NonFinite));
+            return Ok(Err((Termination::NonFinite, it)));
         }
         for j in 0..=n {
             y[j] += d[j];
         }
     }
-    Ok(Err(Termination::MaxIterations))
+    Ok(Err((Termination::MaxIterations, opts.max_corrector)))
 }
 
 /// Continues the branch through the solution `x0` at `p0` of `sys` (x0 is first corrected at fixed
@@ -622,10 +622,10 @@ where
     let last = RefCell::new(None::<Vec<f64>>);
     let g = |s: f64| -> Result<f64, TheoryError> {
         let mut w = work.borrow_mut();
-        let c = corrector(sys, &mut w, y0, t0, s, opts)?.map_err(|termination| {
+        let c = corrector(sys, &mut w, y0, t0, s, opts)?.map_err(|(termination, iterations)| {
             TheoryError::NotConverged {
                 what: format!("event refinement corrector at arclength {s}"),
-                convergence: Convergence::stopped(f64::INFINITY, opts.max_corrector, termination),
+                convergence: Convergence::stopped(f64::INFINITY, iterations, termination),
             }
         })?;
         w.eval(sys, &c.y)?;

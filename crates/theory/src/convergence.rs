@@ -51,6 +51,9 @@ pub enum Termination {
     Diverged,
     /// A dense decomposition (SVD, eigen-decomposition) inside the solver did not converge.
     DecompositionFailed,
+    /// The optimisation framework the solver runs on reported an error of its own (not one of
+    /// the equations'); the message is in the error's `what`.
+    SolverFailure,
     /// The iteration converged, but onto a solution of another kind than the one asked for
     /// (e.g. the static branch when the chaotic one was sought).
     OtherBranch,
@@ -98,6 +101,7 @@ impl fmt::Display for Termination {
             Termination::InterpolationLimit => "interpolant did not reach its tolerance",
             Termination::Diverged => "diverged",
             Termination::DecompositionFailed => "a matrix decomposition did not converge",
+            Termination::SolverFailure => "the solver framework reported an error",
             Termination::OtherBranch => "converged onto another branch than the one sought",
         })
     }

@@ -698,7 +698,7 @@ pub fn solve_deflated<S: System>(
             Ok(theory) => theory,
             Err(other) => TheoryError::NotConverged {
                 what: format!("Newton solver ({other})"),
-                convergence: Convergence::stopped(f64::INFINITY, 0, Termination::NonFinite),
+                convergence: Convergence::stopped(f64::INFINITY, 0, Termination::SolverFailure),
             },
         }),
     }
