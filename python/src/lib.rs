@@ -61,6 +61,14 @@ fn convergence_error(py: Python<'_>, e: &TheoryError, message: String) -> PyErr 
     err
 }
 
+/// A `NotFoundError` whose `.termination` is None, like every `ConvergenceError` without a
+/// solver report, so `except ConvergenceError as e: e.termination` works for both.
+fn not_found_error(py: Python<'_>, message: String) -> PyErr {
+    let err = NotFoundError::new_err(message);
+    let _ = err.value(py).setattr("termination", py.None());
+    err
+}
+
 /// A `ScenarioError` with its `.field` attribute set.
 fn scenario_error(py: Python<'_>, field: Option<&str>, message: String) -> PyErr {
     let err = ScenarioError::new_err(message);
@@ -77,7 +85,7 @@ fn theory_error(py: Python<'_>, e: TheoryError) -> PyErr {
         TheoryError::NotConverged { .. } | TheoryError::EigenStalled { .. } => {
             convergence_error(py, &e, e.to_string())
         }
-        TheoryError::NotFound { .. } => NotFoundError::new_err(e.to_string()),
+        TheoryError::NotFound { .. } => not_found_error(py, e.to_string()),
         TheoryError::Model(ref m) => model_error(py, m),
         TheoryError::InvalidParameter { ref name, .. } => {
             let name = name.clone();
@@ -1172,7 +1180,7 @@ fn study_error(py: Python<'_>, e: lowrank::study::StudyError) -> PyErr {
             TheoryError::NotConverged { .. } | TheoryError::EigenStalled { .. } => {
                 convergence_error(py, &source, format!("{context}: {source}"))
             }
-            TheoryError::NotFound { .. } => NotFoundError::new_err(format!("{context}: {source}")),
+            TheoryError::NotFound { .. } => not_found_error(py, format!("{context}: {source}")),
             TheoryError::Model(ref m) => model_error(py, m),
             other => PyRuntimeError::new_err(format!("{context}: {other}")),
         },
